@@ -1,0 +1,6 @@
+//! `update-user-info`: PATCH /users/me.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::users::UpdateUserInfo>().await
+}

@@ -1,0 +1,4 @@
+//! The functions' handlers: each turns its input into domain types, calls the domain, maps the result.
+
+pub mod auth;
+pub mod users;

@@ -1,0 +1,94 @@
+//! What a function builds once per cold start: the environment snapshot, the AWS SDK config,
+//! and the shared services, each built at most once.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::OnceCell;
+
+use crate::auth::TokenService;
+use crate::config::{AuthConfig, ConfigError, Env, Secret, WeChatConfig, defaults, vars};
+use crate::store::Store;
+use crate::wechat::WeChatClient;
+
+/// The cold-start context handed to every [`crate::http::Endpoint::build`].
+pub struct Startup {
+    pub env: Env,
+    pub aws: aws_config::SdkConfig,
+    tokens: OnceCell<Arc<TokenService>>,
+    store: OnceLock<Store>,
+}
+
+impl Startup {
+    /// Reads the process environment and the AWS config (region, credentials, endpoint) once.
+    pub async fn from_env() -> Self {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(Env::from_process(), aws)
+    }
+
+    pub fn new(env: Env, aws: aws_config::SdkConfig) -> Self {
+        Self {
+            env,
+            aws,
+            tokens: OnceCell::new(),
+            store: OnceLock::new(),
+        }
+    }
+
+    /// The table, with a DynamoDB client built once.
+    pub fn store(&self) -> Store {
+        self.store
+            .get_or_init(|| {
+                let table = self.env.string_or(vars::TABLE_NAME, defaults::TABLE_NAME);
+                Store::new(aws_sdk_dynamodb::Client::new(&self.aws), table)
+            })
+            .clone()
+    }
+
+    /// The token service, its key loaded once.
+    pub async fn token_service(&self) -> Result<Arc<TokenService>, ConfigError> {
+        self.tokens
+            .get_or_try_init(|| async {
+                let secret = self.secret(vars::JWT_SECRET).await?;
+                Ok(Arc::new(TokenService::new(&AuthConfig::new(
+                    &self.env, secret,
+                )?)))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The WeChat API client.
+    pub async fn wechat(&self) -> Result<WeChatClient, ConfigError> {
+        let secret = self.secret(vars::WECHAT_SECRET).await?;
+        WeChatClient::new(WeChatConfig::new(&self.env, secret)?)
+    }
+
+    /// A secret: the variable `NAME` itself (local development), or else the SSM SecureString
+    /// parameter named by `NAME_PARAMETER` (deployments), read once here at cold start.
+    pub async fn secret(&self, name: &'static str) -> Result<Secret, ConfigError> {
+        if let Some(value) = self.env.get(name) {
+            return Ok(Secret::new(value));
+        }
+        let parameter_var = format!("{name}{}", vars::PARAMETER_SUFFIX);
+        let Some(parameter) = self.env.get(&parameter_var) else {
+            return Err(ConfigError::Missing(name));
+        };
+        let failed = |reason: String| ConfigError::Parameter {
+            name,
+            parameter: parameter.to_owned(),
+            reason,
+        };
+        let output = aws_sdk_ssm::Client::new(&self.aws)
+            .get_parameter()
+            .name(parameter)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| failed(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
+        output
+            .parameter
+            .and_then(|p| p.value)
+            .map(Secret::new)
+            .ok_or_else(|| failed("the parameter has no value".into()))
+    }
+}

@@ -1,0 +1,66 @@
+//! The single-table layout: every key, attribute and index name, spelled out only here.
+//! `docs/data-model.md` describes the items and access patterns.
+
+/// Attribute and index names of the table.
+pub mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const GSI1PK: &str = "gsi1pk";
+    pub const GSI1SK: &str = "gsi1sk";
+    pub const GSI2PK: &str = "gsi2pk";
+    pub const GSI2SK: &str = "gsi2sk";
+    /// Epoch seconds after which DynamoDB may delete the item; code treats it as gone at once.
+    pub const TTL: &str = "expiresAt";
+    pub const TYPE: &str = "type";
+}
+
+/// Names of the global secondary indexes.
+pub mod index {
+    pub const GSI1: &str = "gsi1";
+    pub const GSI2: &str = "gsi2";
+}
+
+/// A (pk, sk) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: &str) -> Self {
+        Self {
+            pk,
+            sk: sk.to_owned(),
+        }
+    }
+}
+
+/// The profile of one user.
+pub fn user(openid: &str) -> Key {
+    Key::new(format!("USER#{openid}"), "PROFILE")
+}
+
+/// One login session (a refresh-token family).
+pub fn session(session_id: &str) -> Key {
+    Key::new(format!("SESSION#{session_id}"), "SESSION")
+}
+
+/// GSI1 partition listing a user's sessions (for logout-everywhere and revocation).
+pub fn user_sessions(openid: &str) -> String {
+    format!("USER#{openid}#SESSIONS")
+}
+
+pub const ITEM_USER: &str = "USER";
+pub const ITEM_SESSION: &str = "SESSION";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_different_kinds_never_collide() {
+        assert_ne!(user("x").pk, session("x").pk);
+        assert_ne!(user("x").pk, user_sessions("x"));
+    }
+}

@@ -1,0 +1,33 @@
+//! DynamoDB access: one table, key builders in [`keys`], one method per access pattern.
+
+pub mod item;
+pub mod keys;
+mod users;
+
+use std::sync::Arc;
+
+pub use users::{LoginRecord, NewSession};
+
+/// The table, with its SDK client (built once per process and cloned cheaply).
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: Arc<str>,
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+}

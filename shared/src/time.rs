@@ -1,0 +1,93 @@
+//! Time: always UTC, shown as RFC 3339 with milliseconds (`2026-11-24T05:13:21.123Z`);
+//! epoch seconds only where DynamoDB TTL or JWT require them.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An instant in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self(Utc::now())
+    }
+
+    pub fn from_epoch_secs(secs: i64) -> Option<Self> {
+        DateTime::from_timestamp(secs, 0).map(Self)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| Self(t.with_timezone(&Utc)))
+    }
+
+    pub fn epoch_secs(&self) -> i64 {
+        self.0.timestamp()
+    }
+
+    pub fn epoch_millis(&self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// This instant plus `duration` (saturating at the far future).
+    pub fn plus(&self, duration: Duration) -> Self {
+        let delta = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        Self(
+            self.0
+                .checked_add_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    /// `yyyy` and `mm`, for date-partitioned keys.
+    pub fn year_month(&self) -> (i32, u32) {
+        use chrono::Datelike;
+        (self.0.year(), self.0.month())
+    }
+
+    pub fn inner(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 timestamp"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_in_utc_with_milliseconds() {
+        let t = Timestamp::from_epoch_secs(1_700_000_000).unwrap();
+        assert_eq!(t.to_string(), "2023-11-14T22:13:20.000Z");
+        assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
+    }
+
+    #[test]
+    fn plus_adds_the_duration() {
+        let t = Timestamp::from_epoch_secs(100).unwrap();
+        assert_eq!(t.plus(Duration::from_secs(30)).epoch_secs(), 130);
+    }
+}

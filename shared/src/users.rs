@@ -1,0 +1,118 @@
+//! The user domain: who a caller is and the profile they may edit.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// A user's profile as stored and as answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub openid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unionid: Option<String>,
+    pub nickname: String,
+    pub avatar_url: String,
+    pub created_at: Timestamp,
+}
+
+/// The longest nickname, in characters (WeChat's own limit is shorter in practice).
+pub const NICKNAME_MAX_CHARS: usize = 32;
+/// The longest avatar URL, in bytes.
+pub const AVATAR_URL_MAX_BYTES: usize = 512;
+
+/// A nickname: trimmed, 1..=32 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Nickname(String);
+
+impl TryFrom<String> for Nickname {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let trimmed = value.trim();
+        let chars = trimmed.chars().count();
+        if chars == 0 {
+            return Err("must not be empty".into());
+        }
+        if chars > NICKNAME_MAX_CHARS {
+            return Err(format!("must be at most {NICKNAME_MAX_CHARS} characters"));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+impl Nickname {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An avatar URL: `https://`, at most 512 bytes, no whitespace.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AvatarUrl(String);
+
+impl TryFrom<String> for AvatarUrl {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.len() > AVATAR_URL_MAX_BYTES {
+            return Err(format!("must be at most {AVATAR_URL_MAX_BYTES} bytes"));
+        }
+        let rest = value
+            .strip_prefix("https://")
+            .ok_or("must be an https:// URL")?;
+        if rest.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must be an https:// URL without spaces".into());
+        }
+        Ok(Self(value))
+    }
+}
+
+impl AvatarUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The fields `updateUserInfo` may change; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    pub nickname: Option<Nickname>,
+    pub avatar_url: Option<AvatarUrl>,
+}
+
+impl ProfilePatch {
+    pub fn is_empty(&self) -> bool {
+        self.nickname.is_none() && self.avatar_url.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nickname_is_trimmed_and_bounded_in_characters_not_bytes() {
+        assert_eq!(
+            Nickname::try_from("  小明 ".to_owned()).unwrap().as_str(),
+            "小明"
+        );
+        assert!(Nickname::try_from("字".repeat(32)).is_ok());
+        assert!(Nickname::try_from("字".repeat(33)).is_err());
+        assert!(Nickname::try_from("   ".to_owned()).is_err());
+        assert!(Nickname::try_from("a\u{0}b".to_owned()).is_err());
+    }
+
+    #[test]
+    fn avatar_url_must_be_https() {
+        assert!(AvatarUrl::try_from("https://thirdwx.qlogo.cn/a/132".to_owned()).is_ok());
+        assert!(AvatarUrl::try_from("http://example.com/a.png".to_owned()).is_err());
+        assert!(AvatarUrl::try_from("javascript:alert(1)".to_owned()).is_err());
+        assert!(AvatarUrl::try_from(format!("https://{}", "a".repeat(600))).is_err());
+    }
+}
