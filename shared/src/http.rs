@@ -198,7 +198,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
         return Err(ApiError::InvalidToken);
     }
     let value = value.to_str().map_err(|_| ApiError::InvalidToken)?.trim();
-    if value.is_empty() {
+    if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::MissingToken);
     }
     match value.split_once(' ') {

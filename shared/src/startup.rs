@@ -34,6 +34,14 @@ impl Startup {
         }
     }
 
+    /// Uses `client` for the table instead of one built from [`Self::aws`]
+    /// (tests use it to count round trips).
+    pub fn with_dynamodb(self, client: aws_sdk_dynamodb::Client) -> Self {
+        let table = self.env.string_or(vars::TABLE_NAME, defaults::TABLE_NAME);
+        let _ = self.store.set(Store::new(client, table));
+        self
+    }
+
     /// The table, with a DynamoDB client built once.
     pub fn store(&self) -> Store {
         self.store

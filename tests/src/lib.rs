@@ -1,1 +1,352 @@
-//! stub
+//! Test harness: a fresh table in the local AWS emulator per test, the fake WeChat server,
+//! handlers called in-process with real events, round trips counted, log lines captured.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, RequestExt as _};
+use serde_json::Value;
+use shared::auth::random_id;
+use shared::config::{Env, vars};
+use shared::http::{Adapter, Endpoint};
+use shared::startup::Startup;
+use shared::store::Store;
+use tools::fake_wechat::{self, FakeWeChatConfig};
+
+pub const APPID: &str = "wxtestappid000001";
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789-abcdefghijklmnop";
+pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
+
+/// Everything a test needs: the environment the functions see and the emulator's table.
+pub struct TestApp {
+    pub env: Env,
+    pub aws: aws_config::SdkConfig,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub wechat_base: String,
+    pub wechat: FakeWeChatConfig,
+    round_trips: Arc<AtomicUsize>,
+}
+
+/// A response, parsed.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> i64 {
+        self.body["code"].as_i64().unwrap_or(-1)
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+/// Counts DynamoDB operations (not retries) made through a client.
+#[derive(Debug)]
+struct CountCalls(Arc<AtomicUsize>);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn read_after_serialization(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        Ok(())
+    }
+}
+
+/// Every log line written by the functions in this test process.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || BufferWriter(writer.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+        buffer
+    })
+}
+
+struct BufferWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The local AWS emulator's endpoint; `make test` starts one and sets it.
+pub fn emulator_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL must point at the local AWS emulator: run the tests with `make test`",
+    )
+}
+
+/// An SDK config for the emulator.
+pub async fn emulator_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator_endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "test", "test", None, None, "emulator",
+        ))
+        .load()
+        .await
+}
+
+/// A new app: its own table, the fake WeChat (the one `make test` started, or one in-process).
+pub async fn spawn_app() -> TestApp {
+    log_buffer();
+    let aws = emulator_config().await;
+    let round_trips = Arc::new(AtomicUsize::new(0));
+    let dynamodb_config = aws_sdk_dynamodb::config::Builder::from(&aws)
+        .interceptor(CountCalls(round_trips.clone()))
+        .build();
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb_config);
+    let table = format!("test-{}", random_id(9).replace(['-', '_'], "x"));
+    shared::store::schema::create_table(&dynamodb, &table)
+        .await
+        .expect("create the test table in the emulator");
+
+    let (wechat_base, wechat) = match std::env::var("TEST_FAKE_WECHAT_URL") {
+        Ok(url) => (
+            url,
+            FakeWeChatConfig {
+                appid: std::env::var("TEST_FAKE_WECHAT_APPID").expect("TEST_FAKE_WECHAT_APPID"),
+                secret: std::env::var("TEST_FAKE_WECHAT_SECRET").expect("TEST_FAKE_WECHAT_SECRET"),
+            },
+        ),
+        Err(_) => {
+            let config = FakeWeChatConfig {
+                appid: APPID.into(),
+                secret: WECHAT_SECRET.into(),
+            };
+            (
+                fake_wechat::spawn(config.clone())
+                    .await
+                    .expect("start the fake WeChat"),
+                config,
+            )
+        }
+    };
+    let env = Env::from_pairs([
+        (vars::TABLE_NAME, table.clone()),
+        (vars::WECHAT_APPID, wechat.appid.clone()),
+        (vars::WECHAT_SECRET, wechat.secret.clone()),
+        (vars::WECHAT_API_BASE, wechat_base.clone()),
+        (vars::JWT_SECRET, JWT_SECRET.to_owned()),
+    ]);
+    round_trips.store(0, Ordering::SeqCst);
+    TestApp {
+        env,
+        aws,
+        dynamodb,
+        table,
+        wechat_base,
+        wechat,
+        round_trips,
+    }
+}
+
+impl TestApp {
+    /// The cold-start context the functions get, sharing the counting DynamoDB client.
+    pub fn startup(&self) -> Startup {
+        Startup::new(self.env.clone(), self.aws.clone()).with_dynamodb(self.dynamodb.clone())
+    }
+
+    pub fn store(&self) -> Store {
+        Store::new(self.dynamodb.clone(), self.table.clone())
+    }
+
+    /// Builds `E` as its cold start would.
+    pub async fn function<E: Endpoint>(&self) -> Adapter<E> {
+        Adapter::<E>::build(&self.startup())
+            .await
+            .expect("the function starts")
+    }
+
+    /// Calls `E` with `request` and parses the envelope.
+    pub async fn call<E: Endpoint>(&self, request: Request) -> Reply {
+        let function = self.function::<E>().await;
+        call(&function, request).await
+    }
+
+    /// DynamoDB operations made since the last call of this method.
+    pub fn take_round_trips(&self) -> usize {
+        self.round_trips.swap(0, Ordering::SeqCst)
+    }
+
+    /// A fresh user name for the fake WeChat (codes `NAME.N` all log in the same user).
+    pub fn new_user_name(&self, prefix: &str) -> String {
+        format!("{prefix}{}", random_id(6).replace(['-', '_'], "0"))
+    }
+
+    /// Logs `name` in with a fresh code and returns the `data` of the answer.
+    pub async fn login(&self, name: &str) -> Value {
+        let reply = self
+            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(
+                &serde_json::json!({
+                    "code": format!("{name}.{}", random_id(6)),
+                }),
+            ))
+            .await;
+        assert_eq!(reply.status, 200, "login failed: {:?}", reply.body);
+        reply.data().clone()
+    }
+
+    /// Every item of the table, sorted, for "nothing was written" checks.
+    pub async fn table_snapshot(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan the test table");
+            items.extend(page.items().iter().map(|item| {
+                let mut fields: Vec<String> =
+                    item.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                fields.sort();
+                fields.join(",")
+            }));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        items.sort();
+        self.take_round_trips();
+        items
+    }
+}
+
+/// Calls an already built function.
+pub async fn call<E: Endpoint>(function: &Adapter<E>, request: Request) -> Reply {
+    let response = function.handle(request).await;
+    let status = response.status().as_u16();
+    let body: Value = serde_json::from_slice(response.body()).expect("every response is JSON");
+    Reply { status, body }
+}
+
+/// A request builder in the shape API Gateway hands to the function.
+pub struct RequestBuilder {
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    query: Vec<(String, String)>,
+    path_params: Vec<(String, String)>,
+}
+
+pub fn request(method: Method, path: &str) -> RequestBuilder {
+    RequestBuilder {
+        method,
+        path: path.to_owned(),
+        headers: Vec::new(),
+        body: Vec::new(),
+        query: Vec::new(),
+        path_params: Vec::new(),
+    }
+}
+
+impl RequestBuilder {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn path_param(mut self, name: &str, value: &str) -> Self {
+        self.path_params.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn raw_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn json(self, body: &Value) -> Request {
+        self.header("content-type", "application/json")
+            .raw_body(body.to_string())
+            .build()
+    }
+
+    pub fn build(self) -> Request {
+        let mut builder = lambda_http::http::Request::builder()
+            .method(self.method)
+            .uri(&self.path);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        let body = if self.body.is_empty() {
+            Body::Empty
+        } else {
+            Body::Binary(self.body)
+        };
+        let mut request = builder.body(body).expect("a valid request");
+        if !self.query.is_empty() {
+            let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
+            for (k, v) in self.query {
+                map.entry(k).or_default().push(v);
+            }
+            request = request.with_query_string_parameters(map);
+        }
+        if !self.path_params.is_empty() {
+            let map: std::collections::HashMap<String, String> =
+                self.path_params.into_iter().collect();
+            request = request.with_path_parameters(map);
+        }
+        request
+    }
+}

@@ -2,4 +2,6 @@
 
 mod tokens;
 
-pub use tokens::{AccessToken, Caller, Claims, RefreshToken, TokenService, random_id};
+pub use tokens::{
+    AccessToken, Caller, Claims, RefreshToken, TokenService, hash_refresh_secret, random_id,
+};

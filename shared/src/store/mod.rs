@@ -2,6 +2,7 @@
 
 pub mod item;
 pub mod keys;
+pub mod schema;
 mod users;
 
 use std::sync::Arc;

@@ -1,0 +1,67 @@
+//! Each sample event in `events/` runs through its function's handler.
+
+use integration_tests::{TestApp, spawn_app};
+use lambda_http::request::from_str;
+use serde_json::Value;
+use shared::api::auth::Login;
+use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::http::Endpoint;
+
+fn sample(name: &str) -> String {
+    let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+/// Runs the sample of `E`, with the placeholder token replaced by `token` and the login code made unique.
+async fn run_sample<E: Endpoint>(app: &TestApp, token: Option<&str>) -> integration_tests::Reply {
+    let mut event = sample(E::NAME);
+    if let Some(token) = token {
+        event = event.replace("REPLACE_WITH_ACCESS_TOKEN", token);
+    }
+    let unique = app.new_user_name("sample");
+    event = event.replace("alice.sample", &format!("{unique}.sample"));
+    let request =
+        from_str(&event).unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", E::NAME));
+    app.call::<E>(request).await
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    let app = spawn_app().await;
+
+    let login = run_sample::<Login>(&app, None).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    let token = login.data()["accessToken"].as_str().unwrap().to_owned();
+
+    let me = run_sample::<GetUserInfo>(&app, Some(&token)).await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    let updated = run_sample::<UpdateUserInfo>(&app, Some(&token)).await;
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    assert_ne!(updated.data()["nickname"], Value::from(""));
+}
+
+#[tokio::test]
+async fn a_sample_with_its_placeholder_token_is_a_401() {
+    let app = spawn_app().await;
+
+    let reply = run_sample::<GetUserInfo>(&app, None).await;
+
+    assert_eq!((reply.status, reply.code()), (401, 40102));
+}
+
+#[test]
+fn every_function_has_exactly_one_sample_event() {
+    let root = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+    let mut functions: Vec<String> = std::fs::read_dir(format!("{root}/functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut events: Vec<String> = std::fs::read_dir(format!("{root}/events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
+        .collect();
+    functions.sort();
+    events.sort();
+    assert_eq!(functions, events);
+}

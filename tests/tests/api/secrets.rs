@@ -1,0 +1,68 @@
+//! session_key, the app secret, the JWT secret, codes and tokens never reach a response or a log line.
+
+use integration_tests::{JWT_SECRET, captured_logs, request, spawn_app};
+use lambda_http::http::Method;
+use serde_json::json;
+use shared::api::auth::Login;
+use shared::api::users::GetUserInfo;
+use tools::fake_wechat::session_key_for;
+
+#[tokio::test]
+async fn secrets_appear_in_no_response_and_no_log_line() {
+    let app = spawn_app().await;
+    let name = app.new_user_name("secret");
+    let code = format!("{name}.1");
+    let login = app
+        .call::<Login>(request(Method::POST, "/auth/login").json(&json!({ "code": code })))
+        .await;
+    assert_eq!(login.status, 200);
+    let access = login.data()["accessToken"].as_str().unwrap().to_owned();
+    let refresh = login.data()["refreshToken"].as_str().unwrap().to_owned();
+    // Failures too: a reused code, a WeChat outage, a bad token.
+    let reused = app
+        .call::<Login>(request(Method::POST, "/auth/login").json(&json!({ "code": code })))
+        .await;
+    let busy_code = format!("{}.1", app.new_user_name("busy"));
+    let busy = app
+        .call::<Login>(request(Method::POST, "/auth/login").json(&json!({ "code": busy_code })))
+        .await;
+    let me = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(&access).build())
+        .await;
+    let bad = app
+        .call::<GetUserInfo>(
+            request(Method::GET, "/users/me")
+                .bearer(&format!("{access}x"))
+                .build(),
+        )
+        .await;
+    assert_eq!(
+        (reused.status, busy.status, me.status, bad.status),
+        (400, 503, 200, 401)
+    );
+
+    let logs = captured_logs();
+    let responses = [&login, &reused, &busy, &me, &bad]
+        .map(|r| r.body.to_string())
+        .join("\n");
+    assert!(
+        logs.contains(r#""function":"login""#),
+        "the log capture works"
+    );
+    assert!(logs.contains(r#""code":50301"#), "the outage was logged");
+    let session_key = session_key_for(&code);
+    for (what, secret) in [
+        ("session_key", session_key.as_str()),
+        ("app secret", app.wechat.secret.as_str()),
+        ("JWT secret", JWT_SECRET),
+        ("login code", code.as_str()),
+        ("busy login code", busy_code.as_str()),
+        ("access token", access.as_str()),
+        ("refresh token", refresh.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "the {what} is in a log line");
+        if !what.ends_with("token") {
+            assert!(!responses.contains(secret), "the {what} is in a response");
+        }
+    }
+}

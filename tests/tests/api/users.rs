@@ -1,0 +1,144 @@
+use integration_tests::{request, spawn_app};
+use lambda_http::http::Method;
+use serde_json::json;
+use shared::api::users::{GetUserInfo, UpdateUserInfo};
+
+#[tokio::test]
+async fn get_user_info_answers_the_callers_profile_in_one_round_trip() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("dave")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    app.take_round_trips();
+
+    let reply = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
+        .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.data(), &login["user"]);
+    assert_eq!(app.take_round_trips(), 1);
+}
+
+#[tokio::test]
+async fn update_user_info_changes_the_profile_in_one_round_trip() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("erin")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    app.take_round_trips();
+
+    let reply = app
+        .call::<UpdateUserInfo>(request(Method::PATCH, "/users/me").bearer(token).json(
+            &json!({"nickname": " 小红 ", "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/a/132"}),
+        ))
+        .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(app.take_round_trips(), 1);
+    assert_eq!(reply.data()["nickname"], "小红");
+    assert_eq!(
+        reply.data()["avatarUrl"],
+        "https://thirdwx.qlogo.cn/mmopen/a/132"
+    );
+    let fetched = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
+        .await;
+    assert_eq!(fetched.data(), reply.data());
+}
+
+#[tokio::test]
+async fn bad_profile_updates_are_rejected_naming_the_field_and_write_nothing() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("frank")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let before = app.table_snapshot().await;
+    let cases = [
+        (json!({"nickname": "x", "isAdmin": true}), "isAdmin"),
+        (json!({"openid": "o_someone_else"}), "openid"),
+        (json!({"nickname": 5}), "nickname"),
+        (json!({"nickname": "名".repeat(33)}), "nickname"),
+        (json!({"nickname": ""}), "nickname"),
+        (
+            json!({"avatarUrl": "http://insecure.example/a.png"}),
+            "avatarUrl",
+        ),
+        (json!({"avatarUrl": ["https://a"]}), "avatarUrl"),
+        (json!({}), "body"),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .call::<UpdateUserInfo>(
+                request(Method::PATCH, "/users/me")
+                    .bearer(token)
+                    .json(&body),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, 40002),
+            "{body}: {:?}",
+            reply.body
+        );
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(field),
+            "{body}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn malformed_and_oversize_bodies_are_rejected_and_write_nothing() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("gina")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let before = app.table_snapshot().await;
+    let oversize = format!(r#"{{"nickname":"{}"}}"#, "a".repeat(65 * 1024));
+    let cases: [(&[u8], u16, i64); 4] = [
+        (b"{\"nickname\": ", 400, 40001),
+        (b"nickname=x", 400, 40001),
+        (b"[\"nickname\"]", 400, 40002),
+        (oversize.as_bytes(), 413, 41301),
+    ];
+    for (body, status, code) in cases {
+        let reply = app
+            .call::<UpdateUserInfo>(
+                request(Method::PATCH, "/users/me")
+                    .bearer(token)
+                    .raw_body(body.to_vec())
+                    .build(),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code),
+            "{:?}",
+            reply.body
+        );
+    }
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn login_input_of_the_wrong_type_or_shape_is_rejected_and_writes_nothing() {
+    let app = spawn_app().await;
+    let cases = [
+        json!({"code": 123}),
+        json!({}),
+        json!({"code": "alice.1", "openid": "o_forged"}),
+        json!({"code": "has space"}),
+        json!({"code": "x".repeat(200)}),
+    ];
+    for body in cases {
+        let reply = app
+            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(&body))
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, 40002),
+            "{body}: {:?}",
+            reply.body
+        );
+    }
+    assert!(app.table_snapshot().await.is_empty());
+}
