@@ -87,14 +87,9 @@ impl Env {
     }
 
     /// An environment built from pairs; for tests and tools.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
         Self {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
         }
     }
 
@@ -136,12 +131,7 @@ impl Env {
     }
 
     /// Parses a whole number of seconds bounded by `max`.
-    pub fn seconds_or(
-        &self,
-        name: &'static str,
-        default: u64,
-        max: u64,
-    ) -> Result<Duration, ConfigError> {
+    pub fn seconds_or(&self, name: &'static str, default: u64, max: u64) -> Result<Duration, ConfigError> {
         let secs: u64 = self.parse_or(name, default)?;
         if secs == 0 || secs > max {
             return Err(ConfigError::Invalid {

@@ -18,9 +18,7 @@ pub enum ApiError {
     Validation { field: String, reason: String },
     #[error("the pagination cursor is invalid")]
     InvalidCursor,
-    #[error(
-        "the Idempotency-Key header is missing or malformed (8-64 characters of A-Z a-z 0-9 _ -)"
-    )]
+    #[error("the Idempotency-Key header is missing or malformed (8-64 characters of A-Z a-z 0-9 _ -)")]
     InvalidIdempotencyKey,
     #[error("the WeChat login code is invalid; call wx.login() again")]
     WeChatCodeInvalid,
@@ -95,11 +93,7 @@ impl ApiError {
         }
     }
 
-    pub fn conflict(
-        code: Conflict,
-        message: impl Into<String>,
-        details: Option<serde_json::Value>,
-    ) -> Self {
+    pub fn conflict(code: Conflict, message: impl Into<String>, details: Option<serde_json::Value>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),

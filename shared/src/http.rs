@@ -44,9 +44,9 @@ pub struct Context {
 impl Context {
     /// The authenticated caller. Only token-protected functions have one.
     pub fn caller(&self) -> Result<&Caller, ApiError> {
-        self.caller.as_ref().ok_or_else(|| {
-            ApiError::internal("reading the caller", "the function is not token-protected")
-        })
+        self.caller
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("reading the caller", "the function is not token-protected"))
     }
 
     /// A request header as text, if present and valid UTF-8.
@@ -124,18 +124,12 @@ impl<E: Endpoint> Adapter<E> {
         let outcome = AssertUnwindSafe(self.process(&request_id, request))
             .catch_unwind()
             .await
-            .unwrap_or_else(|panic| {
-                Err(ApiError::internal(
-                    "handling the request",
-                    panic_message(&panic),
-                ))
-            });
+            .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&panic))));
 
         let response = match &outcome {
             Ok(data) => respond(StatusCode::OK, &request_id, 0, "ok", Some(data), None),
             Err(err) => {
-                let status =
-                    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 respond(
                     status,
                     &request_id,
@@ -202,9 +196,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
         return Err(ApiError::MissingToken);
     }
     match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(token.trim())
         }
         _ => Err(ApiError::InvalidToken),
@@ -225,11 +217,7 @@ pub fn merge_input(request: &Request) -> Result<Value, ApiError> {
     for (name, values) in query {
         let value = match values.as_slice() {
             [one] => Value::String((*one).to_owned()),
-            many => Value::Array(
-                many.iter()
-                    .map(|v| Value::String((*v).to_owned()))
-                    .collect(),
-            ),
+            many => Value::Array(many.iter().map(|v| Value::String((*v).to_owned())).collect()),
         };
         insert_unique(&mut merged, name, value)?;
     }
@@ -252,16 +240,11 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn insert_unique(
-    merged: &mut Map<String, Value>,
-    name: &str,
-    value: Value,
-) -> Result<(), ApiError> {
+fn insert_unique(merged: &mut Map<String, Value>, name: &str, value: Value) -> Result<(), ApiError> {
     match merged.get(name) {
-        Some(existing) if *existing != value => Err(ApiError::validation(
-            name,
-            "given twice with different values",
-        )),
+        Some(existing) if *existing != value => {
+            Err(ApiError::validation(name, "given twice with different values"))
+        }
         _ => {
             merged.insert(name.to_owned(), value);
             Ok(())
@@ -351,32 +334,20 @@ mod tests {
     #[test]
     fn bearer_scheme_is_case_insensitive_and_required() {
         let mut headers = HeaderMap::new();
-        assert!(matches!(
-            bearer_token(&headers),
-            Err(ApiError::MissingToken)
-        ));
+        assert!(matches!(bearer_token(&headers), Err(ApiError::MissingToken)));
         headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer abc"));
         assert_eq!(bearer_token(&headers).unwrap(), "abc");
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
-        assert!(matches!(
-            bearer_token(&headers),
-            Err(ApiError::InvalidToken)
-        ));
+        assert!(matches!(bearer_token(&headers), Err(ApiError::InvalidToken)));
         headers.insert(AUTHORIZATION, HeaderValue::from_static("abc"));
-        assert!(matches!(
-            bearer_token(&headers),
-            Err(ApiError::InvalidToken)
-        ));
+        assert!(matches!(bearer_token(&headers), Err(ApiError::InvalidToken)));
     }
 
     #[test]
     fn body_must_be_a_json_object() {
         assert!(parse_body(b"").unwrap().is_empty());
         assert!(matches!(parse_body(b"{oops"), Err(ApiError::InvalidJson)));
-        assert!(matches!(
-            parse_body(b"[1]"),
-            Err(ApiError::Validation { .. })
-        ));
+        assert!(matches!(parse_body(b"[1]"), Err(ApiError::Validation { .. })));
     }
 
     #[test]
@@ -387,8 +358,7 @@ mod tests {
             #[allow(dead_code)]
             code: String,
         }
-        let err =
-            parse_input::<Input>(serde_json::json!({"code": "a", "admin": true})).unwrap_err();
+        let err = parse_input::<Input>(serde_json::json!({"code": "a", "admin": true})).unwrap_err();
         assert_eq!(err.field(), Some("admin"));
         let err = parse_input::<Input>(serde_json::json!({})).unwrap_err();
         assert_eq!(err.field(), Some("code"));

@@ -57,9 +57,7 @@ impl Startup {
         self.tokens
             .get_or_try_init(|| async {
                 let secret = self.secret(vars::JWT_SECRET).await?;
-                Ok(Arc::new(TokenService::new(&AuthConfig::new(
-                    &self.env, secret,
-                )?)))
+                Ok(Arc::new(TokenService::new(&AuthConfig::new(&self.env, secret)?)))
             })
             .await
             .cloned()

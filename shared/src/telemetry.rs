@@ -17,9 +17,7 @@ pub fn init() {
         .is_ok();
     if installed {
         std::panic::set_hook(Box::new(|info| {
-            let location = info
-                .location()
-                .map(|l| format!("{}:{}", l.file(), l.line()));
+            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
             tracing::error!(location, "panic");
         }));
     }

@@ -63,9 +63,7 @@ impl TryFrom<String> for AvatarUrl {
         if value.len() > AVATAR_URL_MAX_BYTES {
             return Err(format!("must be at most {AVATAR_URL_MAX_BYTES} bytes"));
         }
-        let rest = value
-            .strip_prefix("https://")
-            .ok_or("must be an https:// URL")?;
+        let rest = value.strip_prefix("https://").ok_or("must be an https:// URL")?;
         if rest.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must be an https:// URL without spaces".into());
         }
@@ -98,10 +96,7 @@ mod tests {
 
     #[test]
     fn nickname_is_trimmed_and_bounded_in_characters_not_bytes() {
-        assert_eq!(
-            Nickname::try_from("  小明 ".to_owned()).unwrap().as_str(),
-            "小明"
-        );
+        assert_eq!(Nickname::try_from("  小明 ".to_owned()).unwrap().as_str(), "小明");
         assert!(Nickname::try_from("字".repeat(32)).is_ok());
         assert!(Nickname::try_from("字".repeat(33)).is_err());
         assert!(Nickname::try_from("   ".to_owned()).is_err());

@@ -99,9 +99,7 @@ impl WeChatClient {
                 Answer::Busy => {
                     tokio::time::sleep(BUSY_BACKOFF).await;
                     match self.code_to_session_once(code).await? {
-                        Answer::Busy => Err(unavailable(
-                            "jscode2session answered -1 (system busy) twice",
-                        )),
+                        Answer::Busy => Err(unavailable("jscode2session answered -1 (system busy) twice")),
                         Answer::Session(session) => Ok(session),
                     }
                 }
@@ -130,15 +128,10 @@ impl WeChatClient {
             .map_err(|e| unavailable(e.without_url()))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(unavailable(format!(
-                "jscode2session answered HTTP {status}"
-            )));
+            return Err(unavailable(format!("jscode2session answered HTTP {status}")));
         }
         // WeChat labels JSON as text/plain at times: read text, parse whatever the content type.
-        let text = response
-            .text()
-            .await
-            .map_err(|e| unavailable(e.without_url()))?;
+        let text = response.text().await.map_err(|e| unavailable(e.without_url()))?;
         let body: Code2SessionBody = serde_json::from_str(&text).map_err(|e| {
             unavailable(format!(
                 "jscode2session answered a body that is not the expected JSON: {e}"
@@ -202,8 +195,7 @@ mod tests {
 
     #[test]
     fn success_body_without_errcode_parses_as_zero() {
-        let body: Code2SessionBody =
-            serde_json::from_str(r#"{"openid":"o1","session_key":"k"}"#).unwrap();
+        let body: Code2SessionBody = serde_json::from_str(r#"{"openid":"o1","session_key":"k"}"#).unwrap();
         assert_eq!(body.errcode, 0);
     }
 }

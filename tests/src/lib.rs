@@ -115,9 +115,8 @@ impl Write for BufferWriter {
 
 /// The local AWS emulator's endpoint; `make test` starts one and sets it.
 pub fn emulator_endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL must point at the local AWS emulator: run the tests with `make test`",
-    )
+    std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL must point at the local AWS emulator: run the tests with `make test`")
 }
 
 /// An SDK config for the emulator.
@@ -222,11 +221,9 @@ impl TestApp {
     /// Logs `name` in with a fresh code and returns the `data` of the answer.
     pub async fn login(&self, name: &str) -> Value {
         let reply = self
-            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(
-                &serde_json::json!({
-                    "code": format!("{name}.{}", random_id(6)),
-                }),
-            ))
+            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(&serde_json::json!({
+                "code": format!("{name}.{}", random_id(6)),
+            })))
             .await;
         assert_eq!(reply.status, 200, "login failed: {:?}", reply.body);
         reply.data().clone()
@@ -246,8 +243,7 @@ impl TestApp {
                 .await
                 .expect("scan the test table");
             items.extend(page.items().iter().map(|item| {
-                let mut fields: Vec<String> =
-                    item.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                let mut fields: Vec<String> = item.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
                 fields.sort();
                 fields.join(",")
             }));
@@ -343,8 +339,7 @@ impl RequestBuilder {
             request = request.with_query_string_parameters(map);
         }
         if !self.path_params.is_empty() {
-            let map: std::collections::HashMap<String, String> =
-                self.path_params.into_iter().collect();
+            let map: std::collections::HashMap<String, String> = self.path_params.into_iter().collect();
             request = request.with_path_parameters(map);
         }
         request

@@ -145,9 +145,7 @@ async fn answer(code: &str, state: &Mutex<State>) -> Value {
         tokio::time::sleep(SLOW_DELAY).await;
     }
     {
-        let mut state = state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let calls = state.calls.entry(code.to_owned()).or_default();
         *calls += 1;
         if name.starts_with("flaky") && *calls == 1 {
@@ -181,9 +179,6 @@ mod tests {
 
     #[test]
     fn session_keys_are_16_bytes() {
-        assert_eq!(
-            STANDARD.decode(session_key_for("alice.1")).unwrap().len(),
-            16
-        );
+        assert_eq!(STANDARD.decode(session_key_for("alice.1")).unwrap().len(), 16);
     }
 }

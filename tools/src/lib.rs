@@ -1,3 +1,4 @@
 //! Developer and operator tools. `fake_wechat` is for local development and tests only.
 
+pub mod admin;
 pub mod fake_wechat;

@@ -2,6 +2,4 @@
 
 mod tokens;
 
-pub use tokens::{
-    AccessToken, Caller, Claims, RefreshToken, TokenService, hash_refresh_secret, random_id,
-};
+pub use tokens::{AccessToken, Caller, Claims, RefreshToken, TokenService, hash_refresh_secret, random_id};

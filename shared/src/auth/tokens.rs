@@ -118,11 +118,12 @@ impl TokenService {
 
     /// Verifies an access token: HS256 only, `exp`, `iss`, `aud` and `sub` required and checked.
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            match e.kind() {
                 ErrorKind::ExpiredSignature => ApiError::ExpiredToken,
                 _ => ApiError::InvalidToken,
-            })?;
+            }
+        })?;
         let claims = data.claims;
         if claims.sub.is_empty() || claims.sid.is_empty() {
             return Err(ApiError::InvalidToken);
@@ -163,9 +164,7 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_to_its_caller() {
         let tokens = service();
-        let access = tokens
-            .issue_access("o_alice", "s1", Timestamp::now())
-            .unwrap();
+        let access = tokens.issue_access("o_alice", "s1", Timestamp::now()).unwrap();
         let caller = tokens.verify(access.token.expose()).unwrap();
         assert_eq!(
             caller,

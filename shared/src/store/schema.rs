@@ -29,11 +29,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), BoxError> 
             .index_name(name)
             .key_schema(key(pk, KeyType::Hash)?)
             .key_schema(key(sk, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
             .build()?)
     };
     let result = client

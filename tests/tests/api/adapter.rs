@@ -57,10 +57,7 @@ async fn path_parameters_query_and_body_merge_into_one_input() {
     .await;
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(
-        reply.data(),
-        &json!({"id": "42", "page": "2", "note": "hi"})
-    );
+    assert_eq!(reply.data(), &json!({"id": "42", "page": "2", "note": "hi"}));
 }
 
 #[tokio::test]
@@ -91,11 +88,7 @@ async fn a_panic_becomes_a_500_envelope_with_the_request_id() {
 
     assert_eq!((reply.status, reply.code()), (500, 50001));
     assert_eq!(reply.body["message"], "internal error");
-    assert!(
-        reply.body["requestId"]
-            .as_str()
-            .is_some_and(|id| !id.is_empty())
-    );
+    assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
     assert!(!reply.body.to_string().contains("blew up"));
 }
 
@@ -103,11 +96,7 @@ async fn a_panic_becomes_a_500_envelope_with_the_request_id() {
 async fn the_wrong_method_is_a_405() {
     let function = echo().await;
 
-    let reply = call(
-        &function,
-        request(Method::GET, "/echo").query("id", "1").build(),
-    )
-    .await;
+    let reply = call(&function, request(Method::GET, "/echo").query("id", "1").build()).await;
 
     assert_eq!((reply.status, reply.code()), (405, 40501));
 }
@@ -124,10 +113,7 @@ async fn every_response_is_json_with_a_request_id_header() {
         response.headers()["content-type"],
         "application/json; charset=utf-8"
     );
-    let header = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let header = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["requestId"], header);
 }

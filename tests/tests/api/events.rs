@@ -20,8 +20,7 @@ async fn run_sample<E: Endpoint>(app: &TestApp, token: Option<&str>) -> integrat
     }
     let unique = app.new_user_name("sample");
     event = event.replace("alice.sample", &format!("{unique}.sample"));
-    let request =
-        from_str(&event).unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", E::NAME));
+    let request = from_str(&event).unwrap_or_else(|e| panic!("{}: not an API Gateway event: {e}", E::NAME));
     app.call::<E>(request).await
 }
 

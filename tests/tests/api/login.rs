@@ -23,11 +23,7 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(reply.code(), 0);
     assert_eq!(reply.body["message"], "ok");
-    assert!(
-        reply.body["requestId"]
-            .as_str()
-            .is_some_and(|id| !id.is_empty())
-    );
+    assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
     let data = reply.data();
     assert_eq!(data["isNewUser"], true);
     assert_eq!(data["expiresIn"], 7200);
@@ -36,12 +32,9 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
     assert!(data["user"].get("unionid").is_none());
     assert!(data["user"]["createdAt"].as_str().is_some());
     // The access token is ours: it verifies and names the user.
-    let tokens = TokenService::new(
-        &AuthConfig::new(&app.env, Secret::new(integration_tests::JWT_SECRET)).unwrap(),
-    );
-    let caller = tokens
-        .verify(data["accessToken"].as_str().unwrap())
-        .unwrap();
+    let tokens =
+        TokenService::new(&AuthConfig::new(&app.env, Secret::new(integration_tests::JWT_SECRET)).unwrap());
+    let caller = tokens.verify(data["accessToken"].as_str().unwrap()).unwrap();
     assert_eq!(caller.openid, openid_for(&name));
     // The session stores only the refresh token's hash.
     let refresh = data["refreshToken"].as_str().unwrap();
@@ -59,10 +52,7 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
         .item
         .expect("the session item exists");
     let stored = format!("{session:?}");
-    assert!(
-        !stored.contains(secret),
-        "the refresh secret itself is stored"
-    );
+    assert!(!stored.contains(secret), "the refresh secret itself is stored");
     assert_eq!(
         session["refreshHash"].as_s().unwrap(),
         &shared::auth::hash_refresh_secret(secret)
@@ -96,10 +86,7 @@ async fn a_returning_user_with_a_fresh_code_gets_the_same_openid_and_is_not_new(
 
     assert_eq!(second.status, 200, "{:?}", second.body);
     assert_eq!(second.data()["isNewUser"], false);
-    assert_eq!(
-        second.data()["user"]["openid"],
-        first.data()["user"]["openid"]
-    );
+    assert_eq!(second.data()["user"]["openid"], first.data()["user"]["openid"]);
     assert_eq!(
         second.data()["user"]["createdAt"],
         first.data()["user"]["createdAt"]
@@ -126,12 +113,7 @@ async fn a_reused_code_is_rejected_and_writes_nothing_more() {
 
     let reply = app.call::<Login>(login_request(&code)).await;
 
-    assert_eq!(
-        (reply.status, reply.code()),
-        (400, 40011),
-        "{:?}",
-        reply.body
-    );
+    assert_eq!((reply.status, reply.code()), (400, 40011), "{:?}", reply.body);
     assert_eq!(app.table_snapshot().await, before);
 }
 
@@ -180,12 +162,7 @@ async fn a_slow_wechat_fails_within_the_timeout_as_unavailable() {
         .await;
 
     let elapsed = started.elapsed();
-    assert_eq!(
-        (reply.status, reply.code()),
-        (503, 50301),
-        "{:?}",
-        reply.body
-    );
+    assert_eq!((reply.status, reply.code()), (503, 50301), "{:?}", reply.body);
     assert!(elapsed < Duration::from_secs(7), "took {elapsed:?}");
     assert!(reply.body["message"].as_str().unwrap().contains("WeChat"));
     assert!(app.table_snapshot().await.is_empty());
@@ -205,11 +182,7 @@ async fn wechat_down_is_a_503_with_the_request_id() {
     let reply = app.call::<Login>(login_request("alice.down")).await;
 
     assert_eq!((reply.status, reply.code()), (503, 50301));
-    assert!(
-        reply.body["requestId"]
-            .as_str()
-            .is_some_and(|id| !id.is_empty())
-    );
+    assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! AWS emulator, the fake WeChat server over HTTP.
 
 mod adapter;
+mod e2e;
 mod events;
 mod login;
 mod secrets;

@@ -45,10 +45,7 @@ async fn secrets_appear_in_no_response_and_no_log_line() {
     let responses = [&login, &reused, &busy, &me, &bad]
         .map(|r| r.body.to_string())
         .join("\n");
-    assert!(
-        logs.contains(r#""function":"login""#),
-        "the log capture works"
-    );
+    assert!(logs.contains(r#""function":"login""#), "the log capture works");
     assert!(logs.contains(r#""code":50301"#), "the outage was logged");
     let session_key = session_key_for(&code);
     for (what, secret) in [

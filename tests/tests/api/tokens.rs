@@ -89,25 +89,15 @@ async fn a_token_that_is_missing_or_wrong_in_any_way_is_a_401_with_its_code() {
             )),
             40102,
         ),
-        (
-            "alg none",
-            Some(format!("Bearer {}", unsigned(&claims()))),
-            40102,
-        ),
+        ("alg none", Some(format!("Bearer {}", unsigned(&claims()))), 40102),
         (
             "missing sub",
-            Some(format!(
-                "Bearer {}",
-                sign(&without(claims(), "sub"), JWT_SECRET)
-            )),
+            Some(format!("Bearer {}", sign(&without(claims(), "sub"), JWT_SECRET))),
             40102,
         ),
         (
             "missing exp",
-            Some(format!(
-                "Bearer {}",
-                sign(&without(claims(), "exp"), JWT_SECRET)
-            )),
+            Some(format!("Bearer {}", sign(&without(claims(), "exp"), JWT_SECRET))),
             40102,
         ),
         (
@@ -132,11 +122,7 @@ async fn a_token_that_is_missing_or_wrong_in_any_way_is_a_401_with_its_code() {
             reply.body
         );
     }
-    assert_eq!(
-        app.take_round_trips(),
-        0,
-        "a bad token never reaches the table"
-    );
+    assert_eq!(app.take_round_trips(), 0, "a bad token never reaches the table");
 }
 
 #[tokio::test]

@@ -27,18 +27,17 @@ async fn update_user_info_changes_the_profile_in_one_round_trip() {
     app.take_round_trips();
 
     let reply = app
-        .call::<UpdateUserInfo>(request(Method::PATCH, "/users/me").bearer(token).json(
-            &json!({"nickname": " 小红 ", "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/a/132"}),
-        ))
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(token)
+                .json(&json!({"nickname": " 小红 ", "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/a/132"})),
+        )
         .await;
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(app.take_round_trips(), 1);
     assert_eq!(reply.data()["nickname"], "小红");
-    assert_eq!(
-        reply.data()["avatarUrl"],
-        "https://thirdwx.qlogo.cn/mmopen/a/132"
-    );
+    assert_eq!(reply.data()["avatarUrl"], "https://thirdwx.qlogo.cn/mmopen/a/132");
     let fetched = app
         .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
         .await;
@@ -57,20 +56,13 @@ async fn bad_profile_updates_are_rejected_naming_the_field_and_write_nothing() {
         (json!({"nickname": 5}), "nickname"),
         (json!({"nickname": "名".repeat(33)}), "nickname"),
         (json!({"nickname": ""}), "nickname"),
-        (
-            json!({"avatarUrl": "http://insecure.example/a.png"}),
-            "avatarUrl",
-        ),
+        (json!({"avatarUrl": "http://insecure.example/a.png"}), "avatarUrl"),
         (json!({"avatarUrl": ["https://a"]}), "avatarUrl"),
         (json!({}), "body"),
     ];
     for (body, field) in cases {
         let reply = app
-            .call::<UpdateUserInfo>(
-                request(Method::PATCH, "/users/me")
-                    .bearer(token)
-                    .json(&body),
-            )
+            .call::<UpdateUserInfo>(request(Method::PATCH, "/users/me").bearer(token).json(&body))
             .await;
         assert_eq!(
             (reply.status, reply.code()),
@@ -109,12 +101,7 @@ async fn malformed_and_oversize_bodies_are_rejected_and_write_nothing() {
                     .build(),
             )
             .await;
-        assert_eq!(
-            (reply.status, reply.code()),
-            (status, code),
-            "{:?}",
-            reply.body
-        );
+        assert_eq!((reply.status, reply.code()), (status, code), "{:?}", reply.body);
     }
     assert_eq!(app.table_snapshot().await, before);
 }

@@ -12,15 +12,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|_| DEFAULT_ADDR.to_owned())
         .parse()?;
     if !addr.ip().is_loopback() {
-        return Err(format!(
-            "refusing to bind {addr}: the fake WeChat server is for loopback only"
-        )
-        .into());
+        return Err(format!("refusing to bind {addr}: the fake WeChat server is for loopback only").into());
     }
     let config = FakeWeChatConfig {
         appid: std::env::var("WECHAT_APPID").unwrap_or_else(|_| "wxdevappid0000000".to_owned()),
-        secret: std::env::var("WECHAT_SECRET")
-            .unwrap_or_else(|_| "dev-wechat-app-secret".to_owned()),
+        secret: std::env::var("WECHAT_SECRET").unwrap_or_else(|_| "dev-wechat-app-secret".to_owned()),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(

@@ -1,0 +1,25 @@
+# The project's commands. `make dev` runs the backend locally; `make test` runs every check.
+.PHONY: dev test build venv fmt lint clean
+
+## Run the functions on 127.0.0.1:9000 with the AWS emulator and the fake WeChat server.
+dev:
+	./scripts/dev.sh
+
+## Install what is needed, start a private emulator and fake WeChat, run every check.
+test:
+	./scripts/test.sh
+
+## Create the project's Python venv (moto, cargo-lambda, zig, SAM CLI, cfn-lint).
+venv:
+	bash -c 'source scripts/lib.sh && ensure_venv'
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf .dev .aws-sam

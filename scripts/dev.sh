@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make dev`: the whole backend on this machine. The AWS emulator (moto) on :4566 with the table
+# and bucket, the fake WeChat server on :9100, the functions on :9000 through `cargo lambda watch`.
+# Every setting can be overridden from the environment. Ctrl-C stops everything it started.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+AWS_PORT="${AWS_PORT:-4566}"
+WECHAT_PORT="${WECHAT_PORT:-9100}"
+API_PORT="${API_PORT:-9000}"
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$AWS_PORT}"
+export TABLE_NAME="${TABLE_NAME:-wx-serverless}"
+export BUCKET_NAME="${BUCKET_NAME:-wx-serverless-uploads}"
+export WECHAT_APPID="${WECHAT_APPID:-wxdevappid0000000}"
+export WECHAT_SECRET="${WECHAT_SECRET:-dev-wechat-app-secret}"
+export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:$WECHAT_PORT}"
+export JWT_SECRET="${JWT_SECRET:-dev-only-jwt-secret-change-me-0123456789abcdef}"
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+use_emulator_credentials
+
+ensure_venv
+mkdir -p .dev
+trap 'echo; log "stopping"; stop_all' EXIT
+trap 'exit 130' INT TERM
+
+if [ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ]; then
+  if port_open "$AWS_PORT"; then
+    log "port $AWS_PORT is already in use: assuming it is the emulator"
+  else
+    log "starting the AWS emulator (moto) on 127.0.0.1:$AWS_PORT"
+    start_bg .dev/moto.log moto_server -H 127.0.0.1 -p "$AWS_PORT"
+    wait_port "$AWS_PORT" "the AWS emulator"
+  fi
+fi
+
+log "building the dev tools"
+cargo build --quiet -p tools --bins
+./target/debug/admin init
+if [ -f data/products.json ] && ./target/debug/admin help 2>&1 | grep -q seed-products; then
+  ./target/debug/admin seed-products data/products.json
+fi
+
+if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
+  log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
+  FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg .dev/fake-wechat.log ./target/debug/fake-wechat
+  wait_port "$WECHAT_PORT" "the fake WeChat server"
+  head -n 1 .dev/fake-wechat.log
+fi
+
+log "starting the functions (cargo lambda watch) on 127.0.0.1:$API_PORT"
+start_bg .dev/functions.log cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
+wait_port "$API_PORT" "cargo lambda watch" 300
+
+cat <<TXT
+
+  Functions    http://127.0.0.1:$API_PORT   (REST routes, and /lambda-url/<function>/)
+  AWS emulator $AWS_ENDPOINT_URL   (table $TABLE_NAME, bucket $BUCKET_NAME)
+  Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*)
+  Logs         .dev/*.log
+
+  Try:
+    curl -s -X POST http://127.0.0.1:$API_PORT/auth/login -d '{"code":"alice.1"}'
+    curl -s http://127.0.0.1:$API_PORT/users/me -H "Authorization: Bearer <accessToken>"
+
+  Functions compile on their first request. Ctrl-C stops everything.
+TXT
+tail -n +1 -f .dev/functions.log &
+PIDS+=($!)
+wait "${PIDS[@]}"

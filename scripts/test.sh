@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make test`: installs what it needs, starts its own AWS emulator and fake WeChat server on free
+# ports (so it never collides with `make dev`), runs formatting, the whole test suite, clippy and an
+# end-to-end pass over HTTP through `cargo lambda watch`, then stops what it started.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv
+use_emulator_credentials
+LOGS="$ROOT/target/test-logs"
+mkdir -p "$LOGS"
+trap 'status=$?; stop_all; [ $status = 0 ] || echo "make test failed; service logs are in target/test-logs/" >&2; exit $status' EXIT
+trap 'exit 130' INT TERM
+
+AWS_PORT=$(free_port)
+WECHAT_PORT=$(free_port)
+API_PORT=$(free_port)
+
+log "starting the AWS emulator on 127.0.0.1:$AWS_PORT"
+start_bg "$LOGS/moto.log" moto_server -H 127.0.0.1 -p "$AWS_PORT"
+
+log "building the workspace"
+cargo build --workspace --all-targets --quiet
+
+export TEST_FAKE_WECHAT_APPID="wxtestappid000001"
+export TEST_FAKE_WECHAT_SECRET="test-wechat-app-secret-$(free_port)"
+export TEST_FAKE_WECHAT_URL="http://127.0.0.1:$WECHAT_PORT"
+log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
+FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" \
+  start_bg "$LOGS/fake-wechat.log" ./target/debug/fake-wechat
+wait_port "$AWS_PORT" "the AWS emulator"
+wait_port "$WECHAT_PORT" "the fake WeChat server"
+export AWS_ENDPOINT_URL="http://127.0.0.1:$AWS_PORT"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo test --workspace"
+cargo test --workspace
+
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "end to end over HTTP: cargo lambda watch on 127.0.0.1:$API_PORT"
+export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
+export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
+export JWT_SECRET="e2e-jwt-secret-$(free_port)-0123456789abcdefghij"
+./target/debug/admin init
+start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
+wait_port "$API_PORT" "cargo lambda watch" 300
+E2E_BASE_URL="http://127.0.0.1:$API_PORT" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
+
+if [ -f template.yaml ]; then
+  log "cfn-lint template.yaml"
+  cfn-lint template.yaml
+  log "sam validate --lint"
+  SAM_CLI_TELEMETRY=0 sam validate --lint --region "${AWS_REGION}"
+fi
+
+log "all checks passed"

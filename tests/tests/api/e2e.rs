@@ -1,0 +1,60 @@
+//! End to end over HTTP: the real function binaries behind `cargo lambda watch`, called like a
+//! mini-program would. `make test` starts the stack and runs these with `--ignored`.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn base_url() -> String {
+    std::env::var("E2E_BASE_URL").expect("E2E_BASE_URL: run through `make test`")
+}
+
+async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("the function answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON envelope"))
+}
+
+#[tokio::test]
+#[ignore = "needs the stack that `make test` starts"]
+async fn e2e_login_then_profile_over_http() {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let base = base_url();
+    let name = format!("e2e{}", shared::auth::random_id(6).replace(['-', '_'], "0"));
+
+    let (status, login) = send(
+        http.post(format!("{base}/auth/login"))
+            .json(&json!({"code": format!("{name}.1")})),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(login["data"]["isNewUser"], true);
+    let token = login["data"]["accessToken"].as_str().unwrap().to_owned();
+
+    let (status, me) = send(http.get(format!("{base}/users/me")).bearer_auth(&token)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["data"]["openid"], login["data"]["user"]["openid"]);
+
+    let (status, updated) = send(
+        http.patch(format!("{base}/users/me"))
+            .bearer_auth(&token)
+            .json(&json!({"nickname": "端到端"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["data"]["nickname"], "端到端");
+
+    // The same function through its function URL.
+    let (status, me) = send(
+        http.get(format!("{base}/lambda-url/get-user-info/"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["data"]["nickname"], "端到端");
+
+    let (status, denied) = send(http.get(format!("{base}/users/me"))).await;
+    assert_eq!((status.as_u16(), denied["code"].as_i64()), (401, Some(40101)));
+}

@@ -1,0 +1,40 @@
+//! The admin command: prepares a table and bucket (local emulator or AWS) and seeds the catalog.
+//!
+//! ```text
+//! admin init                      create the table (with its indexes and TTL) and the bucket; re-running is safe
+//! admin seed-products FILE.json   write the products in batches of 25, retrying unprocessed items
+//! ```
+//! Reads `TABLE_NAME`, `BUCKET_NAME` and the usual AWS variables (`AWS_ENDPOINT_URL` for the emulator).
+
+use std::process::ExitCode;
+
+use shared::config::{Env, defaults, vars};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("admin: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &[String]) -> Result<(), shared::BoxError> {
+    let env = Env::from_process();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let table = env.string_or(vars::TABLE_NAME, defaults::TABLE_NAME);
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["init"] => {
+            let bucket = env.string_or(vars::BUCKET_NAME, defaults::BUCKET_NAME);
+            shared::store::schema::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await?;
+            println!("table {table}: ready");
+            tools::admin::create_bucket(&aws_sdk_s3::Client::new(&aws), &bucket).await?;
+            println!("bucket {bucket}: ready");
+            Ok(())
+        }
+        _ => Err("usage: admin init | admin seed-products FILE.json".into()),
+    }
+}
