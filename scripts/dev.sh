@@ -37,9 +37,8 @@ fi
 log "building the dev tools"
 cargo build --quiet -p tools --bins
 ./target/debug/admin init
-if [ -f data/products.json ] && ./target/debug/admin help 2>&1 | grep -q seed-products; then
-  ./target/debug/admin seed-products data/products.json
-fi
+log "seeding the catalog"
+./target/debug/admin seed-products data/products.json
 
 if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
   log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"

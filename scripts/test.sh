@@ -47,6 +47,7 @@ export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
 export JWT_SECRET="e2e-jwt-secret-$(free_port)-0123456789abcdefghij"
 ./target/debug/admin init
+./target/debug/admin seed-products data/products.json
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
 wait_port "$API_PORT" "cargo lambda watch" 300
 E2E_BASE_URL="http://127.0.0.1:$API_PORT" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e

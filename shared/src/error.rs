@@ -20,6 +20,11 @@ pub enum ApiError {
     InvalidCursor,
     #[error("the Idempotency-Key header is missing or malformed (8-64 characters of A-Z a-z 0-9 _ -)")]
     InvalidIdempotencyKey,
+    #[error("{message}")]
+    ProductsUnavailable {
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("the WeChat login code is invalid; call wx.login() again")]
     WeChatCodeInvalid,
     #[error("the WeChat login code was already used; call wx.login() again")]
@@ -72,7 +77,6 @@ pub enum Conflict {
     OutOfStock,
     PriceChanged,
     IdempotencyKeyReused,
-    RequestInProgress,
     OrderNotCancellable,
 }
 
@@ -108,6 +112,7 @@ impl ApiError {
             Self::Validation { .. } => 40002,
             Self::InvalidCursor => 40003,
             Self::InvalidIdempotencyKey => 40004,
+            Self::ProductsUnavailable { .. } => 40005,
             Self::WeChatCodeInvalid => 40010,
             Self::WeChatCodeUsed => 40011,
             Self::MissingToken => 40101,
@@ -120,8 +125,7 @@ impl ApiError {
                 Conflict::OutOfStock => 40901,
                 Conflict::PriceChanged => 40902,
                 Conflict::IdempotencyKeyReused => 40903,
-                Conflict::RequestInProgress => 40904,
-                Conflict::OrderNotCancellable => 40905,
+                Conflict::OrderNotCancellable => 40904,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -153,6 +157,7 @@ impl ApiError {
     pub fn details(&self) -> Option<&serde_json::Value> {
         match self {
             Self::Conflict { details, .. } => details.as_ref(),
+            Self::ProductsUnavailable { details, .. } => Some(details),
             _ => None,
         }
     }

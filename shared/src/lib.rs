@@ -3,9 +3,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalog;
+pub mod checkout;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod input;
+pub mod orders;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -243,9 +243,9 @@ impl TestApp {
                 .await
                 .expect("scan the test table");
             items.extend(page.items().iter().map(|item| {
-                let mut fields: Vec<String> = item.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-                fields.sort();
-                fields.join(",")
+                let fields: serde_json::Map<String, Value> =
+                    item.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+                Value::Object(fields).to_string()
             }));
             start = page.last_evaluated_key;
             if start.is_none() {
@@ -255,6 +255,29 @@ impl TestApp {
         items.sort();
         self.take_round_trips();
         items
+    }
+}
+
+/// An attribute value as JSON with sorted keys, so equal items print equally.
+fn canonical(value: &aws_sdk_dynamodb::types::AttributeValue) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    match value {
+        A::S(s) => serde_json::json!({ "S": s }),
+        A::N(n) => serde_json::json!({ "N": n }),
+        A::Bool(b) => serde_json::json!({ "BOOL": b }),
+        A::Null(_) => serde_json::json!({ "NULL": true }),
+        A::L(list) => serde_json::json!({ "L": list.iter().map(canonical).collect::<Vec<_>>() }),
+        A::M(map) => {
+            let fields: serde_json::Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+            serde_json::json!({ "M": fields })
+        }
+        A::Ss(set) => {
+            let mut set = set.clone();
+            set.sort();
+            serde_json::json!({ "SS": set })
+        }
+        other => serde_json::json!({ "other": format!("{other:?}") }),
     }
 }
 
@@ -343,5 +366,84 @@ impl RequestBuilder {
             request = request.with_path_parameters(map);
         }
         request
+    }
+}
+
+/// A product for tests.
+pub fn product(
+    id: &str,
+    price_fen: i64,
+    stock: i64,
+    on_sale: bool,
+    category: &str,
+    sort_order: u32,
+) -> shared::catalog::Product {
+    use shared::catalog::{Category, Product, ProductId, ProductStatus};
+    let now = shared::time::Timestamp::now();
+    Product {
+        id: ProductId::try_from(id.to_owned()).expect("a valid id"),
+        name: format!("商品 {id}"),
+        description: format!("description of {id}"),
+        price_fen,
+        stock,
+        category: Category::try_from(category.to_owned()).expect("a valid category"),
+        images: vec![format!("https://cdn.example.com/{id}.jpg")],
+        status: if on_sale {
+            ProductStatus::OnSale
+        } else {
+            ProductStatus::OffSale
+        },
+        sort_order,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+impl TestApp {
+    /// Writes `products` into the table.
+    pub async fn seed(&self, products: &[shared::catalog::Product]) {
+        self.store()
+            .put_products(products)
+            .await
+            .expect("seed the products");
+        self.take_round_trips();
+    }
+
+    /// The current stock of a product, read consistently.
+    pub async fn stock(&self, id: &str) -> i64 {
+        let item = self
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
+            )
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("read the product")
+            .item
+            .expect("the product exists");
+        self.take_round_trips();
+        item["stock"]
+            .as_n()
+            .expect("a number")
+            .parse()
+            .expect("an integer")
+    }
+
+    /// An access token for `openid`, signed as login would (for tests that need many users).
+    pub fn token_for(&self, openid: &str) -> String {
+        let config = shared::config::AuthConfig::new(&self.env, shared::config::Secret::new(JWT_SECRET))
+            .expect("auth config");
+        let tokens = shared::auth::TokenService::new(&config);
+        tokens
+            .issue_access(openid, "test-session", shared::time::Timestamp::now())
+            .expect("sign")
+            .token
+            .expose()
+            .to_owned()
     }
 }

@@ -1,6 +1,11 @@
 //! What the admin command does, as functions the tests can call too.
 
+use std::collections::HashSet;
+use std::path::Path;
+
 use shared::BoxError;
+use shared::catalog::{Product, ProductId};
+use shared::store::Store;
 
 /// Creates `bucket`; an existing bucket of ours is left as it is.
 pub async fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BoxError> {
@@ -15,4 +20,47 @@ pub async fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<
         }
         Err(err) => Err(Box::new(err)),
     }
+}
+
+/// What a seeding run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    pub written: usize,
+    pub skipped: usize,
+}
+
+/// Loads and checks a product file: a JSON array of products with unique ids.
+pub fn read_products(path: &Path) -> Result<Vec<Product>, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let products: Vec<Product> =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a product list: {e}", path.display()))?;
+    let mut ids = HashSet::new();
+    for product in &products {
+        product.validate()?;
+        if !ids.insert(product.id.clone()) {
+            return Err(format!("product id {} appears twice", product.id.as_str()).into());
+        }
+    }
+    Ok(products)
+}
+
+/// Seeds the catalog from `path`. Re-running is safe: existing products keep their live stock
+/// and status unless `overwrite` is set.
+pub async fn seed_products(store: &Store, path: &Path, overwrite: bool) -> Result<SeedReport, BoxError> {
+    let products = read_products(path)?;
+    let existing: HashSet<ProductId> = if overwrite {
+        HashSet::new()
+    } else {
+        let ids: Vec<ProductId> = products.iter().map(|p| p.id.clone()).collect();
+        store.existing_products(&ids).await?.into_iter().collect()
+    };
+    let fresh: Vec<Product> = products
+        .into_iter()
+        .filter(|p| !existing.contains(&p.id))
+        .collect();
+    let written = store.put_products(&fresh).await?;
+    Ok(SeedReport {
+        written,
+        skipped: existing.len(),
+    })
 }

@@ -51,8 +51,55 @@ pub fn user_sessions(openid: &str) -> String {
     format!("USER#{openid}#SESSIONS")
 }
 
+/// A product.
+pub fn product(id: &str) -> Key {
+    Key::new(format!("PRODUCT#{id}"), "PRODUCT")
+}
+
+/// GSI1 partition of every ON_SALE product (sparse: OFF_SALE products leave it).
+pub const CATALOG: &str = "CATALOG";
+
+/// GSI2 partition of the ON_SALE products of one category.
+pub fn category(category: &str) -> String {
+    format!("CATEGORY#{category}")
+}
+
+/// Index sort key of a product in a listing: display order, then id for a stable order.
+pub fn catalog_position(sort_order: u32, id: &str) -> String {
+    format!("{sort_order:010}#{id}")
+}
+
+/// An order.
+pub fn order(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "ORDER")
+}
+
+/// GSI1 partition listing a user's orders, newest first by [`order_position`].
+pub fn user_orders(openid: &str) -> String {
+    format!("USER#{openid}#ORDERS")
+}
+
+/// Index sort key of an order in its owner's listing.
+pub fn order_position(created_at: &str, order_id: &str) -> String {
+    format!("{created_at}#{order_id}")
+}
+
+/// The record of an idempotency key (already scoped to its user and hashed).
+pub fn idempotency(digest: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{digest}"), "IDEMPOTENCY")
+}
+
+/// A file uploaded by a user, recorded by `onUpload`.
+pub fn file(object_key: &str) -> Key {
+    Key::new(format!("FILE#{object_key}"), "FILE")
+}
+
 pub const ITEM_USER: &str = "USER";
 pub const ITEM_SESSION: &str = "SESSION";
+pub const ITEM_PRODUCT: &str = "PRODUCT";
+pub const ITEM_ORDER: &str = "ORDER";
+pub const ITEM_IDEMPOTENCY: &str = "IDEMPOTENCY";
+pub const ITEM_FILE: &str = "FILE";
 
 #[cfg(test)]
 mod tests {

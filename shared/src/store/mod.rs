@@ -1,12 +1,15 @@
 //! DynamoDB access: one table, key builders in [`keys`], one method per access pattern.
 
+mod catalog;
 pub mod item;
 pub mod keys;
+mod orders;
 pub mod schema;
 mod users;
 
 use std::sync::Arc;
 
+pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
 pub use users::{LoginRecord, NewSession};
 
 /// The table, with its SDK client (built once per process and cloned cheaply).

@@ -57,4 +57,29 @@ async fn e2e_login_then_profile_over_http() {
 
     let (status, denied) = send(http.get(format!("{base}/users/me"))).await;
     assert_eq!((status.as_u16(), denied["code"].as_i64()), (401, Some(40101)));
+
+    // Catalog and an order, through the REST routes with path parameters.
+    let (status, page) = send(http.get(format!("{base}/products?limit=3&category=tea"))).await;
+    assert_eq!(status, 200, "{page}");
+    let product_id = page["data"]["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, product) = send(http.get(format!("{base}/products/{product_id}"))).await;
+    assert_eq!(status, 200, "{product}");
+    let (status, order) = send(
+        http.post(format!("{base}/orders"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", format!("{name}-order-1"))
+            .json(&json!({"items": [{"productId": product_id, "quantity": 1}], "expectedTotalFen": product["data"]["priceFen"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{order}");
+    let order_id = order["data"]["orderId"].as_str().unwrap().to_owned();
+    let (status, fetched) = send(http.get(format!("{base}/orders/{order_id}")).bearer_auth(&token)).await;
+    assert_eq!((status, &fetched["data"]), (StatusCode::OK, &order["data"]));
+    let (status, cancelled) = send(
+        http.post(format!("{base}/orders/{order_id}/cancel"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["data"]["status"], "CANCELLED");
 }

@@ -4,6 +4,8 @@ use integration_tests::{TestApp, spawn_app};
 use lambda_http::request::from_str;
 use serde_json::Value;
 use shared::api::auth::Login;
+use shared::api::catalog::{GetProduct, ListProducts};
+use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
 use shared::http::Endpoint;
 
@@ -14,9 +16,20 @@ fn sample(name: &str) -> String {
 
 /// Runs the sample of `E`, with the placeholder token replaced by `token` and the login code made unique.
 async fn run_sample<E: Endpoint>(app: &TestApp, token: Option<&str>) -> integration_tests::Reply {
+    run_sample_with::<E>(app, token, &[]).await
+}
+
+async fn run_sample_with<E: Endpoint>(
+    app: &TestApp,
+    token: Option<&str>,
+    replacements: &[(&str, &str)],
+) -> integration_tests::Reply {
     let mut event = sample(E::NAME);
     if let Some(token) = token {
         event = event.replace("REPLACE_WITH_ACCESS_TOKEN", token);
+    }
+    for (from, to) in replacements {
+        event = event.replace(from, to);
     }
     let unique = app.new_user_name("sample");
     event = event.replace("alice.sample", &format!("{unique}.sample"));
@@ -37,6 +50,26 @@ async fn every_sample_event_runs_through_its_handler() {
     let updated = run_sample::<UpdateUserInfo>(&app, Some(&token)).await;
     assert_eq!(updated.status, 200, "{:?}", updated.body);
     assert_ne!(updated.data()["nickname"], Value::from(""));
+
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/products.json");
+    tools::admin::seed_products(&app.store(), &seed, false)
+        .await
+        .unwrap();
+    let products = run_sample::<ListProducts>(&app, None).await;
+    assert_eq!(products.status, 200, "{:?}", products.body);
+    assert!(!products.data()["items"].as_array().unwrap().is_empty());
+    let product = run_sample::<GetProduct>(&app, None).await;
+    assert_eq!(product.status, 200, "{:?}", product.body);
+    let order = run_sample::<SubmitOrder>(&app, Some(&token)).await;
+    assert_eq!(order.status, 200, "{:?}", order.body);
+    let order_id = order.data()["orderId"].as_str().unwrap().to_owned();
+    let orders = run_sample::<ListOrders>(&app, Some(&token)).await;
+    assert_eq!(orders.data()["items"][0]["orderId"], order_id.as_str());
+    let replacements = [("REPLACE_WITH_ORDER_ID", order_id.as_str())];
+    let fetched = run_sample_with::<GetOrder>(&app, Some(&token), &replacements).await;
+    assert_eq!(fetched.status, 200, "{:?}", fetched.body);
+    let cancelled = run_sample_with::<CancelOrder>(&app, Some(&token), &replacements).await;
+    assert_eq!(cancelled.data()["status"], "CANCELLED", "{:?}", cancelled.body);
 }
 
 #[tokio::test]

@@ -2,9 +2,11 @@
 //! AWS emulator, the fake WeChat server over HTTP.
 
 mod adapter;
+mod catalog;
 mod e2e;
 mod events;
 mod login;
+mod orders;
 mod secrets;
 mod tokens;
 mod users;

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! admin init                      create the table (with its indexes and TTL) and the bucket; re-running is safe
-//! admin seed-products FILE.json   write the products in batches of 25, retrying unprocessed items
+//! admin seed-products FILE.json [--overwrite]
+//!                                 write the products in batches of 25, retrying unprocessed items;
+//!                                 products already in the table are left as they are (their stock
+//!                                 is live data) unless --overwrite is given
 //! ```
 //! Reads `TABLE_NAME`, `BUCKET_NAME` and the usual AWS variables (`AWS_ENDPOINT_URL` for the emulator).
 
@@ -35,6 +38,16 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             println!("bucket {bucket}: ready");
             Ok(())
         }
-        _ => Err("usage: admin init | admin seed-products FILE.json".into()),
+        ["seed-products", file, flags @ ..] if flags.iter().all(|f| *f == "--overwrite") => {
+            let store = shared::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
+            let report =
+                tools::admin::seed_products(&store, std::path::Path::new(file), !flags.is_empty()).await?;
+            println!(
+                "table {table}: {} products written, {} already present and left as they are",
+                report.written, report.skipped
+            );
+            Ok(())
+        }
+        _ => Err("usage: admin init | admin seed-products FILE.json [--overwrite]".into()),
     }
 }

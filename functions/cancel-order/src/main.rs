@@ -1,0 +1,6 @@
+//! `cancel-order`: POST /orders/{id}/cancel.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::orders::CancelOrder>().await
+}

@@ -1,0 +1,6 @@
+//! `get-order`: GET /orders/{id}.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::orders::GetOrder>().await
+}

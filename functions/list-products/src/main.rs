@@ -1,0 +1,6 @@
+//! `list-products`: GET /products.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::catalog::ListProducts>().await
+}

@@ -1,0 +1,273 @@
+//! Products in the table: listing through the sparse catalog indexes, reads, and the seeder's writes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+
+use super::Store;
+use super::item::{Attributes, Item, n, s, storage_error};
+use super::keys::{self, attr, index};
+use crate::catalog::{Category, Cursor, Page, PageSize, Product, ProductId, ProductStatus};
+use crate::error::{ApiError, BoxError};
+use crate::time::Timestamp;
+
+pub(super) mod field {
+    pub const ID: &str = "id";
+    pub const NAME: &str = "name";
+    pub const DESCRIPTION: &str = "description";
+    pub const PRICE_FEN: &str = "priceFen";
+    pub const STOCK: &str = "stock";
+    pub const CATEGORY: &str = "category";
+    pub const IMAGES: &str = "images";
+    pub const STATUS: &str = "status";
+    pub const SORT_ORDER: &str = "sortOrder";
+    pub const CREATED_AT: &str = "createdAt";
+    pub const UPDATED_AT: &str = "updatedAt";
+}
+
+/// BatchWriteItem's limit.
+const WRITE_BATCH: usize = 25;
+/// BatchGetItem's limit.
+const READ_BATCH: usize = 100;
+/// Attempts at unprocessed items before giving up.
+const BATCH_ATTEMPTS: u32 = 8;
+
+impl Store {
+    /// One page of ON_SALE products in display order, optionally of one category: a single Query.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_products(
+        &self,
+        category: Option<&Category>,
+        limit: PageSize,
+        cursor: Option<&str>,
+    ) -> Result<Page<Product>, ApiError> {
+        let (index_name, pk_attr, sk_attr, partition) = match category {
+            Some(c) => (
+                index::GSI2,
+                attr::GSI2PK,
+                attr::GSI2SK,
+                keys::category(c.as_str()),
+            ),
+            None => (index::GSI1, attr::GSI1PK, attr::GSI1SK, keys::CATALOG.to_owned()),
+        };
+        let start = cursor
+            .map(|c| Cursor::decode(c, &partition))
+            .transpose()?
+            .map(|(position, item_pk)| {
+                start_key(
+                    &item_pk,
+                    &keys::product(""),
+                    pk_attr,
+                    &partition,
+                    sk_attr,
+                    position,
+                )
+            })
+            .transpose()?;
+        let output = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(index_name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", s(&partition))
+            .limit(limit.get() as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| storage_error("listing products", e))?;
+        let items = output
+            .items()
+            .iter()
+            .map(product_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = output.last_evaluated_key().and_then(|last| {
+            let position = Item(last).opt_s(sk_attr)?;
+            let item_pk = Item(last).opt_s(attr::PK)?;
+            Some(Cursor::new(&partition, position, item_pk).encode())
+        });
+        Ok(Page { items, next_cursor })
+    }
+
+    /// One product, whatever its status.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_product(&self, id: &ProductId) -> Result<Option<Product>, ApiError> {
+        let key = keys::product(id.as_str());
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .key(attr::PK, s(key.pk))
+            .key(attr::SK, s(key.sk))
+            .send()
+            .await
+            .map_err(|e| storage_error("loading the product", e))?;
+        output.item.as_ref().map(product_from).transpose()
+    }
+
+    /// The ids among `ids` that already exist (for the seeder).
+    pub async fn existing_products(&self, ids: &[ProductId]) -> Result<Vec<ProductId>, BoxError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(READ_BATCH) {
+            let keys: Vec<Attributes> = chunk
+                .iter()
+                .map(|id| {
+                    let key = keys::product(id.as_str());
+                    HashMap::from([(attr::PK.to_owned(), s(key.pk)), (attr::SK.to_owned(), s(key.sk))])
+                })
+                .collect();
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .projection_expression("id")
+                    .build()?,
+            );
+            let mut attempt = 0;
+            while let Some(pending) = request.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(self.table(), pending)
+                    .send()
+                    .await?;
+                for item in output
+                    .responses()
+                    .and_then(|r| r.get(self.table()))
+                    .into_iter()
+                    .flatten()
+                {
+                    found.push(ProductId::try_from(Item(item).s(field::ID)?)?);
+                }
+                request = output.unprocessed_keys.and_then(|mut u| u.remove(self.table()));
+                attempt += 1;
+                if request.is_some() {
+                    backoff(attempt).await?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes `products` with BatchWriteItem, 25 at a time, retrying unprocessed items with
+    /// exponential backoff. Existing items with the same id are replaced.
+    pub async fn put_products(&self, products: &[Product]) -> Result<usize, BoxError> {
+        for chunk in products.chunks(WRITE_BATCH) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|p| {
+                    let put = PutRequest::builder().set_item(Some(product_item(p))).build()?;
+                    Ok::<_, BoxError>(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<_, _>>()?;
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.table(), pending)
+                    .send()
+                    .await?;
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(self.table()))
+                    .unwrap_or_default();
+                attempt += 1;
+                if !pending.is_empty() {
+                    backoff(attempt).await?;
+                }
+            }
+        }
+        Ok(products.len())
+    }
+}
+
+/// The ExclusiveStartKey of an index query, rebuilt from a cursor. The partition is the query's
+/// own, so a cursor can only move within the listing it was issued for.
+pub(super) fn start_key(
+    item_pk: &str,
+    kind: &keys::Key,
+    index_pk: &str,
+    partition: &str,
+    index_sk: &str,
+    position: String,
+) -> Result<Attributes, ApiError> {
+    let prefix = kind.pk.as_str();
+    if !item_pk.starts_with(prefix) || item_pk.len() == prefix.len() {
+        return Err(ApiError::InvalidCursor);
+    }
+    Ok(HashMap::from([
+        (attr::PK.to_owned(), s(item_pk)),
+        (attr::SK.to_owned(), s(&kind.sk)),
+        (index_pk.to_owned(), s(partition)),
+        (index_sk.to_owned(), s(position)),
+    ]))
+}
+
+/// Sleeps 50 ms x 2^attempt (capped at 3 s), or fails after [`BATCH_ATTEMPTS`].
+async fn backoff(attempt: u32) -> Result<(), BoxError> {
+    if attempt >= BATCH_ATTEMPTS {
+        return Err(format!("items still unprocessed after {attempt} attempts").into());
+    }
+    let millis = (50u64 << attempt.min(6)).min(3000);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    Ok(())
+}
+
+/// The item of a product; ON_SALE products also carry the catalog index keys.
+pub(super) fn product_item(product: &Product) -> Attributes {
+    let key = keys::product(product.id.as_str());
+    let mut item = HashMap::from([
+        (attr::PK.to_owned(), s(key.pk)),
+        (attr::SK.to_owned(), s(key.sk)),
+        (attr::TYPE.to_owned(), s(keys::ITEM_PRODUCT)),
+        (field::ID.to_owned(), s(product.id.as_str())),
+        (field::NAME.to_owned(), s(&product.name)),
+        (field::DESCRIPTION.to_owned(), s(&product.description)),
+        (field::PRICE_FEN.to_owned(), n(product.price_fen)),
+        (field::STOCK.to_owned(), n(product.stock)),
+        (field::CATEGORY.to_owned(), s(product.category.as_str())),
+        (
+            field::IMAGES.to_owned(),
+            AttributeValue::L(product.images.iter().map(s).collect()),
+        ),
+        (field::STATUS.to_owned(), s(product.status.as_str())),
+        (field::SORT_ORDER.to_owned(), n(product.sort_order)),
+        (field::CREATED_AT.to_owned(), s(product.created_at.to_string())),
+        (field::UPDATED_AT.to_owned(), s(product.updated_at.to_string())),
+    ]);
+    if product.status == ProductStatus::OnSale {
+        let position = keys::catalog_position(product.sort_order, product.id.as_str());
+        item.insert(attr::GSI1PK.to_owned(), s(keys::CATALOG));
+        item.insert(attr::GSI1SK.to_owned(), s(&position));
+        item.insert(
+            attr::GSI2PK.to_owned(),
+            s(keys::category(product.category.as_str())),
+        );
+        item.insert(attr::GSI2SK.to_owned(), s(position));
+    }
+    item
+}
+
+pub(super) fn product_from(attributes: &Attributes) -> Result<Product, ApiError> {
+    let item = Item(attributes);
+    let bad = |name: &str| ApiError::internal("reading a product", format!("attribute `{name}` is invalid"));
+    let images = match attributes.get(field::IMAGES) {
+        Some(AttributeValue::L(list)) => list.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+        _ => Vec::new(),
+    };
+    Ok(Product {
+        id: ProductId::try_from(item.s(field::ID)?).map_err(|_| bad(field::ID))?,
+        name: item.s(field::NAME)?,
+        description: item.opt_s(field::DESCRIPTION).unwrap_or_default(),
+        price_fen: item.n(field::PRICE_FEN)?,
+        stock: item.n(field::STOCK)?,
+        category: Category::try_from(item.s(field::CATEGORY)?).map_err(|_| bad(field::CATEGORY))?,
+        images,
+        status: ProductStatus::parse(&item.s(field::STATUS)?).ok_or_else(|| bad(field::STATUS))?,
+        sort_order: item.n(field::SORT_ORDER)?,
+        created_at: item.opt_time(field::CREATED_AT)?.unwrap_or_else(Timestamp::now),
+        updated_at: item.opt_time(field::UPDATED_AT)?.unwrap_or_else(Timestamp::now),
+    })
+}

@@ -1,0 +1,519 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::future::join_all;
+use integration_tests::{TestApp, call, product, request, spawn_app};
+use lambda_http::Request;
+use lambda_http::http::Method;
+use serde_json::{Value, json};
+use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
+
+fn submit(token: &str, key: &str, body: &Value) -> Request {
+    request(Method::POST, "/orders")
+        .bearer(token)
+        .header("idempotency-key", key)
+        .json(body)
+}
+
+fn one(product_id: &str, quantity: i64) -> Value {
+    json!({"items": [{"productId": product_id, "quantity": quantity}]})
+}
+
+fn order_request(method: Method, path: &str, token: &str, id: &str) -> Request {
+    request(method, path).bearer(token).path_param("id", id).build()
+}
+
+async fn app_with_stock() -> TestApp {
+    let app = spawn_app().await;
+    app.seed(&[
+        product("tea", 1250, 10, true, "tea", 1),
+        product("pen", 300, 5, true, "stationery", 2),
+        product("retired", 100, 50, false, "tea", 3),
+    ])
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let function = app.function::<SubmitOrder>().await;
+    app.take_round_trips();
+
+    let reply = call(
+        &function,
+        submit(
+            &token,
+            "order-key-0001",
+            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 3}], "expectedTotalFen": 3400, "remark": "不要辣"}),
+        ),
+    )
+    .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(app.take_round_trips(), 2, "a batch read and one transaction");
+    let order = reply.data();
+    assert_eq!(order["status"], "PENDING_PAYMENT");
+    assert_eq!(order["totalFen"], 2 * 1250 + 3 * 300);
+    assert_eq!(order["items"][0]["name"], "商品 tea");
+    assert_eq!(order["items"][0]["priceFen"], 1250);
+    assert_eq!(order["items"][1]["subtotalFen"], 900);
+    assert_eq!(order["remark"], "不要辣");
+    assert!(order.get("openid").is_none());
+    let created = chrono::DateTime::parse_from_rfc3339(order["createdAt"].as_str().unwrap()).unwrap();
+    let pay_by = chrono::DateTime::parse_from_rfc3339(order["payBy"].as_str().unwrap()).unwrap();
+    assert_eq!((pay_by - created).num_minutes(), 30);
+    assert_eq!((app.stock("tea").await, app.stock("pen").await), (8, 2));
+    let fetched = app
+        .call::<GetOrder>(order_request(
+            Method::GET,
+            "/orders/x",
+            &token,
+            order["orderId"].as_str().unwrap(),
+        ))
+        .await;
+    assert_eq!(fetched.data(), order);
+}
+
+#[tokio::test]
+async fn a_hundred_buyers_racing_for_ten_items_get_exactly_ten_orders() {
+    let app = spawn_app().await;
+    app.seed(&[product("hot", 999, 10, true, "tea", 1)]).await;
+    let function = Arc::new(app.function::<SubmitOrder>().await);
+
+    let replies = join_all((0..100).map(|i| {
+        let function = function.clone();
+        let request = submit(
+            &app.token_for(&format!("o_buyer{i}")),
+            &format!("race-key-{i:04}"),
+            &one("hot", 1),
+        );
+        async move {
+            tokio::spawn(async move { call(&function, request).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let sold_out: Vec<_> = replies.iter().filter(|r| r.status == 409).collect();
+    assert_eq!(
+        ok,
+        10,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(sold_out.len(), 90);
+    for reply in sold_out {
+        assert_eq!(reply.code(), 40901, "{:?}", reply.body);
+        assert_eq!(reply.data()["products"][0]["productId"], "hot");
+    }
+    assert_eq!(app.stock("hot").await, 0);
+    let orders = app
+        .table_snapshot()
+        .await
+        .iter()
+        .filter(|i| i.contains(r#""type":{"S":"ORDER"}"#))
+        .count();
+    assert_eq!(orders, 10);
+}
+
+#[tokio::test]
+async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let before = app.table_snapshot().await;
+
+    let reply = app
+        .call::<SubmitOrder>(submit(
+            &token,
+            "order-key-0002",
+            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 6}]}),
+        ))
+        .await;
+
+    assert_eq!((reply.status, reply.code()), (409, 40901), "{:?}", reply.body);
+    assert!(reply.body["message"].as_str().unwrap().contains("pen"));
+    assert_eq!(
+        reply.data()["products"],
+        json!([{"productId": "pen", "reason": "OUT_OF_STOCK", "available": 5}])
+    );
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction() {
+    let app = app_with_stock().await;
+    let store = app.store();
+    let ids = [&shared::catalog::ProductId::try_from("pen".to_owned()).unwrap()];
+    let (products, _) = store.load_for_order(&ids, "nobody").await.unwrap();
+    // Someone else buys the pens after our read.
+    let other = app.token_for("o_fast");
+    assert_eq!(
+        app.call::<SubmitOrder>(submit(&other, "fast-key-0001", &one("pen", 5)))
+            .await
+            .status,
+        200
+    );
+    let request: shared::orders::OrderRequest = serde_json::from_value(one("pen", 2)).unwrap();
+    let now = shared::time::Timestamp::now();
+    let order = shared::orders::build_order(&request, &products, "o_slow", "1".into(), now).unwrap();
+    let record = shared::store::IdempotencyRecord {
+        digest: "slow".into(),
+        order_id: "1".into(),
+        fingerprint: request.fingerprint(),
+        expires_at: now.plus(std::time::Duration::from_secs(60)),
+    };
+    let before = app.table_snapshot().await;
+
+    let outcome = store.create_order(&order, &record).await.unwrap();
+
+    match outcome {
+        shared::store::CreateOutcome::Short(shortages) => {
+            assert_eq!(shortages.len(), 1);
+            assert_eq!(shortages[0].product_id.as_str(), "pen");
+        }
+        other => panic!("expected a shortage, got {other:?}"),
+    }
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_duplicates_make_one_order_and_twenty_identical_answers() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_impatient");
+    let function = Arc::new(app.function::<SubmitOrder>().await);
+
+    let replies = join_all((0..20).map(|_| {
+        let function = function.clone();
+        let request = submit(&token, "same-key-0001", &one("tea", 3));
+        async move {
+            tokio::spawn(async move { call(&function, request).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.data(), replies[0].data());
+    }
+    assert_eq!(app.stock("tea").await, 7);
+    let orders = app
+        .table_snapshot()
+        .await
+        .iter()
+        .filter(|i| i.contains(r#""type":{"S":"ORDER"}"#))
+        .count();
+    assert_eq!(orders, 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_body_is_refused_and_writes_nothing() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    assert_eq!(
+        app.call::<SubmitOrder>(submit(&token, "reused-key-01", &one("tea", 1)))
+            .await
+            .status,
+        200
+    );
+    let before = app.table_snapshot().await;
+
+    let reply = app
+        .call::<SubmitOrder>(submit(&token, "reused-key-01", &one("tea", 2)))
+        .await;
+
+    assert_eq!((reply.status, reply.code()), (409, 40903), "{:?}", reply.body);
+    assert_eq!(app.table_snapshot().await, before);
+    // Another user may use the same key for their own order.
+    let other = app.token_for("o_other");
+    assert_eq!(
+        app.call::<SubmitOrder>(submit(&other, "reused-key-01", &one("tea", 2)))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let before = app.table_snapshot().await;
+    let long_key = "k".repeat(65);
+    let lines = |n: usize| json!({"items": (0..n).map(|i| json!({"productId": format!("p{i}"), "quantity": 1})).collect::<Vec<_>>()});
+    let cases: Vec<(&str, Option<&str>, Value, u16, i64)> = vec![
+        (
+            "negative quantity",
+            Some("bad-input-01"),
+            one("tea", -1),
+            400,
+            40002,
+        ),
+        ("zero quantity", Some("bad-input-02"), one("tea", 0), 400, 40002),
+        (
+            "float quantity",
+            Some("bad-input-03"),
+            json!({"items": [{"productId": "tea", "quantity": 1.5}]}),
+            400,
+            40002,
+        ),
+        (
+            "string quantity",
+            Some("bad-input-04"),
+            json!({"items": [{"productId": "tea", "quantity": "2"}]}),
+            400,
+            40002,
+        ),
+        (
+            "huge quantity",
+            Some("bad-input-05"),
+            json!({"items": [{"productId": "tea", "quantity": 1e30}]}),
+            400,
+            40002,
+        ),
+        ("quantity 100", Some("bad-input-06"), one("tea", 100), 400, 40002),
+        (
+            "unknown product",
+            Some("bad-input-07"),
+            one("ghost", 1),
+            400,
+            40005,
+        ),
+        (
+            "off-sale product",
+            Some("bad-input-08"),
+            one("retired", 1),
+            400,
+            40005,
+        ),
+        ("21 lines", Some("bad-input-09"), lines(21), 400, 40002),
+        (
+            "empty items",
+            Some("bad-input-10"),
+            json!({"items": []}),
+            400,
+            40002,
+        ),
+        ("no items", Some("bad-input-11"), json!({}), 400, 40002),
+        (
+            "duplicated product",
+            Some("bad-input-12"),
+            json!({"items": [{"productId": "tea", "quantity": 1}, {"productId": "tea", "quantity": 1}]}),
+            400,
+            40002,
+        ),
+        (
+            "client price",
+            Some("bad-input-13"),
+            json!({"items": [{"productId": "tea", "quantity": 1, "priceFen": 1}]}),
+            400,
+            40002,
+        ),
+        (
+            "long remark",
+            Some("bad-input-14"),
+            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "长".repeat(201)}),
+            400,
+            40002,
+        ),
+        ("missing key", None, one("tea", 1), 400, 40004),
+        ("short key", Some("short"), one("tea", 1), 400, 40004),
+        (
+            "bad key chars",
+            Some("key with spaces!"),
+            one("tea", 1),
+            400,
+            40004,
+        ),
+        ("long key", Some(long_key.as_str()), one("tea", 1), 400, 40004),
+        (
+            "wrong expected total",
+            Some("bad-input-15"),
+            json!({"items": [{"productId": "tea", "quantity": 1}], "expectedTotalFen": 1}),
+            409,
+            40902,
+        ),
+    ];
+    for (case, key, body, status, code) in cases {
+        let mut builder = request(Method::POST, "/orders").bearer(&token);
+        if let Some(key) = key {
+            builder = builder.header("idempotency-key", key);
+        }
+        let reply = app.call::<SubmitOrder>(builder.json(&body)).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code),
+            "{case}: {:?}",
+            reply.body
+        );
+        if case == "wrong expected total" {
+            assert_eq!(reply.data()["totalFen"], 1250);
+        }
+        if case.ends_with("product") && code == 40005 {
+            let named = reply.body["message"].as_str().unwrap();
+            assert!(named.contains("ghost") || named.contains("retired"), "{named}");
+        }
+    }
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let placed = app
+        .call::<SubmitOrder>(submit(&token, "cancel-key-01", &one("tea", 4)))
+        .await;
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+    assert_eq!(app.stock("tea").await, 6);
+
+    let first = app
+        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &token, &id))
+        .await;
+    let second = app
+        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &token, &id))
+        .await;
+
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(first.data()["status"], "CANCELLED");
+    assert!(first.data()["cancelledAt"].is_string());
+    assert_eq!(second.data(), first.data());
+    assert_eq!(app.stock("tea").await, 10);
+}
+
+#[tokio::test]
+async fn concurrent_cancels_restock_once() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let placed = app
+        .call::<SubmitOrder>(submit(&token, "cancel-key-02", &one("pen", 5)))
+        .await;
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+    let function = Arc::new(app.function::<CancelOrder>().await);
+
+    let replies = join_all((0..10).map(|_| {
+        let function = function.clone();
+        let request = order_request(Method::POST, "/orders/x/cancel", &token, &id);
+        async move {
+            tokio::spawn(async move { call(&function, request).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == 200 && r.data()["status"] == "CANCELLED")
+    );
+    assert_eq!(app.stock("pen").await, 5);
+}
+
+#[tokio::test]
+async fn another_users_order_cannot_be_read_listed_or_cancelled() {
+    let app = app_with_stock().await;
+    let owner = app.token_for("o_owner");
+    let stranger = app.token_for("o_stranger");
+    let placed = app
+        .call::<SubmitOrder>(submit(&owner, "owner-key-001", &one("tea", 1)))
+        .await;
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+
+    let read = app
+        .call::<GetOrder>(order_request(Method::GET, "/orders/x", &stranger, &id))
+        .await;
+    let missing = app
+        .call::<GetOrder>(order_request(
+            Method::GET,
+            "/orders/x",
+            &stranger,
+            "20990101000000123",
+        ))
+        .await;
+    let garbage = app
+        .call::<GetOrder>(order_request(Method::GET, "/orders/x", &stranger, "ORDER#x"))
+        .await;
+    let cancel = app
+        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &stranger, &id))
+        .await;
+    let listed = app
+        .call::<ListOrders>(request(Method::GET, "/orders").bearer(&stranger).build())
+        .await;
+
+    assert_eq!((read.status, read.code()), (404, 40401));
+    assert_eq!(read.body["message"], missing.body["message"]);
+    assert_eq!((garbage.status, cancel.status, cancel.code()), (404, 404, 40401));
+    assert_eq!(listed.data()["items"], json!([]));
+    assert_eq!(app.stock("tea").await, 9);
+    let own = app
+        .call::<GetOrder>(order_request(Method::GET, "/orders/x", &owner, &id))
+        .await;
+    assert_eq!(own.data()["status"], "PENDING_PAYMENT");
+}
+
+#[tokio::test]
+async fn walking_list_orders_returns_every_order_once_newest_first() {
+    let app = spawn_app().await;
+    app.seed(&[product("bulk", 100, 1000, true, "tea", 1)]).await;
+    let token = app.token_for("o_collector");
+    let mut placed = Vec::new();
+    for i in 0..11 {
+        let reply = app
+            .call::<SubmitOrder>(submit(&token, &format!("collect-{i:04}"), &one("bulk", 1)))
+            .await;
+        placed.push(reply.data()["orderId"].as_str().unwrap().to_owned());
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let other = app.token_for("o_someone_else");
+    app.call::<SubmitOrder>(submit(&other, "collect-other", &one("bulk", 1)))
+        .await;
+    let function = app.function::<ListOrders>().await;
+
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let mut builder = request(Method::GET, "/orders").bearer(&token).query("limit", "4");
+        if let Some(cursor) = &cursor {
+            builder = builder.query("cursor", cursor);
+        }
+        app.take_round_trips();
+        let reply = call(&function, builder.build()).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(app.take_round_trips(), 1);
+        for order in reply.data()["items"].as_array().unwrap() {
+            seen.push(order["orderId"].as_str().unwrap().to_owned());
+        }
+        match &reply.data()["nextCursor"] {
+            Value::String(next) => cursor = Some(next.clone()),
+            _ => break,
+        }
+    }
+
+    placed.reverse();
+    assert_eq!(seen, placed);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 11);
+    // A cursor of this user's listing is refused in another user's listing.
+    let first = call(
+        &function,
+        request(Method::GET, "/orders")
+            .bearer(&token)
+            .query("limit", "4")
+            .build(),
+    )
+    .await;
+    let foreign = first.data()["nextCursor"].as_str().unwrap();
+    let reply = call(
+        &function,
+        request(Method::GET, "/orders")
+            .bearer(&other)
+            .query("cursor", foreign)
+            .build(),
+    )
+    .await;
+    assert_eq!((reply.status, reply.code()), (400, 40003));
+}
