@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod checkout;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod files;
 pub mod http;
 pub mod input;
 pub mod orders;
@@ -14,6 +16,7 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod uploads;
 pub mod users;
 pub mod wechat;
 

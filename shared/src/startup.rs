@@ -7,8 +7,15 @@ use tokio::sync::OnceCell;
 
 use crate::auth::TokenService;
 use crate::config::{AuthConfig, ConfigError, Env, Secret, WeChatConfig, defaults, vars};
+use crate::files::Files;
 use crate::store::Store;
+use crate::uploads::UploadConfig;
 use crate::wechat::WeChatClient;
+
+/// The S3 client config for `aws`: path-style when the endpoint is overridden.
+pub fn s3_config(aws: &aws_config::SdkConfig) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(aws).force_path_style(aws.endpoint_url().is_some())
+}
 
 /// The cold-start context handed to every [`crate::http::Endpoint::build`].
 pub struct Startup {
@@ -16,6 +23,7 @@ pub struct Startup {
     pub aws: aws_config::SdkConfig,
     tokens: OnceCell<Arc<TokenService>>,
     store: OnceLock<Store>,
+    s3: OnceLock<aws_sdk_s3::Client>,
 }
 
 impl Startup {
@@ -31,6 +39,7 @@ impl Startup {
             aws,
             tokens: OnceCell::new(),
             store: OnceLock::new(),
+            s3: OnceLock::new(),
         }
     }
 
@@ -50,6 +59,39 @@ impl Startup {
                 Store::new(aws_sdk_dynamodb::Client::new(&self.aws), table)
             })
             .clone()
+    }
+
+    /// Uses `client` for S3 instead of one built from [`Self::aws`] (tests count its calls).
+    pub fn with_s3(self, client: aws_sdk_s3::Client) -> Self {
+        let _ = self.s3.set(client);
+        self
+    }
+
+    /// The S3 client, built once: path-style addressing when the endpoint is overridden
+    /// (the local emulator).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        self.s3
+            .get_or_init(|| aws_sdk_s3::Client::from_conf(s3_config(&self.aws).build()))
+            .clone()
+    }
+
+    /// Upload and file-URL settings.
+    pub fn upload_config(&self) -> Result<UploadConfig, ConfigError> {
+        let region = self
+            .aws
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(ConfigError::Missing("AWS_REGION"))?;
+        UploadConfig::from_env(&self.env, &region, self.aws.endpoint_url())
+    }
+
+    /// The file service: upload policies and presigned download URLs, no network call per request.
+    pub fn files(&self) -> Result<Files, ConfigError> {
+        let credentials = self
+            .aws
+            .credentials_provider()
+            .ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?;
+        Ok(Files::new(self.s3(), self.upload_config()?, credentials))
     }
 
     /// The token service, its key loaded once.

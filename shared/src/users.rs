@@ -12,7 +12,11 @@ pub struct UserProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unionid: Option<String>,
     pub nickname: String,
+    /// A usable URL: the one the user gave, or a fresh download URL of their uploaded avatar.
     pub avatar_url: String,
+    /// The uploaded avatar's object key, when the avatar is an upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -77,16 +81,23 @@ impl AvatarUrl {
     }
 }
 
+/// A new avatar: an https URL, or a file the user uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Avatar {
+    Url(AvatarUrl),
+    Upload(crate::uploads::ObjectKey),
+}
+
 /// The fields `updateUserInfo` may change; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
 pub struct ProfilePatch {
     pub nickname: Option<Nickname>,
-    pub avatar_url: Option<AvatarUrl>,
+    pub avatar: Option<Avatar>,
 }
 
 impl ProfilePatch {
     pub fn is_empty(&self) -> bool {
-        self.nickname.is_none() && self.avatar_url.is_none()
+        self.nickname.is_none() && self.avatar.is_none()
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt as _};
@@ -27,6 +27,9 @@ pub struct TestApp {
     pub aws: aws_config::SdkConfig,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub table: String,
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    s3_calls: Arc<AtomicUsize>,
     pub wechat_base: String,
     pub wechat: FakeWeChatConfig,
     round_trips: Arc<AtomicUsize>,
@@ -49,7 +52,7 @@ impl Reply {
     }
 }
 
-/// Counts DynamoDB operations (not retries) made through a client.
+/// Counts round trips: responses a client received (presigning sends nothing: not counted).
 #[derive(Debug)]
 struct CountCalls(Arc<AtomicUsize>);
 
@@ -58,21 +61,13 @@ impl Intercept for CountCalls {
         "CountCalls"
     }
 
-    fn read_before_execution(
+    fn read_before_deserialization(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-
-    fn read_after_serialization(
-        &self,
-        _context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _context: &BeforeDeserializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }
@@ -145,6 +140,17 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("create the test table in the emulator");
 
+    let s3_calls = Arc::new(AtomicUsize::new(0));
+    let s3 = aws_sdk_s3::Client::from_conf(
+        shared::startup::s3_config(&aws)
+            .interceptor(CountCalls(s3_calls.clone()))
+            .build(),
+    );
+    let bucket = format!("test-{}", random_id(9).to_lowercase().replace(['-', '_'], "x"));
+    tools::admin::create_bucket(&s3, &bucket)
+        .await
+        .expect("create the test bucket in the emulator");
+
     let (wechat_base, wechat) = match std::env::var("TEST_FAKE_WECHAT_URL") {
         Ok(url) => (
             url,
@@ -168,17 +174,22 @@ pub async fn spawn_app() -> TestApp {
     };
     let env = Env::from_pairs([
         (vars::TABLE_NAME, table.clone()),
+        (vars::BUCKET_NAME, bucket.clone()),
         (vars::WECHAT_APPID, wechat.appid.clone()),
         (vars::WECHAT_SECRET, wechat.secret.clone()),
         (vars::WECHAT_API_BASE, wechat_base.clone()),
         (vars::JWT_SECRET, JWT_SECRET.to_owned()),
     ]);
     round_trips.store(0, Ordering::SeqCst);
+    s3_calls.store(0, Ordering::SeqCst);
     TestApp {
         env,
         aws,
         dynamodb,
         table,
+        s3,
+        bucket,
+        s3_calls,
         wechat_base,
         wechat,
         round_trips,
@@ -188,7 +199,9 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// The cold-start context the functions get, sharing the counting DynamoDB client.
     pub fn startup(&self) -> Startup {
-        Startup::new(self.env.clone(), self.aws.clone()).with_dynamodb(self.dynamodb.clone())
+        Startup::new(self.env.clone(), self.aws.clone())
+            .with_dynamodb(self.dynamodb.clone())
+            .with_s3(self.s3.clone())
     }
 
     pub fn store(&self) -> Store {
@@ -206,6 +219,11 @@ impl TestApp {
     pub async fn call<E: Endpoint>(&self, request: Request) -> Reply {
         let function = self.function::<E>().await;
         call(&function, request).await
+    }
+
+    /// S3 operations made since the last call of this method.
+    pub fn take_s3_calls(&self) -> usize {
+        self.s3_calls.swap(0, Ordering::SeqCst)
     }
 
     /// DynamoDB operations made since the last call of this method.

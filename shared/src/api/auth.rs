@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{TokenService, random_id};
 use crate::config::ConfigError;
 use crate::error::ApiError;
+use crate::files::Files;
 use crate::http::{Access, Context, Endpoint};
 use crate::startup::Startup;
 use crate::store::{NewSession, Store};
@@ -20,6 +21,7 @@ pub struct Login {
     wechat: WeChatClient,
     store: Store,
     tokens: Arc<TokenService>,
+    files: Files,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +53,7 @@ impl Endpoint for Login {
             wechat: startup.wechat().await?,
             store: startup.store(),
             tokens: startup.token_service().await?,
+            files: startup.files()?,
         })
     }
 
@@ -80,7 +83,7 @@ impl Endpoint for Login {
             refresh_token: refresh.token.expose().to_owned(),
             refresh_expires_in: refresh.expires_in.as_secs(),
             is_new_user: record.is_new_user,
-            user: record.profile,
+            user: self.files.resolve_avatar(record.profile).await?,
         })
     }
 }

@@ -94,6 +94,11 @@ pub fn file(object_key: &str) -> Key {
     Key::new(format!("FILE#{object_key}"), "FILE")
 }
 
+/// GSI1 partition listing a user's files.
+pub fn user_files(openid: &str) -> String {
+    format!("USER#{openid}#FILES")
+}
+
 pub const ITEM_USER: &str = "USER";
 pub const ITEM_SESSION: &str = "SESSION";
 pub const ITEM_PRODUCT: &str = "PRODUCT";

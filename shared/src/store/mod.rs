@@ -1,6 +1,7 @@
 //! DynamoDB access: one table, key builders in [`keys`], one method per access pattern.
 
 mod catalog;
+mod files;
 pub mod item;
 pub mod keys;
 mod orders;
@@ -9,6 +10,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use files::FileRecord;
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
 pub use users::{LoginRecord, NewSession};
 

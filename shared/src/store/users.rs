@@ -7,13 +7,14 @@ use super::item::{Attributes, Item, n, s, storage_error};
 use super::keys::{self, attr};
 use crate::error::ApiError;
 use crate::time::Timestamp;
-use crate::users::{ProfilePatch, UserProfile};
+use crate::users::{Avatar, ProfilePatch, UserProfile};
 
 mod field {
     pub const OPENID: &str = "openid";
     pub const UNIONID: &str = "unionid";
     pub const NICKNAME: &str = "nickname";
     pub const AVATAR_URL: &str = "avatarUrl";
+    pub const AVATAR_KEY: &str = "avatarKey";
     pub const CREATED_AT: &str = "createdAt";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const LAST_LOGIN_AT: &str = "lastLoginAt";
@@ -154,12 +155,24 @@ impl Store {
             sets.push(format!("{} = :nickname", field::NICKNAME));
             update = update.expression_attribute_values(":nickname", s(nickname.as_str()));
         }
-        if let Some(avatar_url) = &patch.avatar_url {
-            sets.push(format!("{} = :avatar", field::AVATAR_URL));
-            update = update.expression_attribute_values(":avatar", s(avatar_url.as_str()));
+        let mut remove = String::new();
+        match &patch.avatar {
+            Some(Avatar::Url(url)) => {
+                sets.push(format!("{} = :avatar", field::AVATAR_URL));
+                update = update.expression_attribute_values(":avatar", s(url.as_str()));
+                remove = format!(" REMOVE {}", field::AVATAR_KEY);
+            }
+            Some(Avatar::Upload(key)) => {
+                sets.push(format!("{} = :avatar_key", field::AVATAR_KEY));
+                sets.push(format!("{} = :empty", field::AVATAR_URL));
+                update = update
+                    .expression_attribute_values(":avatar_key", s(key.as_str()))
+                    .expression_attribute_values(":empty", s(""));
+            }
+            None => {}
         }
         let result = update
-            .update_expression(format!("SET {}", sets.join(", ")))
+            .update_expression(format!("SET {}{remove}", sets.join(", ")))
             .send()
             .await;
         match result {
@@ -184,6 +197,7 @@ fn profile_from(attributes: &Attributes) -> Result<UserProfile, ApiError> {
         unionid: item.opt_s(field::UNIONID),
         nickname: item.opt_s(field::NICKNAME).unwrap_or_default(),
         avatar_url: item.opt_s(field::AVATAR_URL).unwrap_or_default(),
+        avatar_key: item.opt_s(field::AVATAR_KEY),
         created_at: item.time(field::CREATED_AT)?,
     })
 }

@@ -82,4 +82,43 @@ async fn e2e_login_then_profile_over_http() {
     .await;
     assert_eq!(status, 200, "{cancelled}");
     assert_eq!(cancelled["data"]["status"], "CANCELLED");
+
+    // An upload token through its route, then the upload itself, as wx.uploadFile sends it.
+    let (status, grant) = send(
+        http.post(format!("{base}/uploads/token"))
+            .bearer_auth(&token)
+            .json(&json!({"contentType": "image/png", "size": 4})),
+    )
+    .await;
+    assert_eq!(status, 200, "{grant}");
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in grant["data"]["fields"].as_object().unwrap() {
+        form = form.text(name.clone(), value.as_str().unwrap().to_owned());
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(b"\x89PNG".to_vec())
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let uploaded = http
+        .post(grant["data"]["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let key = grant["data"]["key"].as_str().unwrap();
+    let (status, urls) = send(
+        http.get(format!("{base}/files/url?keys={key}"))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, 200, "{urls}");
+    let file = http
+        .get(urls["data"]["files"][0]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"\x89PNG");
 }

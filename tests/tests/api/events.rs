@@ -6,7 +6,9 @@ use serde_json::Value;
 use shared::api::auth::Login;
 use shared::api::catalog::{GetProduct, ListProducts};
 use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
+use shared::api::uploads::{GetFileUrl, OnUpload, UploadToken};
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::events::EventHandler;
 use shared::http::Endpoint;
 
 fn sample(name: &str) -> String {
@@ -70,6 +72,30 @@ async fn every_sample_event_runs_through_its_handler() {
     assert_eq!(fetched.status, 200, "{:?}", fetched.body);
     let cancelled = run_sample_with::<CancelOrder>(&app, Some(&token), &replacements).await;
     assert_eq!(cancelled.data()["status"], "CANCELLED", "{:?}", cancelled.body);
+
+    let grant = run_sample::<UploadToken>(&app, Some(&token)).await;
+    assert_eq!(grant.status, 200, "{:?}", grant.body);
+    let key = grant.data()["key"].as_str().unwrap().to_owned();
+    let urls = run_sample_with::<GetFileUrl>(&app, Some(&token), &[("REPLACE_WITH_OBJECT_KEY", &key)]).await;
+    assert_eq!(urls.data()["files"][0]["status"], "OK", "{:?}", urls.body);
+
+    app.s3
+        .put_object()
+        .bucket(&app.bucket)
+        .key(&key)
+        .body(vec![0u8; 100].into())
+        .content_type("image/jpeg")
+        .send()
+        .await
+        .unwrap();
+    let event = sample(OnUpload::NAME)
+        .replace("wx-serverless-uploads", &app.bucket)
+        .replace("REPLACE_WITH_OBJECT_KEY", &key);
+    let handler = OnUpload::build(&app.startup()).await.unwrap();
+    let report = shared::events::handle(&handler, "sample", serde_json::from_str(&event).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.recorded, 1);
 }
 
 #[tokio::test]

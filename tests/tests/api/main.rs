@@ -9,4 +9,5 @@ mod login;
 mod orders;
 mod secrets;
 mod tokens;
+mod uploads;
 mod users;

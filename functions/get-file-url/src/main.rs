@@ -1,0 +1,6 @@
+//! `get-file-url`: GET /files/url.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::uploads::GetFileUrl>().await
+}

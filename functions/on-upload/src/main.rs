@@ -1,0 +1,6 @@
+//! `on-upload`: the S3 `ObjectCreated` trigger of the upload bucket.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::events::serve::<shared::api::uploads::OnUpload>().await
+}

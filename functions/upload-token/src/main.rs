@@ -1,0 +1,6 @@
+//! `upload-token`: POST /uploads/token.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::uploads::UploadToken>().await
+}

@@ -1,0 +1,375 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use integration_tests::{TestApp, request, spawn_app};
+use lambda_http::http::Method;
+use serde_json::{Value, json};
+use shared::api::uploads::{GetFileUrl, OnUpload, UploadReport, UploadToken};
+use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::events::EventHandler;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
+
+async fn token_for_upload(app: &TestApp, token: &str, body: Value) -> integration_tests::Reply {
+    app.call::<UploadToken>(request(Method::POST, "/uploads/token").bearer(token).json(&body))
+        .await
+}
+
+/// Posts `bytes` exactly as `wx.uploadFile` does: multipart, the form fields, the file last.
+async fn post_upload(grant: &Value, bytes: &[u8], content_type: &str) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in grant["fields"].as_object().unwrap() {
+        form = form.text(name.clone(), value.as_str().unwrap().to_owned());
+    }
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+        .file_name("avatar.png")
+        .mime_str(content_type)
+        .unwrap();
+    form = form.part("file", part);
+    reqwest::Client::new()
+        .post(grant["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn s3_event(bucket: &str, key: &str, sequencer: &str) -> aws_lambda_events_s3::S3Event {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/on-upload.json"))
+        .unwrap()
+        .replace("wx-serverless-uploads", bucket)
+        .replace("REPLACE_WITH_OBJECT_KEY", key)
+        .replace("0055AED6DCD90281E5", sequencer);
+    serde_json::from_str(&text).unwrap()
+}
+
+mod aws_lambda_events_s3 {
+    pub use shared::api::uploads::S3Event;
+}
+
+async fn on_upload(app: &TestApp, bucket: &str, key: &str, sequencer: &str) -> UploadReport {
+    let handler = OnUpload::build(&app.startup()).await.unwrap();
+    shared::events::handle(&handler, "test", s3_event(bucket, key, sequencer))
+        .await
+        .unwrap()
+}
+
+async fn file_item(app: &TestApp, key: &str) -> Option<Value> {
+    let item = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("FILE#{key}")),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("FILE".into()))
+        .send()
+        .await
+        .unwrap()
+        .item?;
+    Some(json!({
+        "owner": item["owner"].as_s().unwrap(),
+        "size": item["size"].as_n().unwrap().parse::<i64>().unwrap(),
+        "contentType": item["contentType"].as_s().unwrap(),
+        "purpose": item["purpose"].as_s().unwrap(),
+    }))
+}
+
+async fn object_exists(app: &TestApp, key: &str) -> bool {
+    app.s3
+        .head_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_file() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("uploader")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let openid = login["user"]["openid"].as_str().unwrap();
+    let function = app.function::<UploadToken>().await;
+    app.take_round_trips();
+    app.take_s3_calls();
+
+    let reply = integration_tests::call(
+        &function,
+        request(Method::POST, "/uploads/token")
+            .bearer(token)
+            .json(&json!({"contentType": "image/png", "size": PNG.len(), "purpose": "avatar"})),
+    )
+    .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        (app.take_round_trips(), app.take_s3_calls()),
+        (0, 0),
+        "no AWS call to sign an upload"
+    );
+    let grant = reply.data().clone();
+    let key = grant["key"].as_str().unwrap().to_owned();
+    assert!(
+        key.starts_with(&format!("uploads/{openid}/")) && key.ends_with(".png"),
+        "{key}"
+    );
+    assert_eq!(grant["maxBytes"], 10 * 1024 * 1024);
+    assert!(
+        grant["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/{}", app.bucket))
+    );
+    let policy: Value = serde_json::from_slice(
+        &STANDARD
+            .decode(grant["fields"]["policy"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        policy["conditions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"key": key}))
+    );
+
+    let response = post_upload(&grant, PNG, "image/png").await;
+
+    assert_eq!(response.status().as_u16(), 201, "{:?}", response.text().await);
+    let head = app
+        .s3
+        .head_object()
+        .bucket(&app.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_type(), Some("image/png"));
+    assert_eq!(head.content_length(), Some(PNG.len() as i64));
+
+    let report = on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E5").await;
+    assert_eq!((report.recorded, report.deleted), (1, 0));
+    let recorded = file_item(&app, &key).await.expect("the file is recorded");
+    assert_eq!(
+        recorded,
+        json!({"owner": openid, "size": PNG.len(), "contentType": "image/png", "purpose": "avatar"})
+    );
+
+    // S3 delivers at least once: the same event again changes nothing.
+    let before = app.table_snapshot().await;
+    let again = on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E5").await;
+    assert_eq!((again.recorded, again.duplicates), (0, 1));
+    assert_eq!(app.table_snapshot().await, before);
+}
+
+#[tokio::test]
+async fn on_upload_deletes_objects_that_break_the_limits() {
+    let mut app = spawn_app().await;
+    app.env = app.env.clone().with("UPLOAD_MAX_BYTES", "1024");
+    let put = |key: &'static str, body: Vec<u8>, content_type: &'static str| {
+        let (s3, bucket) = (app.s3.clone(), app.bucket.clone());
+        async move {
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(body.into())
+                .content_type(content_type)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let cases = [
+        ("uploads/o_x/2026/11/page.png", vec![b'<'; 10], "text/html"),
+        ("uploads/o_x/2026/11/big.png", vec![0u8; 2048], "image/png"),
+        ("uploads/o_x/2026/11/wrong-ext.gif", vec![0u8; 10], "image/png"),
+        ("uploads/elsewhere.png", vec![0u8; 10], "image/png"),
+        ("uploads/o_x/2026/11/fine.png", vec![0u8; 10], "image/png"),
+    ];
+    for (key, body, content_type) in cases.clone() {
+        put(key, body, content_type).await;
+    }
+
+    for (key, _, _) in &cases {
+        on_upload(&app, &app.bucket, key, "0055AED6DCD90281E6").await;
+    }
+
+    for (key, _, _) in &cases[..4] {
+        assert!(!object_exists(&app, key).await, "{key} should be deleted");
+        assert!(
+            file_item(&app, key).await.is_none(),
+            "{key} should not be recorded"
+        );
+    }
+    assert!(object_exists(&app, cases[4].0).await);
+    assert!(file_item(&app, cases[4].0).await.is_some());
+    // A missing object (deleted before the event arrived) is skipped, not an error.
+    let report = on_upload(&app, &app.bucket, "uploads/o_x/2026/11/gone.png", "1").await;
+    assert_eq!(report.missing, 1);
+}
+
+#[tokio::test]
+async fn upload_tokens_refuse_bad_types_oversize_unknown_fields_and_missing_tokens() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("refused")).await;
+    let token = login["accessToken"].as_str().unwrap();
+
+    for (body, field) in [
+        (json!({"contentType": "application/x-msdownload"}), "contentType"),
+        (json!({"contentType": "text/html"}), "contentType"),
+        (
+            json!({"contentType": "image/png", "size": 10 * 1024 * 1024 + 1}),
+            "size",
+        ),
+        (json!({"contentType": "image/png", "size": -1}), "size"),
+        (
+            json!({"contentType": "image/png", "key": "uploads/o_victim/2026/11/x.png"}),
+            "key",
+        ),
+        (
+            json!({"contentType": "image/png", "purpose": "../etc"}),
+            "purpose",
+        ),
+        (json!({}), "contentType"),
+    ] {
+        let reply = token_for_upload(&app, token, body.clone()).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, 40002),
+            "{body}: {:?}",
+            reply.body
+        );
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(field),
+            "{body}: {:?}",
+            reply.body
+        );
+    }
+    let anonymous = app
+        .call::<UploadToken>(
+            request(Method::POST, "/uploads/token").json(&json!({"contentType": "image/png"})),
+        )
+        .await;
+    assert_eq!((anonymous.status, anonymous.code()), (401, 40101));
+}
+
+#[tokio::test]
+async fn file_urls_are_given_for_own_keys_only_and_download_the_file() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("owner")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let grant = token_for_upload(&app, token, json!({"contentType": "image/png"}))
+        .await
+        .data()
+        .clone();
+    assert_eq!(post_upload(&grant, PNG, "image/png").await.status().as_u16(), 201);
+    let own = grant["key"].as_str().unwrap();
+    let foreign = "uploads/o_someone_else/2026/11/secret.png";
+    app.take_s3_calls();
+
+    let reply = app
+        .call::<GetFileUrl>(
+            request(Method::GET, "/files/url")
+                .bearer(token)
+                .query("keys", &format!("{own},{foreign}"))
+                .build(),
+        )
+        .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(app.take_s3_calls(), 0, "presigning needs no AWS call");
+    let files = reply.data()["files"].as_array().unwrap();
+    assert_eq!(files[0]["status"], "OK");
+    assert_eq!(
+        (files[1]["key"].as_str(), files[1]["status"].as_str()),
+        (Some(foreign), Some("NOT_FOUND"))
+    );
+    assert!(files[1].get("url").is_none());
+    let downloaded = reqwest::get(files[0]["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(downloaded.status().as_u16(), 200);
+    assert_eq!(downloaded.bytes().await.unwrap().as_ref(), PNG);
+
+    let too_many = (0..51).map(|i| format!("k{i}")).collect::<Vec<_>>().join(",");
+    for keys in [too_many.as_str(), "", ","] {
+        let reply = app
+            .call::<GetFileUrl>(
+                request(Method::GET, "/files/url")
+                    .bearer(token)
+                    .query("keys", keys)
+                    .build(),
+            )
+            .await;
+        assert_eq!((reply.status, reply.code()), (400, 40002), "{keys}");
+    }
+}
+
+#[tokio::test]
+async fn an_uploaded_avatar_becomes_a_usable_url_and_someone_elses_key_is_refused() {
+    let app = spawn_app().await;
+    let alice = app.login(&app.new_user_name("alice")).await;
+    let bob = app.login(&app.new_user_name("bob")).await;
+    let alice_token = alice["accessToken"].as_str().unwrap();
+    let bob_token = bob["accessToken"].as_str().unwrap();
+    let grant = token_for_upload(
+        &app,
+        alice_token,
+        json!({"contentType": "image/png", "purpose": "avatar"}),
+    )
+    .await
+    .data()
+    .clone();
+    assert_eq!(post_upload(&grant, PNG, "image/png").await.status().as_u16(), 201);
+    let key = grant["key"].as_str().unwrap();
+    let before = app.table_snapshot().await;
+
+    for (token, avatar_key) in [
+        (bob_token, key),
+        (alice_token, "uploads/o_nobody/2026/11/x.png"),
+        (alice_token, &key.replace(".png", "-missing.png")),
+    ] {
+        let reply = app
+            .call::<UpdateUserInfo>(
+                request(Method::PATCH, "/users/me")
+                    .bearer(token)
+                    .json(&json!({"avatarKey": avatar_key})),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, 40002),
+            "{avatar_key}: {:?}",
+            reply.body
+        );
+        assert!(reply.body["message"].as_str().unwrap().contains("avatarKey"));
+    }
+    assert_eq!(app.table_snapshot().await, before);
+
+    let updated = app
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(alice_token)
+                .json(&json!({"avatarKey": key})),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    let me = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(alice_token).build())
+        .await;
+    assert_eq!(me.data()["avatarKey"], key);
+    let url = me.data()["avatarUrl"].as_str().unwrap();
+    let downloaded = reqwest::get(url).await.unwrap();
+    assert_eq!(downloaded.bytes().await.unwrap().as_ref(), PNG);
+
+    // A plain URL replaces the uploaded avatar.
+    let plain = app
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(alice_token)
+                .json(&json!({"avatarUrl": "https://thirdwx.qlogo.cn/a/132"})),
+        )
+        .await;
+    assert_eq!(plain.data()["avatarUrl"], "https://thirdwx.qlogo.cn/a/132");
+    assert!(plain.data().get("avatarKey").is_none());
+}
