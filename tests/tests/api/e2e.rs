@@ -98,6 +98,7 @@ async fn e2e_login_then_profile_over_http() {
     form = form.part(
         "file",
         reqwest::multipart::Part::bytes(b"\x89PNG".to_vec())
+            .file_name("a.png")
             .mime_str("image/png")
             .unwrap(),
     );
