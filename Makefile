@@ -9,6 +9,10 @@ dev:
 test:
 	./scripts/test.sh
 
+## sam build (cargo lambda, arm64, release) and print each function's zip size.
+build:
+	./scripts/build.sh
+
 ## Create the project's Python venv (moto, cargo-lambda, zig, SAM CLI, cfn-lint).
 venv:
 	bash -c 'source scripts/lib.sh && ensure_venv'

@@ -52,11 +52,11 @@ start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-addr
 wait_port "$API_PORT" "cargo lambda watch" 300
 E2E_BASE_URL="http://127.0.0.1:$API_PORT" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
 
-if [ -f template.yaml ]; then
-  log "cfn-lint template.yaml"
-  cfn-lint template.yaml
-  log "sam validate --lint"
-  SAM_CLI_TELEMETRY=0 sam validate --lint --region "${AWS_REGION}"
-fi
+log "cfn-lint template.yaml"
+cfn-lint template.yaml
+log "sam validate --lint"
+SAM_CLI_TELEMETRY=0 sam validate --lint --region "${AWS_REGION}"
+log "template, functions and events agree"
+python3 scripts/check_template.py
 
 log "all checks passed"

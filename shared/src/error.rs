@@ -224,3 +224,23 @@ mod tests {
         assert_eq!(err.cause_chain(), "loading user: connection reset");
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// Every code in this file is documented in `docs/errors.md`, so the two cannot drift.
+    #[test]
+    fn every_error_code_is_documented() {
+        let source = include_str!("error.rs");
+        let docs = include_str!("../../docs/errors.md");
+        let codes: Vec<&str> = source
+            .split("=> ")
+            .skip(1)
+            .filter_map(|rest| rest.get(..5))
+            .filter(|code| code.bytes().all(|b| b.is_ascii_digit()) && !code.starts_with('0'))
+            .collect();
+        assert!(codes.len() >= 20, "found only {codes:?}");
+        for code in codes {
+            assert!(docs.contains(&format!("| {code} |")), "error code {code} is missing from docs/errors.md");
+        }
+    }
+}

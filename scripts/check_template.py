@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Checks that functions/, template.yaml and events/ describe the same functions, and that the
+template keeps its IAM and partition rules. Run by `make test` with the project's venv:
+
+    .venv/bin/python scripts/check_template.py [path/to/template.yaml]
+
+What must hold (the exit status is 1 and every problem is listed otherwise):
+- the directories in functions/ == the `Metadata.BuildProperties.Binary` of the
+  AWS::Serverless::Function resources (exactly one resource each) == the files events/*.json;
+- each function resource is built by rust-cargolambda from the workspace root (CodeUri "."), its
+  logical id is the binary in PascalCase + "Function", and the binary is one its crate builds;
+- every function except the S3-triggered ones (on-upload) has exactly one event, of type HttpApi,
+  on the template's one AWS::Serverless::HttpApi; on-upload has exactly one event, of type S3;
+- no two functions share a route, and each route equals the `routeKey` of events/<binary>.json
+  (on-upload's sample must be an aws:s3 ObjectCreated event);
+- every ARN written with Fn::Sub contains ${AWS::Partition}, and no string hard-codes "arn:aws:";
+- no IAM statement has Action "*" or Resource "*" unless its Sid starts with "AwsRequiresWildcard",
+  and no Allow statement grants a whole service ("s3:*") either.
+
+It uses cfn-lint's own YAML decoder, so the short-form tags (!Ref, !Sub, ...) arrive as the same
+dicts CloudFormation sees ({"Ref": ...}, {"Fn::Sub": ...}).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+EVENTS_DIR = ROOT / "events"
+# Functions triggered by S3 rather than by an HTTP route.
+S3_FUNCTIONS = {"on-upload"}
+WILDCARD_SID_PREFIX = "AwsRequiresWildcard"
+TEMPLATE = "template.yaml"  # how messages name the template; set in main()
+
+
+class Report:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, message: str) -> None:
+        self.problems.append(message)
+
+
+def pascal(binary: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", binary))
+
+
+def rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def crate_binaries(crate_dir: Path) -> set[str] | None:
+    """The binary names a crate in functions/ builds, or None when it has no readable Cargo.toml."""
+    manifest = crate_dir / "Cargo.toml"
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    names = {b.get("name") for b in data.get("bin", []) if isinstance(b, dict) and b.get("name")}
+    package = data.get("package", {}).get("name")
+    if package and (crate_dir / "src" / "main.rs").is_file():
+        names.add(package)
+    return names
+
+
+def walk(node, path=()):
+    """Yields (path, value) for every node of a decoded template."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, path + (str(key),))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, path + (str(index),))
+
+
+def where(path) -> str:
+    return "/".join(path)
+
+
+def check_arns(template: dict, report: Report) -> None:
+    for path, node in walk(template):
+        if isinstance(node, dict) and "Fn::Sub" in node:
+            sub = node["Fn::Sub"]
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(text, str) and "arn:" in text and "${AWS::Partition}" not in text:
+                report.fail(f"{where(path)}: the ARN {text!r} must use ${{AWS::Partition}}, not a fixed partition")
+        elif (
+            isinstance(node, str)
+            and "Fn::Sub" not in path[-2:]  # a Sub template: reported above
+            and re.search(r"\barn:aws(-cn|-us-gov)?:", node)
+        ):
+            report.fail(
+                f"{where(path)}: {node!r} hard-codes the partition; build it with "
+                "!Sub \"arn:${AWS::Partition}:...\" so the template also deploys to aws-cn"
+            )
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def check_statements(template: dict, report: Report) -> None:
+    for path, node in walk(template.get("Resources", {}), ("Resources",)):
+        if not (isinstance(node, dict) and "Statement" in node):
+            continue
+        for index, statement in enumerate(as_list(node["Statement"])):
+            if not isinstance(statement, dict):
+                continue
+            at = f"{where(path)}/Statement/{index}"
+            sid = statement.get("Sid", "")
+            excused = isinstance(sid, str) and sid.startswith(WILDCARD_SID_PREFIX)
+            actions = [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+            resources = [r for r in as_list(statement.get("Resource", [])) if isinstance(r, str)]
+            if "*" in actions and not excused:
+                report.fail(f'{at}: Action "*" is only allowed with a Sid starting with {WILDCARD_SID_PREFIX}')
+            if "*" in resources and not excused:
+                report.fail(f'{at}: Resource "*" is only allowed with a Sid starting with {WILDCARD_SID_PREFIX}')
+            if statement.get("Effect") == "Allow" and not excused:
+                for action in actions:
+                    if action != "*" and action.endswith(":*"):
+                        report.fail(f"{at}: {action!r} grants a whole service; list the actions the code calls")
+
+
+def main() -> int:
+    global TEMPLATE
+    template_path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "template.yaml"
+    TEMPLATE = rel(template_path)
+    report = Report()
+
+    template, matches = decode(str(template_path))
+    if matches or not isinstance(template, dict):
+        for match in matches or []:
+            print(f"FAIL: {rel(template_path)}: {match}")
+        print(f"FAIL: {rel(template_path)} could not be parsed")
+        return 1
+    resources = template.get("Resources", {})
+
+    # --- the three sets ---------------------------------------------------------------------------
+    crates = (
+        {p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        if FUNCTIONS_DIR.is_dir()
+        else set()
+    )
+    samples = {p.stem for p in EVENTS_DIR.glob("*.json")} if EVENTS_DIR.is_dir() else set()
+
+    functions: dict[str, list[str]] = {}  # binary -> logical ids
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        binary = (resource.get("Metadata") or {}).get("BuildProperties", {}).get("Binary")
+        if not isinstance(binary, str) or not binary:
+            report.fail(f"{TEMPLATE}: {logical_id} has no Metadata.BuildProperties.Binary")
+            continue
+        functions.setdefault(binary, []).append(logical_id)
+
+    for binary, ids in sorted(functions.items()):
+        if len(ids) > 1:
+            report.fail(f"{TEMPLATE}: binary {binary!r} is built by {len(ids)} resources ({', '.join(ids)}); exactly one expected")
+
+    declared = set(functions)
+    for name in sorted(crates - declared):
+        report.fail(
+            f"{TEMPLATE}: no AWS::Serverless::Function for functions/{name} "
+            f"(expected {pascal(name)}Function with Metadata.BuildProperties.Binary: {name})"
+        )
+    for name in sorted(declared - crates):
+        report.fail(f"functions/{name}/ is missing: {TEMPLATE} deploys {', '.join(functions[name])} (Binary: {name}) but there is no such crate")
+    for name in sorted((crates | declared) - samples):
+        kind = "an S3 ObjectCreated event" if name in S3_FUNCTIONS else "an API Gateway HTTP API (payload 2.0) request"
+        report.fail(f"events/{name}.json is missing: add a sample of {kind} for {name}")
+    for name in sorted(samples - crates - declared):
+        report.fail(f"events/{name}.json belongs to no function: there is neither functions/{name}/ nor a function with Binary: {name}")
+
+    # --- each function resource ------------------------------------------------------------------
+    globals_fn = (template.get("Globals") or {}).get("Function") or {}
+    apis = [lid for lid, r in resources.items() if isinstance(r, dict) and r.get("Type") == "AWS::Serverless::HttpApi"]
+    if len(apis) != 1:
+        report.fail(f"{TEMPLATE}: expected exactly one AWS::Serverless::HttpApi, found {len(apis)} ({', '.join(apis) or 'none'})")
+    api_id = apis[0] if len(apis) == 1 else None
+
+    routes: dict[str, str] = {}  # binary -> "METHOD /path"
+    s3_prefixes: dict[str, str] = {}  # binary -> key prefix of its S3 event
+    for binary, ids in sorted(functions.items()):
+        logical_id = ids[0]
+        resource = resources[logical_id]
+        props = resource.get("Properties") or {}
+        prefix = f"{TEMPLATE}: {logical_id}"
+
+        if logical_id != pascal(binary) + "Function":
+            report.fail(f"{prefix}: the logical id of binary {binary!r} must be {pascal(binary)}Function")
+        if resource["Metadata"].get("BuildMethod") != "rust-cargolambda":
+            report.fail(f"{prefix}: Metadata.BuildMethod must be rust-cargolambda")
+        if props.get("CodeUri", globals_fn.get("CodeUri")) != ".":
+            report.fail(f'{prefix}: CodeUri must be "." (the workspace root, where cargo lambda builds)')
+        for key, expected in (("Handler", "bootstrap"), ("Runtime", "provided.al2023"), ("Architectures", ["arm64"])):
+            if props.get(key, globals_fn.get(key)) != expected:
+                report.fail(f"{prefix}: {key} must be {expected!r} (directly or through Globals)")
+        if binary in crates:
+            binaries = crate_binaries(FUNCTIONS_DIR / binary)
+            if binaries is None:
+                report.fail(f"functions/{binary}/Cargo.toml is missing or unreadable")
+            elif binary not in binaries:
+                report.fail(f"{prefix}: functions/{binary} builds {sorted(binaries) or 'no binary'}, not {binary!r}")
+
+        events = props.get("Events") or {}
+        if not isinstance(events, dict):
+            report.fail(f"{prefix}: Events must be a map")
+            continue
+        wanted = "S3" if binary in S3_FUNCTIONS else "HttpApi"
+        kinds = sorted(f"{name} ({(e or {}).get('Type')})" for name, e in events.items())
+        if len(events) != 1 or next(iter(events.values()), {}).get("Type") != wanted:
+            report.fail(f"{prefix}: expected exactly one event of type {wanted}, found {len(events)}: {', '.join(kinds) or 'none'}")
+            continue
+        event_props = next(iter(events.values())).get("Properties") or {}
+        if wanted == "HttpApi":
+            method, path = event_props.get("Method"), event_props.get("Path")
+            if not isinstance(method, str) or not isinstance(path, str):
+                report.fail(f"{prefix}: its HttpApi event needs a literal Method and Path")
+                continue
+            if api_id and event_props.get("ApiId") != {"Ref": api_id}:
+                report.fail(f"{prefix}: its HttpApi event must set ApiId: !Ref {api_id} (one API for all routes)")
+            routes[binary] = f"{method.upper()} {path}"
+        else:
+            rules = (((event_props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
+            prefixes = [r.get("Value") for r in rules if isinstance(r, dict) and str(r.get("Name")).lower() == "prefix"]
+            s3_prefixes[binary] = prefixes[0] if prefixes and isinstance(prefixes[0], str) else ""
+            events_field = as_list(event_props.get("Events"))
+            if not any(isinstance(e, str) and e.startswith("s3:ObjectCreated:") for e in events_field):
+                report.fail(f"{prefix}: its S3 event must listen to s3:ObjectCreated:*")
+
+    owners: dict[str, list[str]] = {}
+    for binary, route in routes.items():
+        owners.setdefault(route, []).append(binary)
+    for route, binaries in sorted(owners.items()):
+        if len(binaries) > 1:
+            report.fail(f"{TEMPLATE}: route {route!r} is served by {len(binaries)} functions: {', '.join(sorted(binaries))}")
+
+    # --- the event samples -----------------------------------------------------------------------
+    for binary in sorted(set(routes) | set(s3_prefixes)):
+        sample_path = EVENTS_DIR / f"{binary}.json"
+        if not sample_path.is_file():
+            continue  # already reported as missing
+        try:
+            sample = json.loads(sample_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            report.fail(f"{rel(sample_path)} is not valid JSON: {err}")
+            continue
+        if binary in routes:
+            route_key = sample.get("routeKey") if isinstance(sample, dict) else None
+            if route_key != routes[binary]:
+                report.fail(
+                    f"{rel(sample_path)}: routeKey is {route_key!r} but {TEMPLATE} routes {binary} "
+                    f"on {routes[binary]!r}"
+                )
+        else:
+            records = sample.get("Records") if isinstance(sample, dict) else None
+            if not isinstance(records, list) or not records:
+                report.fail(f"{rel(sample_path)}: expected an S3 event with a non-empty Records list")
+                continue
+            # The object key is not checked: samples may carry a placeholder to fill in.
+            for index, record in enumerate(records):
+                name = (record or {}).get("eventName", "") if isinstance(record, dict) else ""
+                if not isinstance(record, dict) or record.get("eventSource") != "aws:s3" or not str(name).startswith("ObjectCreated:"):
+                    report.fail(f"{rel(sample_path)}: Records[{index}] is not an aws:s3 ObjectCreated event")
+
+    # --- partition and wildcards -----------------------------------------------------------------
+    check_arns(template, report)
+    check_statements(template, report)
+
+    if report.problems:
+        for problem in report.problems:
+            print(f"FAIL: {problem}")
+        print(f"check_template: {len(report.problems)} problem(s) in {rel(template_path)}, functions/ and events/")
+        return 1
+    print(f"check_template: OK - {len(functions)} functions, {len(routes)} routes and their event samples agree")
+    for binary in sorted(functions):
+        print(f"  {functions[binary][0]:<24} {routes.get(binary, 'S3 ObjectCreated ' + s3_prefixes.get(binary, ''))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
