@@ -240,7 +240,10 @@ mod docs_tests {
             .collect();
         assert!(codes.len() >= 20, "found only {codes:?}");
         for code in codes {
-            assert!(docs.contains(&format!("| {code} |")), "error code {code} is missing from docs/errors.md");
+            assert!(
+                docs.contains(&format!("| {code} |")),
+                "error code {code} is missing from docs/errors.md"
+            );
         }
     }
 }

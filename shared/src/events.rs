@@ -31,6 +31,7 @@ pub async fn serve<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
     let handler = Arc::new(H::build(&startup).await.inspect_err(|err| {
         tracing::error!(function = H::NAME, error = %err, "cold start failed");
     })?);
+    startup.warm_up().await;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<H::Event>| {
         let handler = handler.clone();
         async move {

@@ -88,8 +88,12 @@ pub async fn serve<E: Endpoint>() -> Result<(), lambda_http::Error> {
     let adapter = Adapter::<E>::build(&startup).await.inspect_err(|err| {
         tracing::error!(function = E::NAME, error = %err, "cold start failed");
     })?;
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, Infallible>(adapter.handle(request).await)
+    startup.warm_up().await;
+    let adapter = Arc::new(adapter);
+    // Sequential on classic Lambda; concurrent when AWS_LAMBDA_MAX_CONCURRENCY asks for it.
+    lambda_http::run_concurrent(service_fn(move |request| {
+        let adapter = adapter.clone();
+        async move { Ok::<_, Infallible>(adapter.handle(request).await) }
     }))
     .await
 }

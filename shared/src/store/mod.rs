@@ -36,4 +36,16 @@ impl Store {
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
         &self.client
     }
+
+    /// One cheap read of a key that never exists, to open the connection; the result is ignored.
+    pub async fn warm_up(&self) {
+        let _ = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .key(keys::attr::PK, item::s("WARMUP"))
+            .key(keys::attr::SK, item::s("WARMUP"))
+            .send()
+            .await;
+    }
 }
