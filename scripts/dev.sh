@@ -29,7 +29,7 @@ if [ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ]; then
     log "port $AWS_PORT is already in use: assuming it is the emulator"
   else
     log "starting the AWS emulator (moto) on 127.0.0.1:$AWS_PORT"
-    start_bg .dev/moto.log moto_server -H 127.0.0.1 -p "$AWS_PORT"
+    start_bg .dev/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
     wait_port "$AWS_PORT" "the AWS emulator"
   fi
 fi

@@ -18,7 +18,7 @@ WECHAT_PORT=$(free_port)
 API_PORT=$(free_port)
 
 log "starting the AWS emulator on 127.0.0.1:$AWS_PORT"
-start_bg "$LOGS/moto.log" moto_server -H 127.0.0.1 -p "$AWS_PORT"
+start_bg "$LOGS/moto.log" python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
 
 log "building the workspace"
 cargo build --workspace --all-targets --quiet

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 
-use super::Store;
 use super::item::{Attributes, Item, n, s, storage_error};
 use super::keys::{self, attr, index};
+use super::{Read, Store};
 use crate::catalog::{Category, Cursor, Page, PageSize, Product, ProductId, ProductStatus};
 use crate::error::{ApiError, BoxError};
 use crate::time::Timestamp;
@@ -94,17 +94,10 @@ impl Store {
     /// One product, whatever its status.
     #[tracing::instrument(skip_all)]
     pub async fn get_product(&self, id: &ProductId) -> Result<Option<Product>, ApiError> {
-        let key = keys::product(id.as_str());
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .key(attr::PK, s(key.pk))
-            .key(attr::SK, s(key.sk))
-            .send()
-            .await
-            .map_err(|e| storage_error("loading the product", e))?;
-        output.item.as_ref().map(product_from).transpose()
+        let item = self
+            .get(&keys::product(id.as_str()), Read::Eventual, "loading the product")
+            .await?;
+        item.as_ref().map(product_from).transpose()
     }
 
     /// The ids among `ids` that already exist (for the seeder).

@@ -9,10 +9,10 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::Store;
 use super::catalog::{field as product_field, product_from, start_key};
 use super::item::{Attributes, Item, n, s, storage_error};
 use super::keys::{self, attr, index};
+use super::{Read, Store};
 use crate::catalog::{Cursor, Page, PageSize, Product, ProductId, ProductStatus};
 use crate::error::ApiError;
 use crate::orders::{Order, OrderLine, OrderStatus, Shortage};
@@ -130,20 +130,15 @@ impl Store {
     /// The idempotency record, read consistently; an expired one counts as absent.
     #[tracing::instrument(skip_all)]
     pub async fn get_idempotency(&self, digest: &str) -> Result<Option<IdempotencyRecord>, ApiError> {
-        let key = keys::idempotency(digest);
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .key(attr::PK, s(key.pk))
-            .key(attr::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| storage_error("loading the idempotency record", e))?;
+        let item = self
+            .get(
+                &keys::idempotency(digest),
+                Read::Consistent,
+                "loading the idempotency record",
+            )
+            .await?;
         let now = Timestamp::now();
-        Ok(output
-            .item
+        Ok(item
             .as_ref()
             .map(record_from)
             .transpose()?
@@ -205,46 +200,31 @@ impl Store {
                 .map_err(|e| ApiError::internal("building the transaction", e))?;
             actions.push(TransactWriteItem::builder().update(update).build());
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(CreateOutcome::Created),
-            Err(err) => err,
+        let Some(reasons) = self.transact(actions, "writing the order").await? else {
+            return Ok(CreateOutcome::Created);
         };
-        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error()
-        else {
-            return Err(storage_error("writing the order", err));
-        };
-        let reasons = cancelled.cancellation_reasons();
-        if reasons.iter().any(|r| is_reason(r, "TransactionConflict")) {
+        if reasons.conflict() {
             return Ok(CreateOutcome::Conflict);
         }
-        if reasons
-            .first()
-            .is_some_and(|r| is_reason(r, "ConditionalCheckFailed"))
-        {
+        if reasons.failed(0) {
             return Ok(CreateOutcome::KeyTaken);
         }
-        if reasons
-            .get(1)
-            .is_some_and(|r| is_reason(r, "ConditionalCheckFailed"))
-        {
+        if reasons.failed(1) {
             // Order id collision: a retry draws a new id.
             return Ok(CreateOutcome::Conflict);
         }
         let shortages: Vec<Shortage> = order
             .items
             .iter()
-            .zip(reasons.iter().skip(2))
-            .filter(|(_, reason)| is_reason(reason, "ConditionalCheckFailed"))
-            .map(|(line, reason)| shortage(line, reason.item()))
+            .enumerate()
+            .filter(|(i, _)| reasons.failed(i + 2))
+            .map(|(i, line)| shortage(line, reasons.0[i + 2].item()))
             .collect();
         if shortages.is_empty() {
-            return Err(storage_error("writing the order", err));
+            return Err(ApiError::internal(
+                "writing the order",
+                "the transaction was cancelled for no known reason",
+            ));
         }
         Ok(CreateOutcome::Short(shortages))
     }
@@ -252,18 +232,10 @@ impl Store {
     /// One order, read consistently.
     #[tracing::instrument(skip_all)]
     pub async fn get_order(&self, order_id: &str) -> Result<Option<Order>, ApiError> {
-        let key = keys::order(order_id);
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .key(attr::PK, s(key.pk))
-            .key(attr::SK, s(key.sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| storage_error("loading the order", e))?;
-        output.item.as_ref().map(order_from).transpose()
+        let item = self
+            .get(&keys::order(order_id), Read::Consistent, "loading the order")
+            .await?;
+        item.as_ref().map(order_from).transpose()
     }
 
     /// One page of a user's orders, newest first: a single Query on GSI1.
@@ -354,36 +326,61 @@ impl Store {
                 .map_err(|e| ApiError::internal("building the transaction", e))?;
             actions.push(TransactWriteItem::builder().update(restock).build());
         }
+        let Some(reasons) = self.transact(actions, "cancelling the order").await? else {
+            return Ok(CancelOutcome::Cancelled);
+        };
+        if reasons.conflict() {
+            return Ok(CancelOutcome::Conflict);
+        }
+        if reasons.failed(0) {
+            return Ok(CancelOutcome::AlreadyChanged);
+        }
+        Err(ApiError::internal(
+            "cancelling the order",
+            "the transaction was cancelled for no known reason",
+        ))
+    }
+
+    /// Runs a transaction: `None` when it committed, the cancellation reasons when it was
+    /// cancelled, an error otherwise.
+    async fn transact(
+        &self,
+        actions: Vec<TransactWriteItem>,
+        context: &str,
+    ) -> Result<Option<Reasons>, ApiError> {
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(actions))
             .send()
             .await;
-        let err = match result {
-            Ok(_) => return Ok(CancelOutcome::Cancelled),
-            Err(err) => err,
-        };
-        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error()
-        else {
-            return Err(storage_error("cancelling the order", err));
-        };
-        let reasons = cancelled.cancellation_reasons();
-        if reasons.iter().any(|r| is_reason(r, "TransactionConflict")) {
-            return Ok(CancelOutcome::Conflict);
+        match result {
+            Ok(_) => Ok(None),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    Ok(Some(Reasons(cancelled.cancellation_reasons().to_vec())))
+                }
+                _ => Err(storage_error(context, err)),
+            },
         }
-        if reasons
-            .first()
-            .is_some_and(|r| is_reason(r, "ConditionalCheckFailed"))
-        {
-            return Ok(CancelOutcome::AlreadyChanged);
-        }
-        Err(storage_error("cancelling the order", err))
     }
 }
 
-fn is_reason(reason: &CancellationReason, code: &str) -> bool {
-    reason.code() == Some(code)
+/// The cancellation reasons of a transaction, one per action, in order.
+struct Reasons(Vec<CancellationReason>);
+
+impl Reasons {
+    /// Another transaction touched the same items: safe to retry.
+    fn conflict(&self) -> bool {
+        self.0.iter().any(|r| r.code() == Some("TransactionConflict"))
+    }
+
+    /// Whether action `index` failed its condition.
+    fn failed(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+    }
 }
 
 /// Why a product's condition failed, from the item as it was (ALL_OLD).

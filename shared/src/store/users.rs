@@ -2,9 +2,9 @@
 
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::Store;
 use super::item::{Attributes, Item, n, s, storage_error};
 use super::keys::{self, attr};
+use super::{Read, Store};
 use crate::error::ApiError;
 use crate::time::Timestamp;
 use crate::users::{Avatar, ProfilePatch, UserProfile};
@@ -119,17 +119,10 @@ impl Store {
     /// The caller's profile, or `None` when they never logged in.
     #[tracing::instrument(skip_all)]
     pub async fn get_user(&self, openid: &str) -> Result<Option<UserProfile>, ApiError> {
-        let key = keys::user(openid);
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .key(attr::PK, s(key.pk))
-            .key(attr::SK, s(key.sk))
-            .send()
-            .await
-            .map_err(|e| storage_error("loading the user", e))?;
-        output.item.as_ref().map(profile_from).transpose()
+        let item = self
+            .get(&keys::user(openid), Read::Eventual, "loading the user")
+            .await?;
+        item.as_ref().map(profile_from).transpose()
     }
 
     /// Applies `patch` to an existing user in one conditional UpdateItem; `None` if there is no user.
