@@ -99,6 +99,12 @@ impl Env {
         self
     }
 
+    /// Returns a copy without `name`.
+    pub fn without(mut self, name: &str) -> Self {
+        self.values.remove(name);
+        self
+    }
+
     /// The value of `name`, treating an empty value as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values

@@ -63,3 +63,58 @@ async fn secrets_appear_in_no_response_and_no_log_line() {
         }
     }
 }
+
+#[tokio::test]
+async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
+    let app = spawn_app().await;
+    let ssm = aws_sdk_ssm::Client::new(&app.aws);
+    let prefix = format!("/test/{}", shared::auth::random_id(6));
+    for (name, value) in [("jwt", JWT_SECRET), ("wechat", app.wechat.secret.as_str())] {
+        ssm.put_parameter()
+            .name(format!("{prefix}/{name}"))
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap();
+    }
+    let env = app
+        .env
+        .clone()
+        .without("JWT_SECRET")
+        .without("WECHAT_SECRET")
+        .with("JWT_SECRET_PARAMETER", format!("{prefix}/jwt"))
+        .with("WECHAT_SECRET_PARAMETER", format!("{prefix}/wechat"));
+    let startup =
+        shared::startup::Startup::new(env.clone(), app.aws.clone()).with_dynamodb(app.dynamodb.clone());
+    let login = shared::http::Adapter::<Login>::build(&startup)
+        .await
+        .expect("secrets load from SSM");
+
+    let reply = integration_tests::call(
+        &login,
+        request(Method::POST, "/auth/login")
+            .json(&json!({ "code": format!("{}.1", app.new_user_name("ssm")) })),
+    )
+    .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    // The token was signed with the key from SSM: the test's copy of that key verifies it.
+    let token = reply.data()["accessToken"].as_str().unwrap().to_owned();
+    let me = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(&token).build())
+        .await;
+    assert_eq!(me.status, 200);
+
+    let missing = env.with("JWT_SECRET_PARAMETER", format!("{prefix}/absent"));
+    let startup = shared::startup::Startup::new(missing, app.aws.clone());
+    let err = shared::http::Adapter::<GetUserInfo>::build(&startup)
+        .await
+        .err()
+        .expect("a missing parameter stops the start");
+    let message = err.to_string();
+    assert!(
+        message.contains("JWT_SECRET") && message.contains(&format!("{prefix}/absent")),
+        "{message}"
+    );
+}
