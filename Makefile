@@ -1,5 +1,5 @@
 # The project's commands. `make dev` runs the backend locally; `make test` runs every check.
-.PHONY: dev test build venv fmt lint clean
+.PHONY: dev test build bench venv fmt lint clean
 
 ## Run the functions on 127.0.0.1:9000 with the AWS emulator and the fake WeChat server.
 dev:
@@ -12,6 +12,10 @@ test:
 ## sam build (cargo lambda, arm64, release) and print each function's zip size.
 build:
 	./scripts/build.sh
+
+## Cold start, request latency and peak memory of release builds, through a local Runtime API.
+bench:
+	./scripts/bench.sh
 
 ## Create the project's Python venv (moto, cargo-lambda, zig, SAM CLI, cfn-lint).
 venv:

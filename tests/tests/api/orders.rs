@@ -65,14 +65,11 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     let pay_by = chrono::DateTime::parse_from_rfc3339(order["payBy"].as_str().unwrap()).unwrap();
     assert_eq!((pay_by - created).num_minutes(), 30);
     assert_eq!((app.stock("tea").await, app.stock("pen").await), (8, 2));
-    let fetched = app
-        .call::<GetOrder>(order_request(
-            Method::GET,
-            "/orders/x",
-            &token,
-            order["orderId"].as_str().unwrap(),
-        ))
-        .await;
+    let get_order = app.function::<GetOrder>().await;
+    app.take_round_trips();
+    let id = order["orderId"].as_str().unwrap();
+    let fetched = call(&get_order, order_request(Method::GET, "/orders/x", &token, id)).await;
+    assert_eq!(app.take_round_trips(), 1);
     assert_eq!(fetched.data(), order);
 }
 
@@ -372,12 +369,24 @@ async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order(
     let id = placed.data()["orderId"].as_str().unwrap().to_owned();
     assert_eq!(app.stock("tea").await, 6);
 
-    let first = app
-        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &token, &id))
-        .await;
-    let second = app
-        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &token, &id))
-        .await;
+    let cancel = app.function::<CancelOrder>().await;
+    app.take_round_trips();
+    let first = call(
+        &cancel,
+        order_request(Method::POST, "/orders/x/cancel", &token, &id),
+    )
+    .await;
+    assert_eq!(app.take_round_trips(), 2, "a consistent read and one transaction");
+    let second = call(
+        &cancel,
+        order_request(Method::POST, "/orders/x/cancel", &token, &id),
+    )
+    .await;
+    assert_eq!(
+        app.take_round_trips(),
+        1,
+        "an already cancelled order is only read"
+    );
 
     assert_eq!(first.status, 200, "{:?}", first.body);
     assert_eq!(first.data()["status"], "CANCELLED");

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench`: cold start, first and warm request latency and peak memory of release builds of
+# get-product (one DynamoDB read) and login (WeChat + two DynamoDB writes), run as Lambda runs them
+# (through a local Runtime API) against the emulator and the fake WeChat. Local figures: no network
+# latency, no Lambda sandbox; compare them with each other and over time, not with AWS's numbers.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv
+use_emulator_credentials
+mkdir -p target/bench-logs
+trap 'stop_all' EXIT
+trap 'exit 130' INT TERM
+
+AWS_PORT=$(free_port)
+WECHAT_PORT=$(free_port)
+export AWS_ENDPOINT_URL="http://127.0.0.1:$AWS_PORT"
+export TABLE_NAME=bench BUCKET_NAME=bench-uploads
+export WECHAT_APPID=wxbenchappid00000 WECHAT_SECRET=bench-wechat-secret
+export WECHAT_API_BASE="http://127.0.0.1:$WECHAT_PORT"
+export JWT_SECRET=bench-jwt-secret-0123456789abcdefghijklmnop
+
+log "building release binaries (native; the deployed ones are the same code for arm64)"
+cargo build --release --quiet -p get-product -p login -p tools --bins
+start_bg target/bench-logs/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
+FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg target/bench-logs/fake-wechat.log ./target/release/fake-wechat
+wait_port "$AWS_PORT" "the AWS emulator"
+wait_port "$WECHAT_PORT" "the fake WeChat server"
+./target/release/admin init >/dev/null
+./target/release/admin seed-products data/products.json >/dev/null
+
+ls -l target/release/get-product target/release/login | awk '{printf "  %-28s %6.2f MiB (native x86_64 release)\n", $9, $5 / 1048576}'
+python3 scripts/bench_cold_start.py target/release/get-product events/get-product.json "${@}"
+python3 scripts/bench_cold_start.py target/release/login events/login.json --replace 'alice.sample=bench.{n}' "${@}"

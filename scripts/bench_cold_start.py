@@ -1,0 +1,162 @@
+"""Cold-start and warm-latency benchmark of a function binary, through a minimal Lambda Runtime API.
+
+Starts the binary as Lambda would (AWS_LAMBDA_* variables, the Runtime API on loopback), and measures:
+- init: from spawning the process to its first `GET /runtime/invocation/next` (the Lambda "Init
+  Duration": runtime start, config, SDK clients, the DynamoDB warm-up call);
+- first: the first invocation, from handing out the event to receiving the response;
+- warm: the following invocations of the same process;
+- peak RSS of the process (VmHWM) after the last invocation.
+
+Usage: python bench_cold_start.py BINARY EVENT.json [--runs N] [--warm N] [--replace FROM=TO{n}]...
+`{n}` in a replacement is the invocation's sequence number (to make one-time login codes unique).
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Run:
+    def __init__(self, event_text, replacements, warm):
+        self.event_text = event_text
+        self.replacements = replacements
+        self.remaining = warm + 1
+        self.sent_at = None
+        self.latencies = []
+        self.first_next = None
+        self.done = threading.Event()
+        self.sequence = 0
+
+    def next_event(self):
+        self.sequence += 1
+        text = self.event_text
+        for old, new in self.replacements:
+            text = text.replace(old, new.replace("{n}", f"{os.getpid()}x{time.time_ns()}x{self.sequence}"))
+        return text.encode()
+
+
+RUN = None
+
+
+class RuntimeApi(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out as separate writes: without this, Nagle's algorithm and delayed
+        # ACKs add ~40 ms to every invocation on a kept-alive connection (a harness artifact).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self):
+        run = RUN
+        now = time.perf_counter()
+        if run.first_next is None:
+            run.first_next = now
+        if run.remaining == 0:
+            run.done.set()
+            time.sleep(3600)  # hold the poll open, like Lambda freezing the sandbox
+            return
+        run.remaining -= 1
+        body = run.next_event()
+        run.sent_at = time.perf_counter()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4()))
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        run = RUN
+        length = int(self.headers.get("Content-Length", 0))
+        payload = self.rfile.read(length)
+        if "/response" in self.path:
+            run.latencies.append((time.perf_counter() - run.sent_at) * 1000)
+            status = json.loads(payload).get("statusCode", 200)
+            if status >= 400:
+                print(f"warning: the function answered {status}: {payload[:300]!r}")
+        else:
+            print(f"error report on {self.path}: {payload[:500]!r}")
+            run.done.set()
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    global RUN
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("event")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warm", type=int, default=20)
+    parser.add_argument("--replace", action="append", default=[])
+    args = parser.parse_args()
+    replacements = [tuple(r.split("=", 1)) for r in args.replace]
+    with open(args.event) as f:
+        event_text = f.read()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(os.environ)
+    name = os.path.basename(args.binary)
+    env.update({
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
+        "LOG_LEVEL": "warn",
+    })
+    inits, firsts, warms, rss = [], [], [], []
+    for _ in range(args.runs):
+        RUN = Run(event_text, replacements, args.warm)
+        started = time.perf_counter()
+        process = subprocess.Popen([args.binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if not RUN.done.wait(60):
+            process.kill()
+            raise SystemExit(f"{name} did not finish: {process.stderr.read().decode()[:2000]}")
+        rss.append(peak_rss_kib(process.pid) / 1024)
+        process.kill()
+        process.wait()
+        inits.append((RUN.first_next - started) * 1000)
+        firsts.append(RUN.latencies[0])
+        warms.extend(RUN.latencies[1:])
+
+    def summary(values):
+        values = sorted(values)
+        p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
+        return f"p50 {statistics.median(values):7.2f} ms   p90 {p90:7.2f} ms"
+
+    print(f"{name}: {args.runs} cold starts, {len(warms)} warm invocations")
+    print(f"  init          {summary(inits)}")
+    print(f"  first request {summary(firsts)}")
+    print(f"  warm request  {summary(warms)}")
+    print(f"  peak RSS      {statistics.median(rss):.1f} MiB (median)")
+
+
+if __name__ == "__main__":
+    main()
