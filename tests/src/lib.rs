@@ -17,6 +17,8 @@ use shared::startup::Startup;
 use shared::store::Store;
 use tools::fake_wechat::{self, FakeWeChatConfig};
 
+pub mod faults;
+
 pub const APPID: &str = "wxtestappid000001";
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789-abcdefghijklmnop";
 pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
@@ -206,6 +208,18 @@ impl TestApp {
 
     pub fn store(&self) -> Store {
         Store::new(self.dynamodb.clone(), self.table.clone())
+    }
+
+    /// The cold-start context with a DynamoDB client that injects the faults of `plan`.
+    pub fn startup_with_faults(&self, plan: &faults::FaultPlan) -> Startup {
+        // The emulator speaks plain HTTP.
+        let http = aws_smithy_http_client::Builder::new().build_http();
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
+            .http_client(faults::FaultyHttpClient::new(http, plan.clone()))
+            .build();
+        Startup::new(self.env.clone(), self.aws.clone())
+            .with_dynamodb(aws_sdk_dynamodb::Client::from_conf(config))
+            .with_s3(self.s3.clone())
     }
 
     /// Builds `E` as its cold start would.

@@ -526,3 +526,84 @@ async fn walking_list_orders_returns_every_order_once_newest_first() {
     .await;
     assert_eq!((reply.status, reply.code()), (400, 40003));
 }
+
+mod faults {
+    use integration_tests::faults::{Fault, FaultPlan};
+    use shared::http::Adapter;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_transaction_conflict_is_retried_and_the_order_is_written_once() {
+        let app = app_with_stock().await;
+        let plan = FaultPlan::default().fail("TransactWriteItems", 2, Fault::TransactionConflict);
+        let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
+            .await
+            .unwrap();
+
+        let reply = call(
+            &function,
+            submit(&app.token_for("o_buyer"), "conflict-key-01", &one("tea", 2)),
+        )
+        .await;
+
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(
+            plan.remaining("TransactWriteItems"),
+            0,
+            "both conflicts were met and retried"
+        );
+        assert_eq!(app.stock("tea").await, 8);
+        let orders = app
+            .table_snapshot()
+            .await
+            .iter()
+            .filter(|i| i.contains(r#""type":{"S":"ORDER"}"#))
+            .count();
+        assert_eq!(orders, 1);
+    }
+
+    #[tokio::test]
+    async fn endless_conflicts_end_in_a_503_with_the_request_id_and_nothing_written() {
+        let app = app_with_stock().await;
+        let before = app.table_snapshot().await;
+        let plan = FaultPlan::default().fail("TransactWriteItems", 100, Fault::TransactionConflict);
+        let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
+            .await
+            .unwrap();
+
+        let reply = call(
+            &function,
+            submit(&app.token_for("o_buyer"), "conflict-key-02", &one("tea", 1)),
+        )
+        .await;
+
+        assert_eq!((reply.status, reply.code()), (503, 50302), "{:?}", reply.body);
+        assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+        assert_eq!(100 - plan.remaining("TransactWriteItems"), 4, "bounded attempts");
+        assert_eq!(app.table_snapshot().await, before);
+    }
+
+    #[tokio::test]
+    async fn throttled_storage_is_a_503_and_nothing_is_written() {
+        let app = app_with_stock().await;
+        let before = app.table_snapshot().await;
+        let plan = FaultPlan::default().fail("BatchGetItem", 100, Fault::Throttled);
+        let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
+            .await
+            .unwrap();
+
+        let reply = call(
+            &function,
+            submit(&app.token_for("o_buyer"), "throttle-key-01", &one("tea", 1)),
+        )
+        .await;
+
+        assert_eq!((reply.status, reply.code()), (503, 50302), "{:?}", reply.body);
+        assert!(
+            100 - plan.remaining("BatchGetItem") > 1,
+            "the SDK retried the throttled read"
+        );
+        assert_eq!(app.table_snapshot().await, before);
+    }
+}
