@@ -183,6 +183,12 @@ async fn wechat_down_is_a_503_with_the_request_id() {
 
     assert_eq!((reply.status, reply.code()), (503, 50301));
     assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+    let response = app
+        .function::<Login>()
+        .await
+        .handle(login_request("alice.down2"))
+        .await;
+    assert_eq!(response.headers()["retry-after"], "1");
 }
 
 #[tokio::test]
