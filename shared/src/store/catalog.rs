@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 
-use super::item::{Attributes, Item, n, s, storage_error};
+use super::item::{Attributes, Item, n, s};
 use super::keys::{self, attr, index};
+use super::pages::Listing;
 use super::{Read, Store};
-use crate::catalog::{Category, Cursor, Page, PageSize, Product, ProductId, ProductStatus};
+use crate::catalog::{Category, Page, PageSize, Product, ProductId, ProductStatus};
 use crate::error::{ApiError, BoxError};
 use crate::time::Timestamp;
 
@@ -42,53 +43,18 @@ impl Store {
         limit: PageSize,
         cursor: Option<&str>,
     ) -> Result<Page<Product>, ApiError> {
-        let (index_name, pk_attr, sk_attr, partition) = match category {
-            Some(c) => (
-                index::GSI2,
-                attr::GSI2PK,
-                attr::GSI2SK,
-                keys::category(c.as_str()),
-            ),
-            None => (index::GSI1, attr::GSI1PK, attr::GSI1SK, keys::CATALOG.to_owned()),
+        let (index, partition) = match category {
+            Some(c) => (index::GSI2, keys::category(c.as_str())),
+            None => (index::GSI1, keys::CATALOG.to_owned()),
         };
-        let start = cursor
-            .map(|c| Cursor::decode(c, &partition))
-            .transpose()?
-            .map(|(position, item_pk)| {
-                start_key(
-                    &item_pk,
-                    &keys::product(""),
-                    pk_attr,
-                    &partition,
-                    sk_attr,
-                    position,
-                )
-            })
-            .transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(self.table())
-            .index_name(index_name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", pk_attr)
-            .expression_attribute_values(":pk", s(&partition))
-            .limit(limit.get() as i32)
-            .set_exclusive_start_key(start)
-            .send()
+        let listing = Listing {
+            index,
+            partition,
+            kind: keys::product(""),
+            newest_first: false,
+        };
+        self.query_page(&listing, limit, cursor, product_from, "listing products")
             .await
-            .map_err(|e| storage_error("listing products", e))?;
-        let items = output
-            .items()
-            .iter()
-            .map(product_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = output.last_evaluated_key().and_then(|last| {
-            let position = Item(last).opt_s(sk_attr)?;
-            let item_pk = Item(last).opt_s(attr::PK)?;
-            Some(Cursor::new(&partition, position, item_pk).encode())
-        });
-        Ok(Page { items, next_cursor })
     }
 
     /// One product, whatever its status.
@@ -174,28 +140,6 @@ impl Store {
         }
         Ok(products.len())
     }
-}
-
-/// The ExclusiveStartKey of an index query, rebuilt from a cursor. The partition is the query's
-/// own, so a cursor can only move within the listing it was issued for.
-pub(super) fn start_key(
-    item_pk: &str,
-    kind: &keys::Key,
-    index_pk: &str,
-    partition: &str,
-    index_sk: &str,
-    position: String,
-) -> Result<Attributes, ApiError> {
-    let prefix = kind.pk.as_str();
-    if !item_pk.starts_with(prefix) || item_pk.len() == prefix.len() {
-        return Err(ApiError::InvalidCursor);
-    }
-    Ok(HashMap::from([
-        (attr::PK.to_owned(), s(item_pk)),
-        (attr::SK.to_owned(), s(&kind.sk)),
-        (index_pk.to_owned(), s(partition)),
-        (index_sk.to_owned(), s(position)),
-    ]))
 }
 
 /// Sleeps 50 ms x 2^attempt (capped at 3 s), or fails after [`BATCH_ATTEMPTS`].

@@ -5,6 +5,7 @@ mod files;
 pub mod item;
 pub mod keys;
 mod orders;
+mod pages;
 pub mod schema;
 mod users;
 

@@ -9,11 +9,12 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::catalog::{field as product_field, product_from, start_key};
+use super::catalog::{field as product_field, product_from};
 use super::item::{Attributes, Item, n, s, storage_error};
 use super::keys::{self, attr, index};
+use super::pages::Listing;
 use super::{Read, Store};
-use crate::catalog::{Cursor, Page, PageSize, Product, ProductId, ProductStatus};
+use crate::catalog::{Page, PageSize, Product, ProductId, ProductStatus};
 use crate::error::ApiError;
 use crate::orders::{Order, OrderLine, OrderStatus, Shortage};
 use crate::time::Timestamp;
@@ -246,46 +247,14 @@ impl Store {
         limit: PageSize,
         cursor: Option<&str>,
     ) -> Result<Page<Order>, ApiError> {
-        let partition = keys::user_orders(openid);
-        let start = cursor
-            .map(|c| Cursor::decode(c, &partition))
-            .transpose()?
-            .map(|(position, item_pk)| {
-                start_key(
-                    &item_pk,
-                    &keys::order(""),
-                    attr::GSI1PK,
-                    &partition,
-                    attr::GSI1SK,
-                    position,
-                )
-            })
-            .transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(self.table())
-            .index_name(index::GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr::GSI1PK)
-            .expression_attribute_values(":pk", s(&partition))
-            .scan_index_forward(false)
-            .limit(limit.get() as i32)
-            .set_exclusive_start_key(start)
-            .send()
+        let listing = Listing {
+            index: index::GSI1,
+            partition: keys::user_orders(openid),
+            kind: keys::order(""),
+            newest_first: true,
+        };
+        self.query_page(&listing, limit, cursor, order_from, "listing orders")
             .await
-            .map_err(|e| storage_error("listing orders", e))?;
-        let items = output
-            .items()
-            .iter()
-            .map(order_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = output.last_evaluated_key().and_then(|last| {
-            let position = Item(last).opt_s(attr::GSI1SK)?;
-            let item_pk = Item(last).opt_s(attr::PK)?;
-            Some(Cursor::new(&partition, position, item_pk).encode())
-        });
-        Ok(Page { items, next_cursor })
     }
 
     /// Cancels a PENDING_PAYMENT order of `order.openid` and puts its stock back, in one
