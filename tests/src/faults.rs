@@ -19,11 +19,32 @@ pub enum Fault {
     TransactionConflict,
     /// `ProvisionedThroughputExceededException` (the SDK retries it itself).
     Throttled,
+    /// A BatchWriteItem or BatchGetItem that processed nothing: every request comes back unprocessed.
+    Unprocessed,
 }
 
 impl Fault {
-    fn response(self) -> HttpResponse {
+    fn response(self, request: &HttpRequest) -> HttpResponse {
+        let status = if matches!(self, Fault::Unprocessed) {
+            200u16
+        } else {
+            400
+        };
         let body = match self {
+            Fault::Unprocessed => {
+                let sent: serde_json::Value = request
+                    .body()
+                    .bytes()
+                    .and_then(|b| serde_json::from_slice(b).ok())
+                    .unwrap_or_default();
+                let operation = request.headers().get("x-amz-target").unwrap_or_default();
+                let field = if operation.ends_with("BatchGetItem") {
+                    "UnprocessedKeys"
+                } else {
+                    "UnprocessedItems"
+                };
+                serde_json::json!({ field: sent["RequestItems"].clone() })
+            }
             Fault::TransactionConflict => serde_json::json!({
                 "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
                 "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]",
@@ -38,7 +59,7 @@ impl Fault {
             }),
         };
         let mut response = HttpResponse::new(
-            StatusCode::try_from(400u16).expect("a valid status"),
+            StatusCode::try_from(status).expect("a valid status"),
             SdkBody::from(body.to_string()),
         );
         response
@@ -129,7 +150,7 @@ struct FaultyConnector {
 impl HttpConnector for FaultyConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         match self.plan.take(&request) {
-            Some(fault) => HttpConnectorFuture::ready(Ok(fault.response())),
+            Some(fault) => HttpConnectorFuture::ready(Ok(fault.response(&request))),
             None => self.inner.call(request),
         }
     }

@@ -44,6 +44,27 @@ async fn the_seed_file_loads_and_a_rerun_keeps_live_stock() {
     assert_eq!(app.table_snapshot().await.len(), expected.len());
 }
 
+#[tokio::test]
+async fn seeding_retries_unprocessed_items_until_every_product_is_written() {
+    use integration_tests::faults::{Fault, FaultPlan};
+    let app = spawn_app().await;
+    let plan = FaultPlan::default().fail("BatchWriteItem", 3, Fault::Unprocessed);
+    let store = app.startup_with_faults(&plan).store();
+    let expected = tools::admin::read_products(&seed_file()).unwrap();
+
+    let report = tools::admin::seed_products(&store, &seed_file(), true)
+        .await
+        .unwrap();
+
+    assert_eq!(report.written, expected.len());
+    assert_eq!(
+        plan.remaining("BatchWriteItem"),
+        0,
+        "the unprocessed batches were sent again"
+    );
+    assert_eq!(app.table_snapshot().await.len(), expected.len());
+}
+
 /// Walks a listing page by page; returns the ids in order and the number of pages.
 async fn walk(app: &integration_tests::TestApp, category: Option<&str>, limit: &str) -> (Vec<String>, usize) {
     let function = app.function::<ListProducts>().await;

@@ -585,6 +585,26 @@ mod faults {
     }
 
     #[tokio::test]
+    async fn unprocessed_keys_of_the_batch_read_are_read_again() {
+        let app = app_with_stock().await;
+        let plan = FaultPlan::default().fail("BatchGetItem", 1, Fault::Unprocessed);
+        let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
+            .await
+            .unwrap();
+
+        let reply = call(
+            &function,
+            submit(&app.token_for("o_buyer"), "unprocessed-01", &one("pen", 2)),
+        )
+        .await;
+
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.data()["totalFen"], 600);
+        assert_eq!(plan.remaining("BatchGetItem"), 0);
+        assert_eq!(app.stock("pen").await, 3);
+    }
+
+    #[tokio::test]
     async fn throttled_storage_is_a_503_and_nothing_is_written() {
         let app = app_with_stock().await;
         let before = app.table_snapshot().await;
