@@ -274,6 +274,27 @@ def main() -> int:
                 if not isinstance(record, dict) or record.get("eventSource") != "aws:s3" or not str(name).startswith("ObjectCreated:"):
                     report.fail(f"{rel(sample_path)}: Records[{index}] is not an aws:s3 ObjectCreated event")
 
+    # --- the local router (`make dev`) serves the same routes ------------------------------------
+    try:
+        manifest = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))
+        router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as err:
+        report.fail(f"Cargo.toml: [workspace.metadata.lambda.watch.router] is missing or unreadable ({err})")
+        router = {}
+    local: dict[str, str] = {}  # binary -> "METHOD /path"
+    for path, target in router.items():
+        entries = [{"method": "ANY", "function": target}] if isinstance(target, str) else target
+        for entry in entries:
+            local[entry["function"]] = f"{entry['method'].upper()} {path}"
+    for binary, route in sorted(routes.items()):
+        served = local.get(binary)
+        if served is None:
+            report.fail(f"Cargo.toml: the watch router does not serve {binary} ({route})")
+        elif served != route and not (served.startswith("ANY ") and served[4:] == route.split(" ", 1)[1]):
+            report.fail(f"Cargo.toml: the watch router serves {binary} on {served!r}, {TEMPLATE} on {route!r}")
+    for binary in sorted(set(local) - set(routes)):
+        report.fail(f"Cargo.toml: the watch router serves {binary}, which has no route in {TEMPLATE}")
+
     # --- partition and wildcards -----------------------------------------------------------------
     check_arns(template, report)
     check_statements(template, report)
