@@ -75,10 +75,13 @@ impl Files {
     }
 
     /// A presigned GET URL for `key`.
+    /// The URL is signed from the start of the current half-TTL window, so repeated reads answer
+    /// the same URL for a while (the mini-program's image cache keeps working) and every answer
+    /// stays valid for at least half the TTL.
     pub async fn download_url(&self, key: &ObjectKey) -> Result<(String, Timestamp), ApiError> {
-        let now = Timestamp::now();
+        let signed_at = uploads::signing_window_start(Timestamp::now(), self.config.file_url_ttl);
         let presigning = PresigningConfig::builder()
-            .start_time(now.inner().into())
+            .start_time(signed_at.inner().into())
             .expires_in(self.config.file_url_ttl)
             .build()
             .map_err(|e| ApiError::internal("configuring the presigned URL", e))?;
@@ -90,7 +93,7 @@ impl Files {
             .presigned(presigning)
             .await
             .map_err(|e| ApiError::internal("presigning the download URL", e))?;
-        Ok((request.uri().to_owned(), now.plus(self.config.file_url_ttl)))
+        Ok((request.uri().to_owned(), signed_at.plus(self.config.file_url_ttl)))
     }
 
     /// Fills `profile.avatar_url` with a download URL when the avatar is an upload.

@@ -252,6 +252,13 @@ pub fn sign_policy(secret_access_key: &str, time: SystemTime, region: &str, poli
     aws_sigv4::sign::v4::calculate_signature(signing_key, policy_base64.as_bytes())
 }
 
+/// The start of the half-`ttl` window holding `now`: the signing time of download URLs.
+pub fn signing_window_start(now: Timestamp, ttl: Duration) -> Timestamp {
+    let window = (ttl.as_secs() / 2).max(1) as i64;
+    let secs = now.epoch_secs();
+    Timestamp::from_epoch_secs(secs - secs.rem_euclid(window)).unwrap_or(now)
+}
+
 /// Checks a requested upload against the limits; returns the extension for the key.
 pub fn check_request(
     config: &UploadConfig,
@@ -447,6 +454,19 @@ mod tests {
                 .to_string()
                 .contains("UPLOAD_ALLOWED_TYPES")
         );
+    }
+
+    #[test]
+    fn download_urls_are_signed_at_the_start_of_a_half_ttl_window() {
+        let ttl = Duration::from_secs(3600);
+        let at = |secs| signing_window_start(Timestamp::from_epoch_secs(secs).unwrap(), ttl).epoch_secs();
+        assert_eq!(at(1_800_000_000), 1_800_000_000);
+        assert_eq!(at(1_800_001_799), 1_800_000_000);
+        assert_eq!(at(1_800_001_800), 1_800_001_800);
+        // Whenever it is asked for, a URL stays valid for at least half the TTL.
+        for secs in [1_800_000_000, 1_800_000_001, 1_800_001_799] {
+            assert!(at(secs) + 3600 - secs >= 1800);
+        }
     }
 
     #[test]

@@ -287,6 +287,19 @@ async fn file_urls_are_given_for_own_keys_only_and_download_the_file() {
         (Some(foreign), Some("NOT_FOUND"))
     );
     assert!(files[1].get("url").is_none());
+    let again = app
+        .call::<GetFileUrl>(
+            request(Method::GET, "/files/url")
+                .bearer(token)
+                .query("keys", own)
+                .build(),
+        )
+        .await;
+    assert_eq!(
+        again.data()["files"][0]["url"],
+        files[0]["url"],
+        "a stable URL keeps image caches warm"
+    );
     let downloaded = reqwest::get(files[0]["url"].as_str().unwrap()).await.unwrap();
     assert_eq!(downloaded.status().as_u16(), 200);
     assert_eq!(downloaded.bytes().await.unwrap().as_ref(), PNG);
