@@ -16,6 +16,9 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
 - every ARN written with Fn::Sub contains ${AWS::Partition}, and no string hard-codes "arn:aws:";
 - no IAM statement has Action "*" or Resource "*" unless its Sid starts with "AwsRequiresWildcard",
   and no Allow statement grants a whole service ("s3:*") either.
+- every function with an event source that invokes it asynchronously (S3, SNS, EventBridge rules and
+  schedules, ...) has an on-failure destination (EventInvokeConfig.DestinationConfig.OnFailure, or a
+  DeadLetterQueue), so that events still failing after Lambda's retries are kept, not dropped.
 
 It uses cfn-lint's own YAML decoder, so the short-form tags (!Ref, !Sub, ...) arrive as the same
 dicts CloudFormation sees ({"Ref": ...}, {"Fn::Sub": ...}).
@@ -37,6 +40,13 @@ EVENTS_DIR = ROOT / "events"
 # Functions triggered by S3 rather than by an HTTP route.
 S3_FUNCTIONS = {"on-upload"}
 WILDCARD_SID_PREFIX = "AwsRequiresWildcard"
+# SAM event types whose source invokes the function asynchronously (InvocationType Event): Lambda
+# retries a failed event and then drops it unless the function has an on-failure destination. A
+# Schedule/ScheduleV2 event's own DeadLetterConfig does not count: it only catches events EventBridge
+# could not deliver, not those the function failed on.
+ASYNC_EVENT_TYPES = {
+    "S3", "SNS", "Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent", "CloudWatchLogs", "IoTRule",
+}
 TEMPLATE = "template.yaml"  # how messages name the template; set in main()
 
 
@@ -130,6 +140,47 @@ def check_statements(template: dict, report: Report) -> None:
                 for action in actions:
                     if action != "*" and action.endswith(":*"):
                         report.fail(f"{at}: {action!r} grants a whole service; list the actions the code calls")
+
+
+def check_failure_destinations(resources: dict, globals_fn: dict, report: Report) -> None:
+    # A separate AWS::Lambda::EventInvokeConfig resource also counts, when it names the function by Ref.
+    configured: set[str] = set()
+    for resource in resources.values():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::EventInvokeConfig":
+            continue
+        props = resource.get("Properties") or {}
+        target = props.get("FunctionName")
+        on_failure = (props.get("DestinationConfig") or {}).get("OnFailure") or {}
+        if isinstance(target, dict) and on_failure.get("Destination"):
+            configured.add(target.get("Ref"))
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties") or {}
+        events = props.get("Events") or {}
+        if not isinstance(events, dict):
+            continue  # reported with the function's other checks
+        async_events = sorted(
+            f"{name} ({event.get('Type')})"
+            for name, event in events.items()
+            if isinstance(event, dict) and event.get("Type") in ASYNC_EVENT_TYPES
+        )
+        if not async_events:
+            continue
+        invoke_config = props.get("EventInvokeConfig", globals_fn.get("EventInvokeConfig"))
+        destinations = (invoke_config.get("DestinationConfig") if isinstance(invoke_config, dict) else None) or {}
+        on_failure = destinations.get("OnFailure") if isinstance(destinations, dict) else None
+        # SAM: OnFailure needs a Type; without a Destination, SAM creates the SQS queue or SNS topic itself.
+        has_on_failure = isinstance(on_failure, dict) and bool(on_failure.get("Type") or on_failure.get("Destination"))
+        dlq = props.get("DeadLetterQueue", globals_fn.get("DeadLetterQueue"))
+        has_dlq = isinstance(dlq, dict) and bool(dlq.get("TargetArn"))
+        if not (has_on_failure or has_dlq or logical_id in configured):
+            report.fail(
+                f"{TEMPLATE}: {logical_id} is invoked asynchronously by {', '.join(async_events)} but has no "
+                "on-failure destination: Lambda drops the events that still fail after its retries. Add "
+                "EventInvokeConfig.DestinationConfig.OnFailure (e.g. Type: SQS, Destination: !GetAtt <queue>.Arn) "
+                "or a DeadLetterQueue"
+            )
 
 
 def main() -> int:
@@ -298,6 +349,9 @@ def main() -> int:
     # --- partition and wildcards -----------------------------------------------------------------
     check_arns(template, report)
     check_statements(template, report)
+
+    # --- asynchronous triggers keep their failed events ------------------------------------------
+    check_failure_destinations(resources, globals_fn, report)
 
     if report.problems:
         for problem in report.problems:

@@ -1,24 +1,19 @@
-//! The common crate of every function: configuration, the request adapter, errors, storage,
-//! the WeChat client, tokens and the domain logic. Function binaries only wire these together.
+//! The common crate of every function, in layers (see `docs/architecture.md`):
+//! - [`runtime`]: the Lambda adapters, start-up, configuration, telemetry, and the one place
+//!   where errors become responses;
+//! - [`api`]: one [`Endpoint`] per function: parse the input, call one service, return its result;
+//! - [`services`]: the use cases, orchestrating domain rules and infrastructure;
+//! - [`domain`]: types and rules, no I/O;
+//! - [`infra`]: DynamoDB, S3, WeChat, tokens, digests, randomness, retries.
+//!
+//! Calls go down only: runtime -> api -> services -> domain and infra; infra -> domain.
 
 pub mod api;
-pub mod auth;
-pub mod catalog;
-pub mod checkout;
-pub mod config;
-pub mod error;
-pub mod events;
-pub mod files;
-pub mod http;
-pub mod input;
-pub mod orders;
-pub mod startup;
-pub mod store;
-pub mod telemetry;
-pub mod time;
-pub mod uploads;
-pub mod users;
-pub mod wechat;
+pub mod domain;
+pub mod infra;
+pub mod runtime;
+pub mod services;
 
-pub use error::{ApiError, BoxError};
-pub use http::{Endpoint, serve};
+pub use runtime::error::{ApiError, BoxError};
+pub use runtime::events::EventHandler;
+pub use runtime::http::{Endpoint, serve};

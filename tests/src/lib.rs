@@ -7,14 +7,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt as _};
 use serde_json::Value;
-use shared::auth::random_id;
-use shared::config::{Env, vars};
-use shared::http::{Adapter, Endpoint};
-use shared::startup::Startup;
-use shared::store::Store;
+use shared::infra::crypto::random_id;
+use shared::infra::store::{Store, keys};
+use shared::runtime::config::{Env, vars};
+use shared::runtime::http::{Adapter, Endpoint};
+use shared::runtime::startup::Startup;
 use tools::fake_wechat::{self, FakeWeChatConfig};
 
 pub mod faults;
@@ -138,13 +139,13 @@ pub async fn spawn_app() -> TestApp {
         .build();
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb_config);
     let table = format!("test-{}", random_id(9).replace(['-', '_'], "x"));
-    shared::store::schema::create_table(&dynamodb, &table)
+    shared::infra::store::schema::create_table(&dynamodb, &table)
         .await
         .expect("create the test table in the emulator");
 
     let s3_calls = Arc::new(AtomicUsize::new(0));
     let s3 = aws_sdk_s3::Client::from_conf(
-        shared::startup::s3_config(&aws)
+        shared::infra::s3::client_config(&aws)
             .interceptor(CountCalls(s3_calls.clone()))
             .build(),
     );
@@ -409,9 +410,10 @@ pub fn product(
     on_sale: bool,
     category: &str,
     sort_order: u32,
-) -> shared::catalog::Product {
-    use shared::catalog::{Category, Product, ProductId, ProductStatus};
-    let now = shared::time::Timestamp::now();
+) -> shared::domain::catalog::Product {
+    use shared::domain::catalog::{Category, Product, ProductStatus};
+    use shared::domain::ids::ProductId;
+    let now = shared::domain::time::Timestamp::now();
     Product {
         id: ProductId::try_from(id.to_owned()).expect("a valid id"),
         name: format!("商品 {id}"),
@@ -433,7 +435,7 @@ pub fn product(
 
 impl TestApp {
     /// Writes `products` into the table.
-    pub async fn seed(&self, products: &[shared::catalog::Product]) {
+    pub async fn seed(&self, products: &[shared::domain::catalog::Product]) {
         self.store()
             .put_products(products)
             .await
@@ -443,36 +445,43 @@ impl TestApp {
 
     /// The current stock of a product, read consistently.
     pub async fn stock(&self, id: &str) -> i64 {
-        let item = self
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
-            )
-            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("read the product")
-            .item
-            .expect("the product exists");
-        self.take_round_trips();
-        item["stock"]
+        let item = self.item(&keys::product(id)).await.expect("the product exists");
+        item[keys::field::product::STOCK]
             .as_n()
             .expect("a number")
             .parse()
             .expect("an integer")
     }
 
+    /// The item at `key`, read consistently (not counted as a round trip of the code under test).
+    pub async fn item(&self, key: &keys::Key) -> Option<std::collections::HashMap<String, AttributeValue>> {
+        let item = self
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::attr::PK, AttributeValue::S(key.pk.clone()))
+            .key(keys::attr::SK, AttributeValue::S(key.sk.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("read the item")
+            .item;
+        self.take_round_trips();
+        item
+    }
+
     /// An access token for `openid`, signed as login would (for tests that need many users).
     pub fn token_for(&self, openid: &str) -> String {
-        let config = shared::config::AuthConfig::new(&self.env, shared::config::Secret::new(JWT_SECRET))
-            .expect("auth config");
-        let tokens = shared::auth::TokenService::new(&config);
+        let config = shared::runtime::config::token_config(
+            &self.env,
+            shared::runtime::config::Secret::new(JWT_SECRET),
+        )
+        .expect("token config");
+        let tokens = shared::infra::tokens::TokenService::new(&config);
+        let openid = shared::domain::ids::Openid::parse(openid).expect("a valid openid");
+        let session = shared::domain::ids::SessionId::parse("test-session").expect("a valid session id");
         tokens
-            .issue_access(openid, "test-session", shared::time::Timestamp::now())
+            .issue_access(&openid, &session, shared::domain::time::Timestamp::now())
             .expect("sign")
             .token
             .expose()

@@ -4,8 +4,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use shared::BoxError;
-use shared::catalog::{Product, ProductId};
-use shared::store::Store;
+use shared::domain::catalog::Product;
+use shared::domain::ids::ProductId;
+use shared::infra::store::Store;
 
 /// Creates `bucket`; an existing bucket of ours is left as it is.
 pub async fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BoxError> {

@@ -3,121 +3,114 @@
 use lambda_http::http::Method;
 use serde::Deserialize;
 
-use crate::catalog::{Page, PageSize};
-use crate::checkout;
-use crate::config::ConfigError;
-use crate::error::ApiError;
-use crate::http::{Access, Context, Endpoint};
-use crate::orders::{IdempotencyKey, Order, OrderRequest};
-use crate::startup::Startup;
-use crate::store::Store;
+use crate::domain::ids::{Caller, OrderId};
+use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
+use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::runtime::error::ApiError;
+use crate::runtime::http::{Context, Endpoint};
+use crate::services::checkout::{Checkout, CheckoutError};
 
 /// `POST /orders` with an `Idempotency-Key` header.
-pub struct SubmitOrder {
-    store: Store,
-}
+pub struct SubmitOrder;
 
 impl Endpoint for SubmitOrder {
     const NAME: &'static str = "submit-order";
     const METHOD: Method = Method::POST;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = OrderRequest;
     type Output = Order;
+    type Service = Checkout;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, input: OrderRequest) -> Result<Order, ApiError> {
-        let key = IdempotencyKey::parse(ctx.header(IdempotencyKey::HEADER))?;
-        checkout::submit_order(&self.store, &ctx.caller()?.openid, &key, &input).await
+    async fn handle(
+        checkout: &Checkout,
+        ctx: &Context<Caller>,
+        input: OrderRequest,
+    ) -> Result<Order, ApiError> {
+        let key = ctx.header(IdempotencyKey::HEADER);
+        Ok(checkout.submit(&ctx.caller.openid, key, &input).await?)
     }
 }
 
 /// `GET /orders?limit=&cursor=`: newest first.
-pub struct ListOrders {
-    store: Store,
-}
+pub struct ListOrders;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListOrdersInput {
     #[serde(default)]
     pub limit: PageSize,
-    pub cursor: Option<String>,
+    pub cursor: Option<Cursor>,
 }
 
 impl Endpoint for ListOrders {
     const NAME: &'static str = "list-orders";
     const METHOD: Method = Method::GET;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = ListOrdersInput;
     type Output = Page<Order>;
+    type Service = Checkout;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, input: ListOrdersInput) -> Result<Page<Order>, ApiError> {
-        self.store
-            .list_orders(&ctx.caller()?.openid, input.limit, input.cursor.as_deref())
-            .await
+    async fn handle(
+        checkout: &Checkout,
+        ctx: &Context<Caller>,
+        input: ListOrdersInput,
+    ) -> Result<Page<Order>, ApiError> {
+        let page = checkout
+            .list(&ctx.caller.openid, input.limit, input.cursor.as_ref())
+            .await?;
+        Ok(page)
     }
 }
 
-/// The `{id}` of an order route.
+/// The `{id}` of an order route: any text; one that cannot be an order id is simply not found.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderIdInput {
     pub id: String,
 }
 
-/// `GET /orders/{id}`: the owner only; anyone else gets the same 404 as a missing order.
-pub struct GetOrder {
-    store: Store,
+impl OrderIdInput {
+    fn order_id(&self) -> Result<OrderId, CheckoutError> {
+        OrderId::parse(&self.id).ok_or(CheckoutError::NotFound)
+    }
 }
+
+/// `GET /orders/{id}`: the owner only; anyone else gets the same 404 as a missing order.
+pub struct GetOrder;
 
 impl Endpoint for GetOrder {
     const NAME: &'static str = "get-order";
     const METHOD: Method = Method::GET;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = OrderIdInput;
     type Output = Order;
+    type Service = Checkout;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, input: OrderIdInput) -> Result<Order, ApiError> {
-        checkout::owned_order(&self.store, &ctx.caller()?.openid, &input.id).await
+    async fn handle(
+        checkout: &Checkout,
+        ctx: &Context<Caller>,
+        input: OrderIdInput,
+    ) -> Result<Order, ApiError> {
+        Ok(checkout.get(&ctx.caller.openid, &input.order_id()?).await?)
     }
 }
 
 /// `POST /orders/{id}/cancel`.
-pub struct CancelOrder {
-    store: Store,
-}
+pub struct CancelOrder;
 
 impl Endpoint for CancelOrder {
     const NAME: &'static str = "cancel-order";
     const METHOD: Method = Method::POST;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = OrderIdInput;
     type Output = Order;
+    type Service = Checkout;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, input: OrderIdInput) -> Result<Order, ApiError> {
-        checkout::cancel_order(&self.store, &ctx.caller()?.openid, &input.id).await
+    async fn handle(
+        checkout: &Checkout,
+        ctx: &Context<Caller>,
+        input: OrderIdInput,
+    ) -> Result<Order, ApiError> {
+        Ok(checkout.cancel(&ctx.caller.openid, &input.order_id()?).await?)
     }
 }

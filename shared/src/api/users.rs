@@ -3,51 +3,34 @@
 use lambda_http::http::Method;
 use serde::Deserialize;
 
-use crate::config::ConfigError;
-use crate::error::ApiError;
-use crate::files::Files;
-use crate::http::{Access, Context, Endpoint, NoInput};
-use crate::startup::Startup;
-use crate::store::Store;
-use crate::time::Timestamp;
-use crate::users::{Avatar, AvatarUrl, Nickname, ProfilePatch, UserProfile};
+use crate::domain::ids::Caller;
+use crate::domain::users::{AvatarUrl, Nickname, UserProfile};
+use crate::runtime::error::ApiError;
+use crate::runtime::http::{Context, Endpoint, NoInput};
+use crate::services::profile::{ProfileUpdate, Profiles};
 
 /// `GET /users/me`.
-pub struct GetUserInfo {
-    store: Store,
-    files: Files,
-}
+pub struct GetUserInfo;
 
 impl Endpoint for GetUserInfo {
     const NAME: &'static str = "get-user-info";
     const METHOD: Method = Method::GET;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = NoInput;
     type Output = UserProfile;
+    type Service = Profiles;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-            files: startup.files()?,
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, _input: NoInput) -> Result<UserProfile, ApiError> {
-        let caller = ctx.caller()?;
-        let profile = self
-            .store
-            .get_user(&caller.openid)
-            .await?
-            .ok_or(ApiError::NotFound("user"))?;
-        self.files.resolve_avatar(profile).await
+    async fn handle(
+        profiles: &Profiles,
+        ctx: &Context<Caller>,
+        _input: NoInput,
+    ) -> Result<UserProfile, ApiError> {
+        Ok(profiles.get(&ctx.caller.openid).await?)
     }
 }
 
 /// `PATCH /users/me`.
-pub struct UpdateUserInfo {
-    store: Store,
-    files: Files,
-}
+pub struct UpdateUserInfo;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -61,47 +44,21 @@ pub struct UpdateUserInput {
 impl Endpoint for UpdateUserInfo {
     const NAME: &'static str = "update-user-info";
     const METHOD: Method = Method::PATCH;
-    const ACCESS: Access = Access::Token;
+    type Auth = Caller;
     type Input = UpdateUserInput;
     type Output = UserProfile;
+    type Service = Profiles;
 
-    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self {
-            store: startup.store(),
-            files: startup.files()?,
-        })
-    }
-
-    async fn handle(&self, ctx: &Context, input: UpdateUserInput) -> Result<UserProfile, ApiError> {
-        let caller = ctx.caller()?;
-        let avatar = match (input.avatar_url, input.avatar_key) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::validation(
-                    "avatarKey",
-                    "give avatarUrl or avatarKey, not both",
-                ));
-            }
-            (Some(url), None) => Some(Avatar::Url(url)),
-            (None, Some(key)) => Some(Avatar::Upload(
-                self.files.owned_image(&caller.openid, &key).await?,
-            )),
-            (None, None) => None,
-        };
-        let patch = ProfilePatch {
+    async fn handle(
+        profiles: &Profiles,
+        ctx: &Context<Caller>,
+        input: UpdateUserInput,
+    ) -> Result<UserProfile, ApiError> {
+        let update = ProfileUpdate {
             nickname: input.nickname,
-            avatar,
+            avatar_url: input.avatar_url,
+            avatar_key: input.avatar_key,
         };
-        if patch.is_empty() {
-            return Err(ApiError::validation(
-                "body",
-                "give at least one of nickname, avatarUrl, avatarKey",
-            ));
-        }
-        let profile = self
-            .store
-            .update_user(&caller.openid, &patch, Timestamp::now())
-            .await?
-            .ok_or(ApiError::NotFound("user"))?;
-        self.files.resolve_avatar(profile).await
+        Ok(profiles.update(&ctx.caller.openid, update).await?)
     }
 }

@@ -5,9 +5,7 @@ use lambda_http::http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::ApiError;
-use shared::config::ConfigError;
-use shared::http::{Access, Adapter, Context, Endpoint};
-use shared::startup::Startup;
+use shared::runtime::http::{Adapter, Context, Endpoint, Public};
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -22,15 +20,12 @@ struct Echo;
 impl Endpoint for Echo {
     const NAME: &'static str = "echo";
     const METHOD: Method = Method::POST;
-    const ACCESS: Access = Access::Public;
+    type Auth = Public;
     type Input = EchoInput;
     type Output = EchoInput;
+    type Service = ();
 
-    async fn build(_startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Self)
-    }
-
-    async fn handle(&self, _ctx: &Context, input: EchoInput) -> Result<EchoInput, ApiError> {
+    async fn handle(_service: &(), _ctx: &Context<Public>, input: EchoInput) -> Result<EchoInput, ApiError> {
         if input.id == "panic" {
             panic!("the handler blew up");
         }

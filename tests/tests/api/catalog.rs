@@ -4,6 +4,7 @@ use integration_tests::{call, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::Value;
 use shared::api::catalog::{GetProduct, ListProducts};
+use shared::infra::store::keys;
 
 fn seed_file() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/products.json")
@@ -21,15 +22,14 @@ async fn the_seed_file_loads_and_a_rerun_keeps_live_stock() {
         .unwrap();
     assert_eq!((first.written, first.skipped), (expected.len(), 0));
     let id = expected[0].id.as_str();
+    let key = keys::product(id);
     app.dynamodb
         .update_item()
         .table_name(&app.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()))
-        .update_expression("SET stock = :s")
+        .key(keys::attr::PK, aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key(keys::attr::SK, aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .update_expression("SET #stock = :s")
+        .expression_attribute_names("#stock", keys::field::product::STOCK)
         .expression_attribute_values(":s", aws_sdk_dynamodb::types::AttributeValue::N("3".into()))
         .send()
         .await
@@ -106,7 +106,7 @@ async fn walking_list_products_returns_every_on_sale_product_exactly_once_in_ord
     let all = tools::admin::read_products(&seed_file()).unwrap();
     let mut expected: Vec<_> = all
         .iter()
-        .filter(|p| p.status == shared::catalog::ProductStatus::OnSale)
+        .filter(|p| p.status == shared::domain::catalog::ProductStatus::OnSale)
         .collect();
     expected.sort_by_key(|p| (p.sort_order, p.id.clone()));
     let expected: Vec<String> = expected.iter().map(|p| p.id.as_str().to_owned()).collect();

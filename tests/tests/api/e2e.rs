@@ -22,7 +22,10 @@ async fn e2e_login_then_profile_over_http() {
         .build()
         .unwrap();
     let base = base_url();
-    let name = format!("e2e{}", shared::auth::random_id(6).replace(['-', '_'], "0"));
+    let name = format!(
+        "e2e{}",
+        shared::infra::crypto::random_id(6).replace(['-', '_'], "0")
+    );
 
     let (status, login) = send(
         http.post(format!("{base}/auth/login"))

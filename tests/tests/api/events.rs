@@ -3,13 +3,14 @@
 use integration_tests::{TestApp, spawn_app};
 use lambda_http::request::from_str;
 use serde_json::Value;
+use shared::EventHandler;
 use shared::api::auth::Login;
 use shared::api::catalog::{GetProduct, ListProducts};
 use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 use shared::api::uploads::{GetFileUrl, OnUpload, UploadToken};
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
-use shared::events::EventHandler;
-use shared::http::Endpoint;
+use shared::runtime::events::EventAdapter;
+use shared::runtime::http::Endpoint;
 
 fn sample(name: &str) -> String {
     let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -91,8 +92,9 @@ async fn every_sample_event_runs_through_its_handler() {
     let event = sample(OnUpload::NAME)
         .replace("wx-serverless-uploads", &app.bucket)
         .replace("REPLACE_WITH_OBJECT_KEY", &key);
-    let handler = OnUpload::build(&app.startup()).await.unwrap();
-    let report = shared::events::handle(&handler, "sample", serde_json::from_str(&event).unwrap())
+    let handler = EventAdapter::<OnUpload>::build(&app.startup()).await.unwrap();
+    let report = handler
+        .handle("sample", serde_json::from_str(&event).unwrap())
         .await
         .unwrap();
     assert_eq!(report.recorded, 1);
@@ -122,4 +124,35 @@ fn every_function_has_exactly_one_sample_event() {
     functions.sort();
     events.sort();
     assert_eq!(functions, events);
+}
+
+/// An event function whose handler panics.
+struct Explode;
+
+impl EventHandler for Explode {
+    const NAME: &'static str = "explode";
+    type Event = Value;
+    type Output = Value;
+    type Service = ();
+
+    async fn handle(_service: &(), event: Value) -> Result<Value, shared::ApiError> {
+        if event["boom"] == true {
+            panic!("the event handler blew up");
+        }
+        Ok(event)
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_event_handler_fails_the_event_so_lambda_retries_it() {
+    let app = spawn_app().await;
+    let handler = EventAdapter::<Explode>::build(&app.startup()).await.unwrap();
+
+    let failed = handler.handle("boom-1", serde_json::json!({"boom": true})).await;
+    let fine = handler.handle("calm-1", serde_json::json!({"boom": false})).await;
+
+    let err = failed.expect_err("a panic is an error, not a success");
+    assert_eq!(err.code(), 50001);
+    assert!(err.cause_chain().contains("blew up"), "{}", err.cause_chain());
+    assert_eq!(fine.unwrap(), serde_json::json!({"boom": false}));
 }

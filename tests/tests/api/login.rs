@@ -5,8 +5,9 @@ use integration_tests::{request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::api::auth::Login;
-use shared::auth::TokenService;
-use shared::config::{AuthConfig, Secret};
+use shared::infra::store::keys;
+use shared::infra::tokens::TokenService;
+use shared::runtime::config::{Secret, token_config};
 use tools::fake_wechat::{openid_for, unionid_for};
 
 fn login_request(code: &str) -> lambda_http::Request {
@@ -33,19 +34,19 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
     assert!(data["user"]["createdAt"].as_str().is_some());
     // The access token is ours: it verifies and names the user.
     let tokens =
-        TokenService::new(&AuthConfig::new(&app.env, Secret::new(integration_tests::JWT_SECRET)).unwrap());
+        TokenService::new(&token_config(&app.env, Secret::new(integration_tests::JWT_SECRET)).unwrap());
     let caller = tokens.verify(data["accessToken"].as_str().unwrap()).unwrap();
-    assert_eq!(caller.openid, openid_for(&name));
+    assert_eq!(caller.openid.as_str(), openid_for(&name));
     // The session stores only the refresh token's hash.
     let refresh = data["refreshToken"].as_str().unwrap();
     let (session_id, secret) = refresh.split_once('.').unwrap();
-    assert_eq!(session_id, caller.session_id);
+    assert_eq!(session_id, caller.session_id.as_str());
     let session = app
         .dynamodb
         .get_item()
         .table_name(&app.table)
-        .key("pk", AttributeValue::S(format!("SESSION#{session_id}")))
-        .key("sk", AttributeValue::S("SESSION".into()))
+        .key(keys::attr::PK, AttributeValue::S(keys::session(session_id).pk))
+        .key(keys::attr::SK, AttributeValue::S(keys::session(session_id).sk))
         .send()
         .await
         .unwrap()
@@ -54,10 +55,10 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
     let stored = format!("{session:?}");
     assert!(!stored.contains(secret), "the refresh secret itself is stored");
     assert_eq!(
-        session["refreshHash"].as_s().unwrap(),
-        &shared::auth::hash_refresh_secret(secret)
+        session[keys::field::session::REFRESH_HASH].as_s().unwrap(),
+        &shared::infra::tokens::hash_refresh_secret(secret)
     );
-    assert!(session["expiresAt"].as_n().is_ok());
+    assert!(session[keys::attr::TTL].as_n().is_ok());
 }
 
 #[tokio::test]

@@ -144,7 +144,7 @@ async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
 async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction() {
     let app = app_with_stock().await;
     let store = app.store();
-    let ids = [&shared::catalog::ProductId::try_from("pen".to_owned()).unwrap()];
+    let ids = [&shared::domain::ids::ProductId::parse("pen").unwrap()];
     let (products, _) = store.load_for_order(&ids, "nobody").await.unwrap();
     // Someone else buys the pens after our read.
     let other = app.token_for("o_fast");
@@ -154,13 +154,16 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
             .status,
         200
     );
-    let request: shared::orders::OrderRequest = serde_json::from_value(one("pen", 2)).unwrap();
-    let now = shared::time::Timestamp::now();
-    let order = shared::orders::build_order(&request, &products, "o_slow", "1".into(), now).unwrap();
-    let record = shared::store::IdempotencyRecord {
+    let request: shared::domain::orders::OrderRequest = serde_json::from_value(one("pen", 2)).unwrap();
+    let now = shared::domain::time::Timestamp::now();
+    let slow = shared::domain::ids::Openid::parse("o_slow").unwrap();
+    let order_id = shared::domain::ids::OrderId::parse("1").unwrap();
+    let order =
+        shared::domain::orders::build_order(&request, &products, &slow, order_id.clone(), now).unwrap();
+    let record = shared::infra::store::IdempotencyRecord {
         digest: "slow".into(),
-        order_id: "1".into(),
-        fingerprint: request.fingerprint(),
+        order_id,
+        fingerprint: shared::infra::crypto::sha256_hex(&request.canonical_bytes()),
         expires_at: now.plus(std::time::Duration::from_secs(60)),
     };
     let before = app.table_snapshot().await;
@@ -168,7 +171,7 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
     let outcome = store.create_order(&order, &record).await.unwrap();
 
     match outcome {
-        shared::store::CreateOutcome::Short(shortages) => {
+        shared::infra::store::CreateOutcome::Short(shortages) => {
             assert_eq!(shortages.len(), 1);
             assert_eq!(shortages[0].product_id.as_str(), "pen");
         }
@@ -360,6 +363,59 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
 }
 
 #[tokio::test]
+async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_the_rest() {
+    let app = app_with_stock().await;
+    let token = app.token_for("o_buyer");
+    let body = json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 1}]});
+    let placed = app
+        .call::<SubmitOrder>(submit(&token, "deleted-key-01", &body))
+        .await;
+    assert_eq!(placed.status, 200, "{:?}", placed.body);
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+    let pen = shared::infra::store::keys::product("pen");
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table)
+        .key(
+            shared::infra::store::keys::attr::PK,
+            aws_sdk_dynamodb::types::AttributeValue::S(pen.pk.clone()),
+        )
+        .key(
+            shared::infra::store::keys::attr::SK,
+            aws_sdk_dynamodb::types::AttributeValue::S(pen.sk.clone()),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let cancel = app.function::<CancelOrder>().await;
+    let first = call(
+        &cancel,
+        order_request(Method::POST, "/orders/x/cancel", &token, &id),
+    )
+    .await;
+    let retry = call(
+        &cancel,
+        order_request(Method::POST, "/orders/x/cancel", &token, &id),
+    )
+    .await;
+
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(first.data()["status"], "CANCELLED");
+    assert_eq!(retry.status, 200, "{:?}", retry.body);
+    assert_eq!(retry.data()["status"], "CANCELLED");
+    assert_eq!(
+        app.stock("tea").await,
+        10,
+        "the product that still exists is restocked once"
+    );
+    assert!(
+        app.item(&pen).await.is_none(),
+        "the deleted product is not recreated"
+    );
+}
+
+#[tokio::test]
 async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order() {
     let app = app_with_stock().await;
     let token = app.token_for("o_buyer");
@@ -529,7 +585,7 @@ async fn walking_list_orders_returns_every_order_once_newest_first() {
 
 mod faults {
     use integration_tests::faults::{Fault, FaultPlan};
-    use shared::http::Adapter;
+    use shared::runtime::http::Adapter;
 
     use super::*;
 

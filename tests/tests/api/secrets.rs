@@ -68,7 +68,7 @@ async fn secrets_appear_in_no_response_and_no_log_line() {
 async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
     let app = spawn_app().await;
     let ssm = aws_sdk_ssm::Client::new(&app.aws);
-    let prefix = format!("/test/{}", shared::auth::random_id(6));
+    let prefix = format!("/test/{}", shared::infra::crypto::random_id(6));
     for (name, value) in [("jwt", JWT_SECRET), ("wechat", app.wechat.secret.as_str())] {
         ssm.put_parameter()
             .name(format!("{prefix}/{name}"))
@@ -85,9 +85,9 @@ async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
         .without("WECHAT_SECRET")
         .with("JWT_SECRET_PARAMETER", format!("{prefix}/jwt"))
         .with("WECHAT_SECRET_PARAMETER", format!("{prefix}/wechat"));
-    let startup =
-        shared::startup::Startup::new(env.clone(), app.aws.clone()).with_dynamodb(app.dynamodb.clone());
-    let login = shared::http::Adapter::<Login>::build(&startup)
+    let startup = shared::runtime::startup::Startup::new(env.clone(), app.aws.clone())
+        .with_dynamodb(app.dynamodb.clone());
+    let login = shared::runtime::http::Adapter::<Login>::build(&startup)
         .await
         .expect("secrets load from SSM");
 
@@ -107,8 +107,8 @@ async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
     assert_eq!(me.status, 200);
 
     let missing = env.with("JWT_SECRET_PARAMETER", format!("{prefix}/absent"));
-    let startup = shared::startup::Startup::new(missing, app.aws.clone());
-    let err = shared::http::Adapter::<GetUserInfo>::build(&startup)
+    let startup = shared::runtime::startup::Startup::new(missing, app.aws.clone());
+    let err = shared::runtime::http::Adapter::<GetUserInfo>::build(&startup)
         .await
         .err()
         .expect("a missing parameter stops the start");

@@ -2,10 +2,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use integration_tests::{APPID, JWT_SECRET, request, spawn_app};
+use integration_tests::{APPID, JWT_SECRET, call, request, spawn_app};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
+use shared::api::uploads::UploadToken;
 use shared::api::users::GetUserInfo;
 
 fn now() -> i64 {
@@ -138,4 +139,29 @@ async fn a_well_formed_token_for_a_user_that_does_not_exist_is_a_404() {
         .await;
 
     assert_eq!((reply.status, reply.code()), (404, 40401));
+}
+
+#[tokio::test]
+async fn a_signed_token_whose_subject_could_break_an_object_key_is_a_401_not_a_crash() {
+    let app = spawn_app().await;
+    let upload = app.function::<UploadToken>().await;
+
+    for sub in ["../o_bob", "o.alice", "o alice", "名字", ""] {
+        let token = sign(&with(claims(), "sub", json!(sub)), JWT_SECRET);
+        let reply = call(
+            &upload,
+            request(Method::POST, "/uploads/token")
+                .bearer(&token)
+                .json(&json!({"contentType": "image/png", "size": 10})),
+        )
+        .await;
+
+        assert_eq!(
+            (reply.status, reply.code()),
+            (401, 40102),
+            "sub {sub:?}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(app.take_s3_calls(), 0);
 }

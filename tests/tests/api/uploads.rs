@@ -5,7 +5,7 @@ use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::api::uploads::{GetFileUrl, OnUpload, UploadReport, UploadToken};
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
-use shared::events::EventHandler;
+use shared::runtime::events::EventAdapter;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
 
@@ -47,31 +47,21 @@ mod aws_lambda_events_s3 {
 }
 
 async fn on_upload(app: &TestApp, bucket: &str, key: &str, sequencer: &str) -> UploadReport {
-    let handler = OnUpload::build(&app.startup()).await.unwrap();
-    shared::events::handle(&handler, "test", s3_event(bucket, key, sequencer))
+    let handler = EventAdapter::<OnUpload>::build(&app.startup()).await.unwrap();
+    handler
+        .handle("test", s3_event(bucket, key, sequencer))
         .await
         .unwrap()
 }
 
 async fn file_item(app: &TestApp, key: &str) -> Option<Value> {
-    let item = app
-        .dynamodb
-        .get_item()
-        .table_name(&app.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("FILE#{key}")),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("FILE".into()))
-        .send()
-        .await
-        .unwrap()
-        .item?;
+    use shared::infra::store::keys::{self, field::file};
+    let item = app.item(&keys::file(key)).await?;
     Some(json!({
-        "owner": item["owner"].as_s().unwrap(),
-        "size": item["size"].as_n().unwrap().parse::<i64>().unwrap(),
-        "contentType": item["contentType"].as_s().unwrap(),
-        "purpose": item["purpose"].as_s().unwrap(),
+        "owner": item[file::OWNER].as_s().unwrap(),
+        "size": item[file::SIZE].as_n().unwrap().parse::<i64>().unwrap(),
+        "contentType": item[file::CONTENT_TYPE].as_s().unwrap(),
+        "purpose": item[file::PURPOSE].as_s().unwrap(),
     }))
 }
 
@@ -385,4 +375,20 @@ async fn an_uploaded_avatar_becomes_a_usable_url_and_someone_elses_key_is_refuse
         .await;
     assert_eq!(plain.data()["avatarUrl"], "https://thirdwx.qlogo.cn/a/132");
     assert!(plain.data().get("avatarKey").is_none());
+}
+
+#[tokio::test]
+async fn an_event_key_with_non_ascii_and_broken_escapes_is_handled_without_a_panic() {
+    let app = spawn_app().await;
+
+    for raw in [
+        "uploads/%E5%9B%BE%",
+        "uploads/%aé/2026/11/x.png",
+        "%",
+        "uploads/%F0%9F",
+    ] {
+        let report = on_upload(&app, &app.bucket, raw, "0055AED6DCD90281E5").await;
+
+        assert_eq!(report.deleted, 1, "{raw}: outside the layout, so deleted");
+    }
 }

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use shared::config::{Env, defaults, vars};
+use shared::runtime::config::{Env, defaults, vars};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -32,14 +32,14 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["init"] => {
             let bucket = env.string_or(vars::BUCKET_NAME, defaults::BUCKET_NAME);
-            shared::store::schema::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await?;
+            shared::infra::store::schema::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await?;
             println!("table {table}: ready");
             tools::admin::create_bucket(&aws_sdk_s3::Client::new(&aws), &bucket).await?;
             println!("bucket {bucket}: ready");
             Ok(())
         }
         ["seed-products", file, flags @ ..] if flags.iter().all(|f| *f == "--overwrite") => {
-            let store = shared::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
+            let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             let report =
                 tools::admin::seed_products(&store, std::path::Path::new(file), !flags.is_empty()).await?;
             println!(

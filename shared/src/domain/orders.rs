@@ -1,0 +1,504 @@
+//! Orders: what a valid order request is, how it is priced, what an order holds and which
+//! states it moves through. Prices always come from the products, never from the client.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Product;
+use super::closed_set;
+use super::ids::{Openid, OrderId, ProductId};
+use super::time::Timestamp;
+
+/// How long a new order waits for payment.
+pub const PAY_WINDOW: Duration = Duration::from_secs(30 * 60);
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+pub const MAX_LINES: usize = 20;
+pub const MAX_QUANTITY: i64 = 99;
+pub const REMARK_MAX_CHARS: usize = 200;
+
+/// Why an order cannot be placed or changed, in the order domain's own words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    /// Products that do not exist or are not on sale.
+    #[error("these products cannot be ordered: {}", ids(.shortages))]
+    ProductsUnavailable { shortages: Vec<Shortage> },
+    #[error("not enough stock for: {}", ids(.shortages))]
+    OutOfStock { shortages: Vec<Shortage> },
+    #[error("the total is now {total_fen} fen, not {expected_fen}")]
+    PriceChanged { total_fen: i64, expected_fen: i64 },
+    #[error("the order total does not fit in an integer")]
+    TotalOverflow,
+}
+
+fn ids(shortages: &[Shortage]) -> String {
+    let ids: Vec<&str> = shortages.iter().map(|s| s.product_id.as_str()).collect();
+    ids.join(", ")
+}
+
+impl OrderError {
+    fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A line's quantity: an integer from 1 to 99 (no strings, no floats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Quantity(u32);
+
+impl TryFrom<i64> for Quantity {
+    type Error = String;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        if (1..=MAX_QUANTITY).contains(&value) {
+            Ok(Self(value as u32))
+        } else {
+            Err(format!("must be an integer from 1 to {MAX_QUANTITY}"))
+        }
+    }
+}
+
+impl From<Quantity> for i64 {
+    fn from(q: Quantity) -> Self {
+        i64::from(q.0)
+    }
+}
+
+impl Quantity {
+    pub fn get(self) -> i64 {
+        i64::from(self.0)
+    }
+}
+
+/// A remark: at most 200 characters, no control characters but newlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Remark(String);
+
+impl TryFrom<String> for Remark {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.chars().count() > REMARK_MAX_CHARS {
+            return Err(format!("must be at most {REMARK_MAX_CHARS} characters"));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\n') {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(value))
+    }
+}
+
+impl From<Remark> for String {
+    fn from(remark: Remark) -> Self {
+        remark.0
+    }
+}
+
+/// One requested line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineRequest {
+    pub product_id: ProductId,
+    pub quantity: Quantity,
+}
+
+/// `submitOrder`'s body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderRequest {
+    pub items: Vec<LineRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_total_fen: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark: Option<Remark>,
+}
+
+impl OrderRequest {
+    /// Checks the shape rules: 1..=20 lines, each product at most once (duplicates are rejected,
+    /// not merged, so a client bug is seen rather than silently summed).
+    pub fn validate(&self) -> Result<(), OrderError> {
+        if self.items.is_empty() || self.items.len() > MAX_LINES {
+            return Err(OrderError::invalid(
+                "items",
+                format!("must hold 1 to {MAX_LINES} lines"),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, line) in self.items.iter().enumerate() {
+            if !seen.insert(&line.product_id) {
+                return Err(OrderError::invalid(
+                    format!("items[{i}].productId"),
+                    format!(
+                        "product {} appears twice; send one line per product",
+                        line.product_id
+                    ),
+                ));
+            }
+        }
+        if self.expected_total_fen.is_some_and(|t| t < 0) {
+            return Err(OrderError::invalid("expectedTotalFen", "must not be negative"));
+        }
+        Ok(())
+    }
+
+    /// The request in one canonical form: its digest tells a retry from a different request
+    /// under the same idempotency key.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn product_ids(&self) -> impl Iterator<Item = &ProductId> {
+        self.items.iter().map(|line| &line.product_id)
+    }
+}
+
+/// The `Idempotency-Key` header: 8..=64 characters of `A-Z a-z 0-9 _ -`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const HEADER: &'static str = "idempotency-key";
+
+    pub fn parse(header: &str) -> Option<Self> {
+        super::is_slug(header, 64)
+            .then_some(header)
+            .filter(|key| key.len() >= 8)
+            .map(|key| Self(key.to_owned()))
+    }
+
+    /// The key scoped to its caller, so two users never share a key; the store keeps a digest of it.
+    pub fn scoped_to(&self, openid: &Openid) -> String {
+        format!("{openid}\n{}", self.0)
+    }
+}
+
+closed_set! {
+    /// An order's state.
+    pub enum OrderStatus {
+        PendingPayment = "PENDING_PAYMENT",
+        Cancelled = "CANCELLED",
+    }
+}
+
+/// A line of an order: a snapshot of the product's name and price when it was ordered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub product_id: ProductId,
+    pub name: String,
+    pub price_fen: i64,
+    pub quantity: i64,
+    pub subtotal_fen: i64,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub order_id: OrderId,
+    #[serde(skip)]
+    pub openid: Openid,
+    pub status: OrderStatus,
+    pub items: Vec<OrderLine>,
+    pub total_fen: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub pay_by: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Timestamp>,
+}
+
+impl Order {
+    /// Whether `openid` owns this order.
+    pub fn is_owned_by(&self, openid: &Openid) -> bool {
+        self.openid == *openid
+    }
+
+    /// Whether the order can still be cancelled (its stock is still held).
+    pub fn is_cancellable(&self) -> bool {
+        self.status == OrderStatus::PendingPayment
+    }
+
+    /// The order as it is once cancelled at `now`.
+    pub fn cancelled(self, now: Timestamp) -> Self {
+        Self {
+            status: OrderStatus::Cancelled,
+            cancelled_at: Some(now),
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+closed_set! {
+    /// Why a product cannot be ordered.
+    pub enum ShortageReason {
+        OutOfStock = "OUT_OF_STOCK",
+        OffSale = "OFF_SALE",
+        NotFound = "NOT_FOUND",
+    }
+}
+
+/// A product that cannot be ordered, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shortage {
+    pub product_id: ProductId,
+    pub reason: ShortageReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+}
+
+impl Shortage {
+    /// Why `product` (as it is now, or `None` when it is gone) cannot supply `quantity`, if it cannot.
+    pub fn of(product_id: &ProductId, product: Option<&Product>, quantity: i64) -> Option<Self> {
+        let (reason, available) = match product {
+            None => (ShortageReason::NotFound, None),
+            Some(p) if !p.is_on_sale() => (ShortageReason::OffSale, None),
+            Some(p) if p.stock < quantity => (ShortageReason::OutOfStock, Some(p.stock.max(0))),
+            Some(_) => return None,
+        };
+        Some(Self {
+            product_id: product_id.clone(),
+            reason,
+            available,
+        })
+    }
+}
+
+/// Prices `request` from the current `products` and builds the new order. Unknown or OFF_SALE
+/// products are refused naming them, short stock is refused naming it, and a differing
+/// `expectedTotalFen` is refused with the current total.
+pub fn build_order(
+    request: &OrderRequest,
+    products: &HashMap<ProductId, Product>,
+    openid: &Openid,
+    order_id: OrderId,
+    now: Timestamp,
+) -> Result<Order, OrderError> {
+    let unavailable: Vec<Shortage> = request
+        .items
+        .iter()
+        .filter(|line| !products.get(&line.product_id).is_some_and(Product::is_on_sale))
+        .filter_map(|line| Shortage::of(&line.product_id, products.get(&line.product_id), 0))
+        .collect();
+    if !unavailable.is_empty() {
+        return Err(OrderError::ProductsUnavailable {
+            shortages: unavailable,
+        });
+    }
+
+    let mut lines = Vec::with_capacity(request.items.len());
+    let mut shortages = Vec::new();
+    let mut total_fen: i64 = 0;
+    for line in &request.items {
+        let product = &products[&line.product_id];
+        let quantity = line.quantity.get();
+        shortages.extend(Shortage::of(&line.product_id, Some(product), quantity));
+        let subtotal_fen = product
+            .price_fen
+            .checked_mul(quantity)
+            .ok_or(OrderError::TotalOverflow)?;
+        total_fen = total_fen
+            .checked_add(subtotal_fen)
+            .ok_or(OrderError::TotalOverflow)?;
+        lines.push(OrderLine {
+            product_id: line.product_id.clone(),
+            name: product.name.clone(),
+            price_fen: product.price_fen,
+            quantity,
+            subtotal_fen,
+        });
+    }
+    if let Some(expected_fen) = request.expected_total_fen
+        && expected_fen != total_fen
+    {
+        return Err(OrderError::PriceChanged {
+            total_fen,
+            expected_fen,
+        });
+    }
+    if !shortages.is_empty() {
+        return Err(OrderError::OutOfStock { shortages });
+    }
+    Ok(Order {
+        order_id,
+        openid: openid.clone(),
+        status: OrderStatus::PendingPayment,
+        items: lines,
+        total_fen,
+        remark: request.remark.clone().map(String::from),
+        created_at: now,
+        updated_at: now,
+        pay_by: now.plus(PAY_WINDOW),
+        cancelled_at: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::catalog::{Category, ProductStatus};
+
+    fn product(id: &str, price_fen: i64, stock: i64, status: ProductStatus) -> Product {
+        Product {
+            id: ProductId::parse(id).unwrap(),
+            name: format!("name of {id}"),
+            description: String::new(),
+            price_fen,
+            stock,
+            category: Category::parse("tea").unwrap(),
+            images: vec![],
+            status,
+            sort_order: 1,
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+        }
+    }
+
+    fn catalog(products: Vec<Product>) -> HashMap<ProductId, Product> {
+        products.into_iter().map(|p| (p.id.clone(), p)).collect()
+    }
+
+    fn request(body: serde_json::Value) -> OrderRequest {
+        serde_json::from_value(body).unwrap()
+    }
+
+    fn build(req: &OrderRequest, products: &HashMap<ProductId, Product>) -> Result<Order, OrderError> {
+        let now = Timestamp::now();
+        build_order(
+            req,
+            products,
+            &Openid::parse("o1").unwrap(),
+            OrderId::generate(now, 1),
+            now,
+        )
+    }
+
+    #[test]
+    fn prices_come_from_the_products_and_lines_keep_a_snapshot() {
+        let products = catalog(vec![
+            product("a", 1250, 10, ProductStatus::OnSale),
+            product("b", 99, 5, ProductStatus::OnSale),
+        ]);
+        let req =
+            request(json!({"items": [{"productId": "a", "quantity": 2}, {"productId": "b", "quantity": 3}]}));
+        let order = build(&req, &products).unwrap();
+        assert_eq!(order.total_fen, 2 * 1250 + 3 * 99);
+        assert_eq!(order.items[0].name, "name of a");
+        assert_eq!(order.items[1].subtotal_fen, 297);
+        assert_eq!(order.status, OrderStatus::PendingPayment);
+        assert_eq!(order.pay_by.epoch_secs() - order.created_at.epoch_secs(), 1800);
+    }
+
+    #[test]
+    fn a_wrong_expected_total_is_refused_with_the_current_total() {
+        let products = catalog(vec![product("a", 1000, 10, ProductStatus::OnSale)]);
+        let req = request(json!({"items": [{"productId": "a", "quantity": 1}], "expectedTotalFen": 900}));
+        assert_eq!(
+            build(&req, &products).unwrap_err(),
+            OrderError::PriceChanged {
+                total_fen: 1000,
+                expected_fen: 900
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_and_off_sale_products_are_named_with_their_reason() {
+        let products = catalog(vec![product("off", 1000, 10, ProductStatus::OffSale)]);
+        let req = request(
+            json!({"items": [{"productId": "off", "quantity": 1}, {"productId": "ghost", "quantity": 1}]}),
+        );
+        let OrderError::ProductsUnavailable { shortages } = build(&req, &products).unwrap_err() else {
+            panic!("expected ProductsUnavailable");
+        };
+        let reasons: Vec<_> = shortages
+            .iter()
+            .map(|s| (s.product_id.as_str(), s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("off", ShortageReason::OffSale),
+                ("ghost", ShortageReason::NotFound)
+            ]
+        );
+    }
+
+    #[test]
+    fn short_stock_names_what_is_left() {
+        let products = catalog(vec![product("a", 10, 3, ProductStatus::OnSale)]);
+        let req = request(json!({"items": [{"productId": "a", "quantity": 4}]}));
+        let OrderError::OutOfStock { shortages } = build(&req, &products).unwrap_err() else {
+            panic!("expected OutOfStock");
+        };
+        assert_eq!(shortages[0].available, Some(3));
+        assert_eq!(
+            serde_json::to_value(&shortages[0]).unwrap()["reason"],
+            "OUT_OF_STOCK"
+        );
+    }
+
+    #[test]
+    fn duplicated_products_and_empty_or_long_orders_are_rejected() {
+        let dup =
+            request(json!({"items": [{"productId": "a", "quantity": 1}, {"productId": "a", "quantity": 2}]}));
+        assert!(matches!(
+            dup.validate(),
+            Err(OrderError::Invalid { field, .. }) if field == "items[1].productId"
+        ));
+        assert!(request(json!({"items": []})).validate().is_err());
+        let many: Vec<_> = (0..21)
+            .map(|i| json!({"productId": format!("p{i}"), "quantity": 1}))
+            .collect();
+        assert!(request(json!({ "items": many })).validate().is_err());
+    }
+
+    #[test]
+    fn quantities_must_be_integers_from_1_to_99() {
+        for bad in [
+            json!(0),
+            json!(-1),
+            json!(100),
+            json!(1.5),
+            json!("2"),
+            json!(1e20),
+            json!(null),
+        ] {
+            let body = json!({"items": [{"productId": "a", "quantity": bad}]});
+            assert!(serde_json::from_value::<OrderRequest>(body).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_same_request_has_the_same_canonical_form_and_another_does_not() {
+        let a = request(json!({"items": [{"productId": "a", "quantity": 1}]}));
+        let b = request(json!({"items": [{"productId": "a", "quantity": 2}]}));
+        assert_eq!(a.canonical_bytes(), a.clone().canonical_bytes());
+        assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded_and_scoped_to_the_caller() {
+        assert!(IdempotencyKey::parse("short").is_none());
+        assert!(IdempotencyKey::parse("has space in it").is_none());
+        assert!(IdempotencyKey::parse(&"k".repeat(65)).is_none());
+        let key = IdempotencyKey::parse("order-2026-0001").unwrap();
+        let (alice, bob) = (Openid::parse("alice").unwrap(), Openid::parse("bob").unwrap());
+        assert_ne!(key.scoped_to(&alice), key.scoped_to(&bob));
+    }
+}

@@ -1,0 +1,219 @@
+//! The single-table layout: every key, attribute and index name, spelled out only here.
+//! `docs/data-model.md` describes the items and access patterns.
+
+/// Attribute and index names shared by every item.
+pub mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const GSI1PK: &str = "gsi1pk";
+    pub const GSI1SK: &str = "gsi1sk";
+    pub const GSI2PK: &str = "gsi2pk";
+    pub const GSI2SK: &str = "gsi2sk";
+    /// Epoch seconds after which DynamoDB may delete the item; code treats it as gone at once.
+    pub const TTL: &str = "expiresAt";
+    pub const TYPE: &str = "type";
+}
+
+/// Names of the global secondary indexes.
+pub mod index {
+    pub const GSI1: &str = "gsi1";
+    pub const GSI2: &str = "gsi2";
+}
+
+/// The attributes of each kind of item.
+pub mod field {
+    /// A user's profile.
+    pub mod user {
+        pub const OPENID: &str = "openid";
+        pub const UNIONID: &str = "unionid";
+        pub const NICKNAME: &str = "nickname";
+        pub const AVATAR_URL: &str = "avatarUrl";
+        pub const AVATAR_KEY: &str = "avatarKey";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const UPDATED_AT: &str = "updatedAt";
+        pub const LAST_LOGIN_AT: &str = "lastLoginAt";
+        pub const LOGIN_COUNT: &str = "loginCount";
+    }
+
+    /// A login session.
+    pub mod session {
+        pub const OPENID: &str = "openid";
+        pub const REFRESH_HASH: &str = "refreshHash";
+        pub const STATUS: &str = "status";
+        pub const CREATED_AT: &str = "createdAt";
+    }
+
+    /// A product.
+    pub mod product {
+        pub const ID: &str = "id";
+        pub const NAME: &str = "name";
+        pub const DESCRIPTION: &str = "description";
+        pub const PRICE_FEN: &str = "priceFen";
+        pub const STOCK: &str = "stock";
+        pub const CATEGORY: &str = "category";
+        pub const IMAGES: &str = "images";
+        pub const STATUS: &str = "status";
+        pub const SORT_ORDER: &str = "sortOrder";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const UPDATED_AT: &str = "updatedAt";
+    }
+
+    /// An order, and each of its lines.
+    pub mod order {
+        pub const ORDER_ID: &str = "orderId";
+        pub const OPENID: &str = "openid";
+        pub const STATUS: &str = "status";
+        pub const ITEMS: &str = "items";
+        pub const TOTAL_FEN: &str = "totalFen";
+        pub const REMARK: &str = "remark";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const UPDATED_AT: &str = "updatedAt";
+        pub const PAY_BY: &str = "payBy";
+        pub const CANCELLED_AT: &str = "cancelledAt";
+        pub const LINE_PRODUCT_ID: &str = "productId";
+        pub const LINE_NAME: &str = "name";
+        pub const LINE_PRICE_FEN: &str = "priceFen";
+        pub const LINE_QUANTITY: &str = "quantity";
+        pub const LINE_SUBTOTAL_FEN: &str = "subtotalFen";
+    }
+
+    /// The record of an idempotency key.
+    pub mod idempotency {
+        pub const ORDER_ID: &str = "orderId";
+        pub const FINGERPRINT: &str = "fingerprint";
+    }
+
+    /// An uploaded file.
+    pub mod file {
+        pub const KEY: &str = "key";
+        pub const OWNER: &str = "owner";
+        pub const SIZE: &str = "size";
+        pub const CONTENT_TYPE: &str = "contentType";
+        pub const PURPOSE: &str = "purpose";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const SEQUENCER: &str = "sequencer";
+    }
+}
+
+/// A (pk, sk) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(prefix: &str, id: &str, sk: &str) -> Self {
+        Self {
+            pk: format!("{prefix}{id}"),
+            sk: sk.to_owned(),
+        }
+    }
+
+    /// The id this key was made from, when it is a key of the kind `kind` (`keys::order("")`).
+    pub fn id_of<'a>(pk: &'a str, kind: &Key) -> Option<&'a str> {
+        pk.strip_prefix(kind.pk.as_str()).filter(|id| !id.is_empty())
+    }
+}
+
+/// The profile of one user.
+pub fn user(openid: &str) -> Key {
+    Key::new("USER#", openid, "PROFILE")
+}
+
+/// One login session (a refresh-token family).
+pub fn session(session_id: &str) -> Key {
+    Key::new("SESSION#", session_id, "SESSION")
+}
+
+/// GSI1 partition listing a user's sessions (for logout-everywhere and revocation).
+pub fn user_sessions(openid: &str) -> String {
+    format!("USER#{openid}#SESSIONS")
+}
+
+/// A product.
+pub fn product(id: &str) -> Key {
+    Key::new("PRODUCT#", id, "PRODUCT")
+}
+
+/// GSI1 partition of every ON_SALE product (sparse: OFF_SALE products leave it).
+pub const CATALOG: &str = "CATALOG";
+
+/// GSI2 partition of the ON_SALE products of one category.
+pub fn category(category: &str) -> String {
+    format!("CATEGORY#{category}")
+}
+
+/// Index sort key of a product in a listing: display order, then id for a stable order.
+pub fn catalog_position(sort_order: u32, id: &str) -> String {
+    format!("{sort_order:010}#{id}")
+}
+
+/// An order.
+pub fn order(order_id: &str) -> Key {
+    Key::new("ORDER#", order_id, "ORDER")
+}
+
+/// GSI1 partition listing a user's orders, newest first by [`order_position`].
+pub fn user_orders(openid: &str) -> String {
+    format!("USER#{openid}#ORDERS")
+}
+
+/// Index sort key of an order in its owner's listing.
+pub fn order_position(created_at: &str, order_id: &str) -> String {
+    format!("{created_at}#{order_id}")
+}
+
+/// The record of an idempotency key (already scoped to its user and hashed).
+pub fn idempotency(digest: &str) -> Key {
+    Key::new("IDEMPOTENCY#", digest, "IDEMPOTENCY")
+}
+
+/// A file uploaded by a user, recorded by `onUpload`.
+pub fn file(object_key: &str) -> Key {
+    Key::new("FILE#", object_key, "FILE")
+}
+
+/// GSI1 partition listing a user's files.
+pub fn user_files(openid: &str) -> String {
+    format!("USER#{openid}#FILES")
+}
+
+/// Index sort key of a file in its owner's listing.
+pub fn file_position(created_at: &str, object_key: &str) -> String {
+    format!("{created_at}#{object_key}")
+}
+
+/// A warm-up key that never exists.
+pub fn warm_up() -> Key {
+    Key::new("WARMUP", "", "WARMUP")
+}
+
+/// The `type` attribute of each kind of item.
+pub mod item_type {
+    pub const USER: &str = "USER";
+    pub const SESSION: &str = "SESSION";
+    pub const PRODUCT: &str = "PRODUCT";
+    pub const ORDER: &str = "ORDER";
+    pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
+    pub const FILE: &str = "FILE";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_different_kinds_never_collide() {
+        assert_ne!(user("x").pk, session("x").pk);
+        assert_ne!(user("x").pk, user_sessions("x"));
+    }
+
+    #[test]
+    fn a_key_gives_back_its_id_only_for_its_own_kind() {
+        let key = idempotency("abc");
+        assert_eq!(Key::id_of(&key.pk, &idempotency("")), Some("abc"));
+        assert_eq!(Key::id_of(&key.pk, &order("")), None);
+        assert_eq!(Key::id_of(&idempotency("").pk, &idempotency("")), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! DynamoDB access: one table, keys in [`keys`], one method per access pattern. Every method
+//! answers a [`StorageError`]; business rules stay in the domain.
+
+mod batch;
+mod catalog;
+mod files;
+mod item;
+pub mod keys;
+mod orders;
+mod pages;
+pub mod schema;
+mod transaction;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use files::FileRecord;
+pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
+pub use users::{LoginRecord, NewSession};
+
+use super::retry::Backoff;
+pub use super::storage::StorageError;
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// Half the cost; may miss a write of the last second.
+    Eventual,
+    /// Sees every write acknowledged before it.
+    Consistent,
+}
+
+/// Batch items DynamoDB leaves unprocessed are sent again: 20 ms, 40 ms, ... up to 1 s, 8 tries.
+const UNPROCESSED: Backoff = Backoff {
+    attempts: 8,
+    base: Duration::from_millis(20),
+    max: Duration::from_secs(1),
+    jitter: true,
+};
+
+/// The table, with its SDK client (built once per process and cloned cheaply).
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: aws_sdk_dynamodb::Client,
+    table: Arc<str>,
+}
+
+impl Store {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// One cheap read of a key that never exists, to open the connection; the result is ignored.
+    pub async fn warm_up(&self) {
+        let _ = self.get(&keys::warm_up(), Read::Eventual, "warming up").await;
+    }
+
+    /// One item by key, or `None`.
+    pub(crate) async fn get(
+        &self,
+        key: &keys::Key,
+        read: Read,
+        context: &str,
+    ) -> Result<Option<item::Attributes>, StorageError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(item::key_attributes(key)))
+            .consistent_read(read == Read::Consistent)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(context, e))?;
+        Ok(output.item)
+    }
+}

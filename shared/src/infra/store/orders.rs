@@ -1,0 +1,446 @@
+//! Orders and idempotency records in the table. An order, its stock decrements and its
+//! idempotency record are written in one transaction: all or nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+
+use super::catalog::product_from;
+use super::item::{Attributes, Item, n, s};
+use super::keys::{self, attr, field, index, item_type};
+use super::pages::Listing;
+use super::transaction::{Outcome, Transaction};
+use super::{Read, Store};
+use crate::domain::catalog::{Product, ProductStatus};
+use crate::domain::ids::{Openid, OrderId, ProductId};
+use crate::domain::orders::{Order, OrderLine, OrderStatus, Shortage, ShortageReason};
+use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::domain::time::Timestamp;
+use crate::infra::storage::StorageError;
+
+/// What an idempotency key was used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of the key scoped to its user.
+    pub digest: String,
+    pub order_id: OrderId,
+    /// SHA-256 of the request the key was first used for.
+    pub fingerprint: String,
+    pub expires_at: Timestamp,
+}
+
+/// How an attempt to create an order ended.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created,
+    /// The idempotency key was taken meanwhile (a concurrent duplicate won).
+    KeyTaken,
+    /// Stock or status changed since the read: these products failed their condition.
+    Short(Vec<Shortage>),
+    /// Another transaction touched the same items, or the order id was taken: safe to retry.
+    Conflict,
+}
+
+/// How an attempt to cancel an order ended.
+#[derive(Debug)]
+pub enum CancelOutcome {
+    Cancelled,
+    /// The order was no longer PENDING_PAYMENT (cancelled concurrently): re-read it.
+    AlreadyChanged,
+    Conflict,
+}
+
+/// The actions of the order-creating transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CreateAction {
+    Record,
+    Order,
+    Stock(ProductId),
+}
+
+/// The actions of the cancelling transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CancelAction {
+    Order,
+    Restock(ProductId),
+}
+
+impl Store {
+    /// The products of an order and the idempotency record, in one BatchGetItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_for_order(
+        &self,
+        ids: &[&ProductId],
+        idempotency_digest: &str,
+    ) -> Result<(HashMap<ProductId, Product>, Option<IdempotencyRecord>), StorageError> {
+        let record_key = keys::idempotency(idempotency_digest);
+        let mut wanted: Vec<keys::Key> = ids.iter().map(|id| keys::product(id.as_str())).collect();
+        wanted.push(record_key.clone());
+        let mut products = HashMap::new();
+        let mut record = None;
+        for item in self.batch_get(&wanted, None, "loading the products").await? {
+            if Item(&item).opt_s(attr::PK).as_deref() == Some(record_key.pk.as_str()) {
+                record = Some(record_from(&item)?);
+            } else {
+                let product = product_from(&item)?;
+                products.insert(product.id.clone(), product);
+            }
+        }
+        let now = Timestamp::now();
+        Ok((products, record.filter(|r| r.expires_at > now)))
+    }
+
+    /// The idempotency record, read consistently; an expired one counts as absent.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_idempotency(&self, digest: &str) -> Result<Option<IdempotencyRecord>, StorageError> {
+        let item = self
+            .get(
+                &keys::idempotency(digest),
+                Read::Consistent,
+                "loading the idempotency record",
+            )
+            .await?;
+        let now = Timestamp::now();
+        Ok(item
+            .as_ref()
+            .map(record_from)
+            .transpose()?
+            .filter(|r| r.expires_at > now))
+    }
+
+    /// Writes the order, its stock decrements (each conditional on ON_SALE and enough stock) and
+    /// the idempotency record in one TransactWriteItems.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_order(
+        &self,
+        order: &Order,
+        record: &IdempotencyRecord,
+    ) -> Result<CreateOutcome, StorageError> {
+        const CONTEXT: &str = "writing the order";
+        let now = order.created_at;
+        let built = |e| StorageError::failed(CONTEXT, e);
+        let mut transaction = Transaction::new();
+        let record_put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(record_item(record)))
+            // An expired record (TTL not yet applied) may be replaced.
+            .condition_expression("attribute_not_exists(pk) OR #ttl < :now")
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":now", n(now.epoch_secs()))
+            .build()
+            .map_err(built)?;
+        transaction.push(
+            CreateAction::Record,
+            TransactWriteItem::builder().put(record_put).build(),
+        );
+        let order_put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(order_item(order)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(built)?;
+        transaction.push(
+            CreateAction::Order,
+            TransactWriteItem::builder().put(order_put).build(),
+        );
+        for line in &order.items {
+            let update = self
+                .stock_update(&line.product_id, -line.quantity, now)
+                .condition_expression("#status = :on_sale AND #stock >= :take")
+                .expression_attribute_names("#status", field::product::STATUS)
+                .expression_attribute_values(":on_sale", s(ProductStatus::OnSale.as_str()))
+                .expression_attribute_values(":take", n(line.quantity))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .map_err(built)?;
+            transaction.push(
+                CreateAction::Stock(line.product_id.clone()),
+                TransactWriteItem::builder().update(update).build(),
+            );
+        }
+        let failed = match transaction.run(self, CONTEXT).await? {
+            Outcome::Committed => return Ok(CreateOutcome::Created),
+            Outcome::Conflict => return Ok(CreateOutcome::Conflict),
+            Outcome::Failed(failed) => failed,
+        };
+        let mut shortages = Vec::new();
+        for (action, old) in failed {
+            match action {
+                CreateAction::Record => return Ok(CreateOutcome::KeyTaken),
+                // Order id collision: a retry draws a new id.
+                CreateAction::Order => return Ok(CreateOutcome::Conflict),
+                CreateAction::Stock(product_id) => {
+                    let quantity = order
+                        .items
+                        .iter()
+                        .find(|line| line.product_id == product_id)
+                        .map_or(0, |line| line.quantity);
+                    shortages.push(shortage(&product_id, quantity, old.as_ref())?);
+                }
+            }
+        }
+        Ok(CreateOutcome::Short(shortages))
+    }
+
+    /// One order, read consistently.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_order(&self, order_id: &OrderId) -> Result<Option<Order>, StorageError> {
+        let item = self
+            .get(
+                &keys::order(order_id.as_str()),
+                Read::Consistent,
+                "loading the order",
+            )
+            .await?;
+        item.as_ref().map(order_from).transpose()
+    }
+
+    /// One page of a user's orders, newest first: a single Query on GSI1.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_orders(
+        &self,
+        openid: &Openid,
+        limit: PageSize,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Order>, StorageError> {
+        let listing = Listing {
+            index: index::GSI1,
+            partition: keys::user_orders(openid.as_str()),
+            kind: keys::order(""),
+            newest_first: true,
+        };
+        self.query_page(&listing, limit, cursor, order_from, "listing orders")
+            .await
+    }
+
+    /// Cancels a PENDING_PAYMENT order of `order.openid` and puts its stock back, in one
+    /// transaction conditioned on the order still pending: stock is never restored twice.
+    /// Stock of a product deleted since the order was placed is not restored; the order is
+    /// still cancelled (one more transaction, without those products).
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel_order(&self, order: &Order, now: Timestamp) -> Result<CancelOutcome, StorageError> {
+        let mut gone: HashSet<ProductId> = HashSet::new();
+        loop {
+            let transaction = self.cancel_transaction(order, now, &gone)?;
+            let failed = match transaction.run(self, "cancelling the order").await? {
+                Outcome::Committed => return Ok(CancelOutcome::Cancelled),
+                Outcome::Conflict => return Ok(CancelOutcome::Conflict),
+                Outcome::Failed(failed) => failed,
+            };
+            let before = gone.len();
+            for (action, _) in failed {
+                match action {
+                    CancelAction::Order => return Ok(CancelOutcome::AlreadyChanged),
+                    CancelAction::Restock(product_id) => {
+                        tracing::warn!(product = %product_id, "not restocking a product that no longer exists");
+                        gone.insert(product_id);
+                    }
+                }
+            }
+            if gone.len() == before {
+                return Err(StorageError::failed(
+                    "cancelling the order",
+                    "a restock failed twice for the same product",
+                ));
+            }
+        }
+    }
+
+    fn cancel_transaction(
+        &self,
+        order: &Order,
+        now: Timestamp,
+        skip: &HashSet<ProductId>,
+    ) -> Result<Transaction<CancelAction>, StorageError> {
+        let built = |e| StorageError::failed("cancelling the order", e);
+        let key = keys::order(order.order_id.as_str());
+        let order_update = Update::builder()
+            .table_name(self.table())
+            .key(attr::PK, s(key.pk))
+            .key(attr::SK, s(key.sk))
+            .update_expression("SET #status = :cancelled, #cancelled_at = :now, #updated = :now")
+            .condition_expression("#status = :pending AND #owner = :owner")
+            .expression_attribute_names("#status", field::order::STATUS)
+            .expression_attribute_names("#cancelled_at", field::order::CANCELLED_AT)
+            .expression_attribute_names("#updated", field::order::UPDATED_AT)
+            .expression_attribute_names("#owner", field::order::OPENID)
+            .expression_attribute_values(":cancelled", s(OrderStatus::Cancelled.as_str()))
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":owner", s(order.openid.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .build()
+            .map_err(built)?;
+        let mut transaction = Transaction::new();
+        transaction.push(
+            CancelAction::Order,
+            TransactWriteItem::builder().update(order_update).build(),
+        );
+        for line in order.items.iter().filter(|l| !skip.contains(&l.product_id)) {
+            let restock = self
+                .stock_update(&line.product_id, line.quantity, now)
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(built)?;
+            transaction.push(
+                CancelAction::Restock(line.product_id.clone()),
+                TransactWriteItem::builder().update(restock).build(),
+            );
+        }
+        Ok(transaction)
+    }
+
+    /// `stock += delta` on a product (conditions are the caller's).
+    fn stock_update(
+        &self,
+        product_id: &ProductId,
+        delta: i64,
+        now: Timestamp,
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        let key = keys::product(product_id.as_str());
+        Update::builder()
+            .table_name(self.table())
+            .key(attr::PK, s(key.pk))
+            .key(attr::SK, s(key.sk))
+            .update_expression("SET #stock = #stock + :delta, #updated = :now")
+            .expression_attribute_names("#stock", field::product::STOCK)
+            .expression_attribute_names("#updated", field::product::UPDATED_AT)
+            .expression_attribute_values(":delta", n(delta))
+            .expression_attribute_values(":now", s(now.to_string()))
+    }
+}
+
+/// Why a product's condition failed, from the item as it was (ALL_OLD).
+fn shortage(
+    product_id: &ProductId,
+    quantity: i64,
+    old: Option<&Attributes>,
+) -> Result<Shortage, StorageError> {
+    let product = match old {
+        // No item returned: the condition failed on stock we could not see.
+        None => {
+            return Ok(Shortage {
+                product_id: product_id.clone(),
+                reason: ShortageReason::OutOfStock,
+                available: None,
+            });
+        }
+        Some(item) if item.is_empty() => None,
+        Some(item) => Some(product_from(item)?),
+    };
+    Ok(
+        Shortage::of(product_id, product.as_ref(), quantity).unwrap_or(Shortage {
+            product_id: product_id.clone(),
+            reason: ShortageReason::OutOfStock,
+            available: product.map(|p| p.stock.max(0)),
+        }),
+    )
+}
+
+fn record_item(record: &IdempotencyRecord) -> Attributes {
+    let key = keys::idempotency(&record.digest);
+    HashMap::from([
+        (attr::PK.to_owned(), s(key.pk)),
+        (attr::SK.to_owned(), s(key.sk)),
+        (attr::TYPE.to_owned(), s(item_type::IDEMPOTENCY)),
+        (
+            field::idempotency::ORDER_ID.to_owned(),
+            s(record.order_id.as_str()),
+        ),
+        (field::idempotency::FINGERPRINT.to_owned(), s(&record.fingerprint)),
+        (attr::TTL.to_owned(), n(record.expires_at.epoch_secs())),
+    ])
+}
+
+fn record_from(attributes: &Attributes) -> Result<IdempotencyRecord, StorageError> {
+    let item = Item(attributes);
+    let pk = item.s(attr::PK)?;
+    Ok(IdempotencyRecord {
+        digest: keys::Key::id_of(&pk, &keys::idempotency(""))
+            .ok_or_else(|| super::item::corrupt(attr::PK))?
+            .to_owned(),
+        order_id: item.parsed(field::idempotency::ORDER_ID, OrderId::parse)?,
+        fingerprint: item.s(field::idempotency::FINGERPRINT)?,
+        expires_at: Timestamp::from_epoch_secs(item.n::<i64>(attr::TTL)?)
+            .ok_or_else(|| super::item::corrupt(attr::TTL))?,
+    })
+}
+
+fn order_item(order: &Order) -> Attributes {
+    use field::order as f;
+    let key = keys::order(order.order_id.as_str());
+    let created_at = order.created_at.to_string();
+    let lines = order
+        .items
+        .iter()
+        .map(|line| {
+            AttributeValue::M(HashMap::from([
+                (f::LINE_PRODUCT_ID.to_owned(), s(line.product_id.as_str())),
+                (f::LINE_NAME.to_owned(), s(&line.name)),
+                (f::LINE_PRICE_FEN.to_owned(), n(line.price_fen)),
+                (f::LINE_QUANTITY.to_owned(), n(line.quantity)),
+                (f::LINE_SUBTOTAL_FEN.to_owned(), n(line.subtotal_fen)),
+            ]))
+        })
+        .collect();
+    let mut item = HashMap::from([
+        (attr::PK.to_owned(), s(key.pk)),
+        (attr::SK.to_owned(), s(key.sk)),
+        (attr::TYPE.to_owned(), s(item_type::ORDER)),
+        (
+            attr::GSI1PK.to_owned(),
+            s(keys::user_orders(order.openid.as_str())),
+        ),
+        (
+            attr::GSI1SK.to_owned(),
+            s(keys::order_position(&created_at, order.order_id.as_str())),
+        ),
+        (f::ORDER_ID.to_owned(), s(order.order_id.as_str())),
+        (f::OPENID.to_owned(), s(order.openid.as_str())),
+        (f::STATUS.to_owned(), s(order.status.as_str())),
+        (f::ITEMS.to_owned(), AttributeValue::L(lines)),
+        (f::TOTAL_FEN.to_owned(), n(order.total_fen)),
+        (f::CREATED_AT.to_owned(), s(created_at)),
+        (f::UPDATED_AT.to_owned(), s(order.updated_at.to_string())),
+        (f::PAY_BY.to_owned(), s(order.pay_by.to_string())),
+    ]);
+    if let Some(remark) = &order.remark {
+        item.insert(f::REMARK.to_owned(), s(remark));
+    }
+    item
+}
+
+fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
+    use field::order as f;
+    let item = Item(attributes);
+    let lines = match attributes.get(f::ITEMS) {
+        Some(AttributeValue::L(lines)) => lines
+            .iter()
+            .map(|line| {
+                let map = line.as_m().map_err(|_| super::item::corrupt(f::ITEMS))?;
+                let line = Item(map);
+                Ok(OrderLine {
+                    product_id: line.parsed(f::LINE_PRODUCT_ID, ProductId::parse)?,
+                    name: line.s(f::LINE_NAME)?,
+                    price_fen: line.n(f::LINE_PRICE_FEN)?,
+                    quantity: line.n(f::LINE_QUANTITY)?,
+                    subtotal_fen: line.n(f::LINE_SUBTOTAL_FEN)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?,
+        _ => return Err(super::item::corrupt(f::ITEMS)),
+    };
+    Ok(Order {
+        order_id: item.parsed(f::ORDER_ID, OrderId::parse)?,
+        openid: item.parsed(f::OPENID, Openid::parse)?,
+        status: item.parsed(f::STATUS, OrderStatus::parse)?,
+        items: lines,
+        total_fen: item.n(f::TOTAL_FEN)?,
+        remark: item.opt_s(f::REMARK),
+        created_at: item.time(f::CREATED_AT)?,
+        updated_at: item.time(f::UPDATED_AT)?,
+        pay_by: item.time(f::PAY_BY)?,
+        cancelled_at: item.opt_time(f::CANCELLED_AT)?,
+    })
+}

@@ -1,0 +1,291 @@
+//! Configuration: every environment variable the functions read is named here, read once at
+//! cold start, and turned into the typed settings of each piece of infrastructure.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, UploadLimits};
+pub use crate::infra::crypto::Secret;
+use crate::infra::s3::S3Config;
+use crate::infra::tokens::{MIN_SECRET_BYTES, TokenConfig};
+use crate::infra::wechat::WeChatConfig;
+
+/// Names of every environment variable the functions read. Documented in the README's table.
+pub mod vars {
+    pub const TABLE_NAME: &str = "TABLE_NAME";
+    pub const BUCKET_NAME: &str = "BUCKET_NAME";
+    pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+    pub const JWT_SECRET: &str = "JWT_SECRET";
+    pub const JWT_ISSUER: &str = "JWT_ISSUER";
+    pub const ACCESS_TOKEN_TTL_SECS: &str = "ACCESS_TOKEN_TTL_SECS";
+    pub const REFRESH_TOKEN_TTL_SECS: &str = "REFRESH_TOKEN_TTL_SECS";
+    pub const WECHAT_APPID: &str = "WECHAT_APPID";
+    pub const WECHAT_SECRET: &str = "WECHAT_SECRET";
+    pub const WECHAT_API_BASE: &str = "WECHAT_API_BASE";
+    pub const UPLOAD_MAX_BYTES: &str = "UPLOAD_MAX_BYTES";
+    pub const UPLOAD_ALLOWED_TYPES: &str = "UPLOAD_ALLOWED_TYPES";
+    pub const UPLOAD_POLICY_TTL_SECS: &str = "UPLOAD_POLICY_TTL_SECS";
+    pub const UPLOAD_PUBLIC_BASE_URL: &str = "UPLOAD_PUBLIC_BASE_URL";
+    pub const FILE_URL_TTL_SECS: &str = "FILE_URL_TTL_SECS";
+    /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
+    pub const LOG_LEVEL: &str = "LOG_LEVEL";
+    /// Set by Lambda itself: tells a deployed function from a local run.
+    pub const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+    /// Read by the AWS SDK; named here for the error that says it is missing.
+    pub const AWS_REGION: &str = "AWS_REGION";
+    /// Read by the AWS SDK; named here for the error that says credentials are missing.
+    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+    /// Suffix of the variable that names an SSM SecureString parameter holding a secret
+    /// (`JWT_SECRET_PARAMETER`, `WECHAT_SECRET_PARAMETER`).
+    pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
+}
+
+/// Defaults for the optional variables.
+pub mod defaults {
+    pub const TABLE_NAME: &str = "wx-serverless";
+    pub const BUCKET_NAME: &str = "wx-serverless-uploads";
+    pub const MAX_BODY_BYTES: usize = 64 * 1024;
+    pub const JWT_ISSUER: &str = "wx-serverless";
+    pub const ACCESS_TOKEN_TTL_SECS: u64 = 2 * 60 * 60;
+    pub const REFRESH_TOKEN_TTL_SECS: u64 = 7 * 24 * 60 * 60;
+    pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+    pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
+    pub const FILE_URL_TTL_SECS: u64 = 3600;
+    pub const LOG_LEVEL: &str = "info";
+}
+
+/// A configuration problem found at cold start. The message always names the variable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("secret {name} could not be loaded from SSM parameter {parameter}: {reason}")]
+    Parameter {
+        name: &'static str,
+        parameter: String,
+        reason: String,
+    },
+}
+
+/// A snapshot of the environment taken once at cold start (or a map, in tests).
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    values: HashMap<String, String>,
+}
+
+impl Env {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Self {
+            values: std::env::vars().collect(),
+        }
+    }
+
+    /// An environment built from pairs; for tests and tools.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self {
+            values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+        }
+    }
+
+    /// Returns a copy with `name` set to `value`.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.values.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Returns a copy without `name`.
+    pub fn without(mut self, name: &str) -> Self {
+        self.values.remove(name);
+        self
+    }
+
+    /// The value of `name`, treating an empty value as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn string_or(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or(default).to_owned()
+    }
+
+    /// Parses `name` when set, else returns `default`.
+    pub fn parse_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// An `http(s)://` URL without a trailing slash.
+    pub fn http_url_or(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
+        let url = self.get(name).unwrap_or(default);
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: "must be an http(s) URL".into(),
+            });
+        }
+        Ok(url.trim_end_matches('/').to_owned())
+    }
+
+    /// Parses a whole number of seconds bounded by `max`.
+    pub fn seconds_or(&self, name: &'static str, default: u64, max: u64) -> Result<Duration, ConfigError> {
+        let secs: u64 = self.parse_or(name, default)?;
+        if secs == 0 || secs > max {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: format!("must be between 1 and {max} seconds"),
+            });
+        }
+        Ok(Duration::from_secs(secs))
+    }
+}
+
+/// Settings of the request adapter.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub max_body_bytes: usize,
+}
+
+impl HttpConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let max_body_bytes = env.parse_or(vars::MAX_BODY_BYTES, defaults::MAX_BODY_BYTES)?;
+        if !(1024..=6 * 1024 * 1024).contains(&max_body_bytes) {
+            return Err(ConfigError::Invalid {
+                name: vars::MAX_BODY_BYTES,
+                reason: "must be between 1024 and 6291456 (the Lambda payload limit)".into(),
+            });
+        }
+        Ok(Self { max_body_bytes })
+    }
+}
+
+/// Settings of the token service; its key is loaded by [`crate::runtime::startup::Startup::secret`].
+pub fn token_config(env: &Env, secret: Secret) -> Result<TokenConfig, ConfigError> {
+    if secret.expose().len() < MIN_SECRET_BYTES {
+        return Err(ConfigError::Invalid {
+            name: vars::JWT_SECRET,
+            reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+        });
+    }
+    Ok(TokenConfig {
+        secret,
+        issuer: env.string_or(vars::JWT_ISSUER, defaults::JWT_ISSUER),
+        audience: env.required(vars::WECHAT_APPID)?.to_owned(),
+        access_ttl: env.seconds_or(
+            vars::ACCESS_TOKEN_TTL_SECS,
+            defaults::ACCESS_TOKEN_TTL_SECS,
+            24 * 3600,
+        )?,
+        refresh_ttl: env.seconds_or(
+            vars::REFRESH_TOKEN_TTL_SECS,
+            defaults::REFRESH_TOKEN_TTL_SECS,
+            90 * 24 * 3600,
+        )?,
+    })
+}
+
+/// Settings of the WeChat API client; the app secret is loaded by `Startup::secret`.
+pub fn wechat_config(env: &Env, secret: Secret) -> Result<WeChatConfig, ConfigError> {
+    Ok(WeChatConfig {
+        appid: env.required(vars::WECHAT_APPID)?.to_owned(),
+        secret,
+        api_base: env.http_url_or(vars::WECHAT_API_BASE, defaults::WECHAT_API_BASE)?,
+    })
+}
+
+/// Where the uploads bucket is and how uploads reach it. `endpoint` is the AWS endpoint
+/// override (the local emulator), if any.
+pub fn s3_config(env: &Env, region: &str, endpoint: Option<&str>) -> Result<S3Config, ConfigError> {
+    let bucket = env.string_or(vars::BUCKET_NAME, defaults::BUCKET_NAME);
+    let public_base = match env.get(vars::UPLOAD_PUBLIC_BASE_URL) {
+        Some(_) => Some(env.http_url_or(vars::UPLOAD_PUBLIC_BASE_URL, "")?),
+        None => None,
+    };
+    Ok(S3Config {
+        upload_url: S3Config::upload_url(&bucket, region, public_base.as_deref(), endpoint),
+        bucket,
+        region: region.to_owned(),
+        policy_ttl: env.seconds_or(
+            vars::UPLOAD_POLICY_TTL_SECS,
+            defaults::UPLOAD_POLICY_TTL_SECS,
+            15 * 60,
+        )?,
+    })
+}
+
+/// The upload limits: size and content types.
+pub fn upload_limits(env: &Env) -> Result<UploadLimits, ConfigError> {
+    let max_bytes: u64 = env.parse_or(vars::UPLOAD_MAX_BYTES, DEFAULT_MAX_BYTES)?;
+    let types = env.string_or(vars::UPLOAD_ALLOWED_TYPES, DEFAULT_TYPES);
+    UploadLimits::new(max_bytes, &types).map_err(|reason| ConfigError::Invalid {
+        name: if reason.contains("content type") {
+            vars::UPLOAD_ALLOWED_TYPES
+        } else {
+            vars::UPLOAD_MAX_BYTES
+        },
+        reason,
+    })
+}
+
+/// How long a download URL stays valid.
+pub fn file_url_ttl(env: &Env) -> Result<Duration, ConfigError> {
+    env.seconds_or(vars::FILE_URL_TTL_SECS, defaults::FILE_URL_TTL_SECS, 24 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_jwt_secret_stops_the_start_naming_the_variable() {
+        let env = Env::from_pairs([(vars::WECHAT_APPID, "wx123")]);
+        let err = token_config(&env, Secret::new("short")).unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn upload_settings_name_the_variable_they_reject() {
+        let env = Env::default().with(vars::UPLOAD_POLICY_TTL_SECS, "901");
+        let err = s3_config(&env, "us-east-1", None).unwrap_err();
+        assert!(err.to_string().contains("UPLOAD_POLICY_TTL_SECS"), "{err}");
+        let env = Env::default().with(vars::UPLOAD_ALLOWED_TYPES, "image/png,text/html");
+        let err = upload_limits(&env).unwrap_err();
+        assert!(err.to_string().contains("UPLOAD_ALLOWED_TYPES"), "{err}");
+        let env = Env::default().with(vars::UPLOAD_PUBLIC_BASE_URL, "files.example.cn");
+        let err = s3_config(&env, "us-east-1", None).unwrap_err();
+        assert!(err.to_string().contains("UPLOAD_PUBLIC_BASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn invalid_number_names_the_variable() {
+        let env = Env::from_pairs([(vars::MAX_BODY_BYTES, "lots")]);
+        let err = HttpConfig::from_env(&env).unwrap_err();
+        assert!(err.to_string().contains("MAX_BODY_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn empty_value_counts_as_unset() {
+        let env = Env::from_pairs([(vars::TABLE_NAME, "")]);
+        assert_eq!(env.string_or(vars::TABLE_NAME, "fallback"), "fallback");
+    }
+}

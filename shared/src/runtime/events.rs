@@ -1,0 +1,90 @@
+//! The adapter of non-HTTP functions (S3 triggers, schedules): state built once, one JSON log
+//! line per event, panics caught, and errors returned to Lambda so the asynchronous invocation is
+//! retried (and, after its retries, sent to the function's on-failure destination).
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::FutureExt as _;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::config::ConfigError;
+use super::error::{ApiError, BoxError};
+use super::http::panic_message;
+use super::startup::{Build, Startup};
+
+/// A function triggered by an AWS event rather than an HTTP request.
+pub trait EventHandler: Send + Sync + 'static {
+    const NAME: &'static str;
+    type Event: DeserializeOwned + Send;
+    type Output: Serialize + Send;
+    /// What the handler calls, built once per cold start.
+    type Service: Build;
+
+    fn handle(
+        service: &Self::Service,
+        event: Self::Event,
+    ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
+}
+
+/// Runs `H` as a Lambda function.
+pub async fn serve<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
+    let startup = Startup::from_env().await;
+    super::telemetry::init(&startup.env);
+    let adapter = Arc::new(EventAdapter::<H>::build(&startup).await.inspect_err(|err| {
+        tracing::error!(function = H::NAME, error = %err, "cold start failed");
+    })?);
+    startup.warm_up().await;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<H::Event>| {
+        let adapter = adapter.clone();
+        async move {
+            adapter
+                .handle(&event.context.request_id, event.payload)
+                .await
+                .map_err(|err| -> BoxError { Box::new(err) })
+        }
+    }))
+    .await
+}
+
+/// Wraps an [`EventHandler`] with what every event function does the same way.
+pub struct EventAdapter<H: EventHandler> {
+    service: H::Service,
+}
+
+impl<H: EventHandler> EventAdapter<H> {
+    pub async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            service: H::Service::build(startup).await?,
+        })
+    }
+
+    /// Handles one event and logs it; a panic becomes an error, so Lambda retries the event.
+    pub async fn handle(&self, request_id: &str, event: H::Event) -> Result<H::Output, ApiError> {
+        let started = Instant::now();
+        let result = AssertUnwindSafe(H::handle(&self.service, event))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(ApiError::internal("handling the event", panic_message(&*panic))));
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(output) => {
+                let output = serde_json::to_string(output).unwrap_or_default();
+                tracing::info!(request_id, function = H::NAME, latency_ms, output, "event");
+            }
+            Err(err) => tracing::error!(
+                request_id,
+                function = H::NAME,
+                latency_ms,
+                code = err.code(),
+                error = err.cause_chain(),
+                "event"
+            ),
+        }
+        result
+    }
+}

@@ -1,0 +1,314 @@
+//! The request adapter every HTTP function runs through: input merge, limits, authentication
+//! (typed: a token-protected endpoint receives its verified [`Caller`] as a value), the response
+//! envelope, error mapping, one access-log line per request, panic safety.
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::FutureExt as _;
+use lambda_http::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::config::{ConfigError, HttpConfig};
+use super::error::{ApiError, Envelope};
+use super::input::{merge_input, parse_input};
+use super::startup::{Build, Startup};
+use crate::domain::ids::Caller;
+use crate::infra::crypto::random_id;
+use crate::infra::tokens::{TokenError, TokenService};
+
+/// The longest `Authorization` header we read.
+const MAX_TOKEN_BYTES: usize = 4096;
+
+/// Who may call an endpoint, as a type: [`Public`] (anyone) or [`Caller`] (a valid access token,
+/// verified before the handler runs, whose owner the handler receives).
+pub trait Authenticate: Sized + Send + Sync + 'static {
+    /// What verifying needs, built once per cold start (nothing, or the token service).
+    type Verifier: Send + Sync + 'static;
+
+    fn verifier(startup: &Startup) -> impl Future<Output = Result<Self::Verifier, ConfigError>> + Send;
+
+    fn authenticate(verifier: &Self::Verifier, headers: &HeaderMap) -> Result<Self, ApiError>;
+}
+
+/// Anyone may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Public;
+
+impl Authenticate for Public {
+    type Verifier = ();
+
+    async fn verifier(_startup: &Startup) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    fn authenticate(_verifier: &(), _headers: &HeaderMap) -> Result<Self, ApiError> {
+        Ok(Public)
+    }
+}
+
+impl Authenticate for Caller {
+    type Verifier = Arc<TokenService>;
+
+    async fn verifier(startup: &Startup) -> Result<Arc<TokenService>, ConfigError> {
+        startup.token_service().await
+    }
+
+    fn authenticate(tokens: &Arc<TokenService>, headers: &HeaderMap) -> Result<Self, ApiError> {
+        Ok(tokens.verify(bearer_token(headers)?)?)
+    }
+}
+
+/// What a handler knows about the request besides its input.
+#[derive(Debug)]
+pub struct Context<C> {
+    pub request_id: String,
+    /// [`Public`], or the verified [`Caller`].
+    pub caller: C,
+    headers: HeaderMap,
+}
+
+impl<C> Context<C> {
+    /// A request header as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One function: its route facts, who may call it, its typed input and output, the service it
+/// calls, and its handler.
+pub trait Endpoint: Send + Sync + 'static {
+    /// The function's name, as in `functions/` and the logs.
+    const NAME: &'static str;
+    const METHOD: Method;
+    /// [`Public`] or [`Caller`].
+    type Auth: Authenticate;
+    /// Built from the merged path parameters, query string and JSON body.
+    type Input: DeserializeOwned + Send;
+    type Output: Serialize + Send;
+    /// What the handler calls, built once per cold start.
+    type Service: Build;
+
+    /// Handles one request: turn the input into domain types, call the service, return its result.
+    fn handle(
+        service: &Self::Service,
+        ctx: &Context<Self::Auth>,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
+}
+
+/// An input with no fields; any field is rejected.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoInput {}
+
+/// Runs `E` as a Lambda function: telemetry, state built once, then the event loop.
+pub async fn serve<E: Endpoint>() -> Result<(), lambda_http::Error> {
+    let startup = Startup::from_env().await;
+    super::telemetry::init(&startup.env);
+    let adapter = Adapter::<E>::build(&startup).await.inspect_err(|err| {
+        tracing::error!(function = E::NAME, error = %err, "cold start failed");
+    })?;
+    startup.warm_up().await;
+    let adapter = Arc::new(adapter);
+    // Sequential on classic Lambda; concurrent when AWS_LAMBDA_MAX_CONCURRENCY asks for it.
+    lambda_http::run_concurrent(service_fn(move |request| {
+        let adapter = adapter.clone();
+        async move { Ok::<_, Infallible>(adapter.handle(request).await) }
+    }))
+    .await
+}
+
+/// Wraps an [`Endpoint`] with everything every function does the same way.
+pub struct Adapter<E: Endpoint> {
+    service: E::Service,
+    verifier: <E::Auth as Authenticate>::Verifier,
+    http: HttpConfig,
+}
+
+impl<E: Endpoint> Adapter<E> {
+    pub async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            service: E::Service::build(startup).await?,
+            verifier: E::Auth::verifier(startup).await?,
+            http: HttpConfig::from_env(&startup.env)?,
+        })
+    }
+
+    /// Turns any request into a response; never fails, never panics.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let request_id = request_id_of(&request);
+        let method = request.method().clone();
+        let path = request.raw_http_path().to_owned();
+
+        let outcome = AssertUnwindSafe(self.process(&request_id, request))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
+
+        let response = match &outcome {
+            Ok(data) => respond(StatusCode::OK, &request_id, 0, "ok", Some(data), None),
+            Err(err) => {
+                let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                respond(
+                    status,
+                    &request_id,
+                    err.code(),
+                    &err.to_string(),
+                    None,
+                    err.details(),
+                )
+            }
+        };
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let status = response.status().as_u16();
+        match &outcome {
+            Ok(_) => tracing::info!(
+                request_id, function = E::NAME, method = %method, path, status, latency_ms, code = 0, "request"
+            ),
+            Err(err) if err.is_server_error() => tracing::error!(
+                request_id, function = E::NAME, method = %method, path, status, latency_ms,
+                code = err.code(), error = err.cause_chain(), "request"
+            ),
+            Err(err) => tracing::warn!(
+                request_id, function = E::NAME, method = %method, path, status, latency_ms,
+                code = err.code(), field = err.field(), "request"
+            ),
+        }
+        response
+    }
+
+    async fn process(&self, request_id: &str, request: Request) -> Result<Value, ApiError> {
+        if request.method() != E::METHOD {
+            return Err(ApiError::MethodNotAllowed);
+        }
+        let body_len = request.body().len();
+        if body_len > self.http.max_body_bytes {
+            return Err(ApiError::PayloadTooLarge {
+                limit: self.http.max_body_bytes,
+            });
+        }
+        let caller = E::Auth::authenticate(&self.verifier, request.headers())?;
+        let input: E::Input = parse_input(merge_input(&request)?)?;
+        let ctx = Context {
+            request_id: request_id.to_owned(),
+            caller,
+            headers: request.headers().clone(),
+        };
+        let output = E::handle(&self.service, &ctx, input).await?;
+        serde_json::to_value(output).map_err(|e| ApiError::internal("serialising the response", e))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, TokenError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Err(TokenError::Missing);
+    };
+    if value.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::Invalid);
+    }
+    let value = value.to_str().map_err(|_| TokenError::Invalid)?.trim();
+    if value.is_empty() || value.eq_ignore_ascii_case("bearer") {
+        return Err(TokenError::Missing);
+    }
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim())
+        }
+        _ => Err(TokenError::Invalid),
+    }
+}
+
+fn request_id_of(request: &Request) -> String {
+    if let Some(ctx) = request.lambda_context_ref()
+        && !ctx.request_id.is_empty()
+    {
+        return ctx.request_id.clone();
+    }
+    let from_gateway = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    };
+    from_gateway
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| random_id(12))
+}
+
+fn respond(
+    status: StatusCode,
+    request_id: &str,
+    code: u32,
+    message: &str,
+    data: Option<&Value>,
+    details: Option<&Value>,
+) -> Response<Body> {
+    let data = data.or(details);
+    let body = serde_json::to_string(&Envelope {
+        code,
+        message,
+        data,
+        request_id,
+    })
+    .unwrap_or_else(|_| r#"{"code":50001,"message":"internal error"}"#.to_owned());
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-request-id", id);
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert("retry-after", HeaderValue::from_static("1"));
+    }
+    response
+}
+
+/// The text of a caught panic, for the log.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("handler panicked: {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_read_from_the_payload_not_its_box() {
+        let payload = std::panic::catch_unwind(|| panic!("the handler blew up")).unwrap_err();
+        assert_eq!(panic_message(&*payload), "handler panicked: the handler blew up");
+        let formatted = std::panic::catch_unwind(|| panic!("{} items", 3)).unwrap_err();
+        assert_eq!(panic_message(&*formatted), "handler panicked: 3 items");
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(bearer_token(&headers), Err(TokenError::Missing)));
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer abc"));
+        assert_eq!(bearer_token(&headers).unwrap(), "abc");
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert!(matches!(bearer_token(&headers), Err(TokenError::Invalid)));
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("abc"));
+        assert!(matches!(bearer_token(&headers), Err(TokenError::Invalid)));
+    }
+}

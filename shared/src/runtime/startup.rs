@@ -1,0 +1,213 @@
+//! What a function builds once per cold start: the environment snapshot, the AWS SDK config,
+//! the clients and the services, each built at most once.
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::OnceCell;
+
+use super::config::{self, ConfigError, Env, Secret, defaults, vars};
+use crate::infra::s3::{self, S3Gateway};
+use crate::infra::store::Store;
+use crate::infra::tokens::TokenService;
+use crate::infra::wechat::WeChatClient;
+use crate::services::catalog::Catalog;
+use crate::services::checkout::Checkout;
+use crate::services::files::{Files, UploadChecks};
+use crate::services::login::Login;
+use crate::services::profile::Profiles;
+
+/// A service an endpoint calls, built once per cold start from the [`Startup`] context.
+pub trait Build: Sized + Send + Sync + 'static {
+    fn build(startup: &Startup) -> impl Future<Output = Result<Self, ConfigError>> + Send;
+}
+
+/// The cold-start context handed to every [`Build::build`].
+pub struct Startup {
+    pub env: Env,
+    pub aws: aws_config::SdkConfig,
+    tokens: OnceCell<Arc<TokenService>>,
+    store: OnceLock<Store>,
+    s3: OnceLock<aws_sdk_s3::Client>,
+}
+
+impl Startup {
+    /// Reads the process environment and the AWS config (region, credentials, endpoint) once.
+    pub async fn from_env() -> Self {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(Env::from_process(), aws)
+    }
+
+    pub fn new(env: Env, aws: aws_config::SdkConfig) -> Self {
+        Self {
+            env,
+            aws,
+            tokens: OnceCell::new(),
+            store: OnceLock::new(),
+            s3: OnceLock::new(),
+        }
+    }
+
+    /// Uses `client` for the table instead of one built from [`Self::aws`]
+    /// (tests use it to count round trips).
+    pub fn with_dynamodb(self, client: aws_sdk_dynamodb::Client) -> Self {
+        let _ = self.store.set(Store::new(client, self.table_name()));
+        self
+    }
+
+    /// Uses `client` for S3 instead of one built from [`Self::aws`] (tests count its calls).
+    pub fn with_s3(self, client: aws_sdk_s3::Client) -> Self {
+        let _ = self.s3.set(client);
+        self
+    }
+
+    fn table_name(&self) -> String {
+        self.env.string_or(vars::TABLE_NAME, defaults::TABLE_NAME)
+    }
+
+    /// The table, with a DynamoDB client built once.
+    pub fn store(&self) -> Store {
+        self.store
+            .get_or_init(|| Store::new(aws_sdk_dynamodb::Client::new(&self.aws), self.table_name()))
+            .clone()
+    }
+
+    /// On Lambda, opens the DynamoDB connection during init (which runs with a full CPU) instead of
+    /// on the first request: a cheap GetItem whose answer, even AccessDenied, is ignored.
+    pub async fn warm_up(&self) {
+        if self.env.get(vars::AWS_LAMBDA_FUNCTION_NAME).is_none() {
+            return;
+        }
+        if let Some(store) = self.store.get() {
+            let started = std::time::Instant::now();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), store.warm_up()).await;
+            tracing::debug!(
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "warmed up DynamoDB"
+            );
+        }
+    }
+
+    /// The uploads bucket: an S3 client built once (path-style on the emulator) and the
+    /// credentials that sign policies and URLs locally.
+    pub fn s3_gateway(&self) -> Result<S3Gateway, ConfigError> {
+        let region = self
+            .aws
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(ConfigError::Missing(vars::AWS_REGION))?;
+        let credentials = self
+            .aws
+            .credentials_provider()
+            .ok_or(ConfigError::Missing(vars::AWS_ACCESS_KEY_ID))?;
+        let client = self
+            .s3
+            .get_or_init(|| aws_sdk_s3::Client::from_conf(s3::client_config(&self.aws).build()))
+            .clone();
+        let config = config::s3_config(&self.env, &region, self.aws.endpoint_url())?;
+        Ok(S3Gateway::new(client, config, credentials))
+    }
+
+    /// The token service, its key loaded once.
+    pub async fn token_service(&self) -> Result<Arc<TokenService>, ConfigError> {
+        self.tokens
+            .get_or_try_init(|| async {
+                let secret = self.secret(vars::JWT_SECRET).await?;
+                Ok(Arc::new(TokenService::new(&config::token_config(
+                    &self.env, secret,
+                )?)))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The WeChat API client.
+    pub async fn wechat(&self) -> Result<WeChatClient, ConfigError> {
+        let secret = self.secret(vars::WECHAT_SECRET).await?;
+        WeChatClient::new(config::wechat_config(&self.env, secret)?).map_err(|e| ConfigError::Invalid {
+            name: vars::WECHAT_API_BASE,
+            reason: format!("cannot build the HTTP client: {e}"),
+        })
+    }
+
+    /// A secret: the variable `NAME` itself (local development), or else the SSM SecureString
+    /// parameter named by `NAME_PARAMETER` (deployments), read once here at cold start.
+    pub async fn secret(&self, name: &'static str) -> Result<Secret, ConfigError> {
+        if let Some(value) = self.env.get(name) {
+            return Ok(Secret::new(value));
+        }
+        let parameter_var = format!("{name}{}", vars::PARAMETER_SUFFIX);
+        let Some(parameter) = self.env.get(&parameter_var) else {
+            return Err(ConfigError::Missing(name));
+        };
+        let failed = |reason: String| ConfigError::Parameter {
+            name,
+            parameter: parameter.to_owned(),
+            reason,
+        };
+        let output = aws_sdk_ssm::Client::new(&self.aws)
+            .get_parameter()
+            .name(parameter)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| failed(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
+        output
+            .parameter
+            .and_then(|p| p.value)
+            .map(Secret::new)
+            .ok_or_else(|| failed("the parameter has no value".into()))
+    }
+}
+
+/// Endpoints that need nothing.
+impl Build for () {
+    async fn build(_startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(())
+    }
+}
+
+impl Build for Files {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Files::new(
+            startup.s3_gateway()?,
+            config::upload_limits(&startup.env)?,
+            config::file_url_ttl(&startup.env)?,
+        ))
+    }
+}
+
+impl Build for Catalog {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Catalog::new(startup.store()))
+    }
+}
+
+impl Build for Checkout {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Checkout::new(startup.store()))
+    }
+}
+
+impl Build for Profiles {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Profiles::new(startup.store(), Files::build(startup).await?))
+    }
+}
+
+impl Build for UploadChecks {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(UploadChecks::new(Files::build(startup).await?, startup.store()))
+    }
+}
+
+impl Build for Login {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Login::new(
+            startup.wechat().await?,
+            startup.store(),
+            startup.token_service().await?,
+            Files::build(startup).await?,
+        ))
+    }
+}

@@ -1,0 +1,168 @@
+//! Checkout: placing, reading and cancelling the caller's orders. Placing is read-price-write
+//! with idempotency, bounded retries on transaction conflicts, and exact stock under any
+//! concurrency.
+
+use std::time::Duration;
+
+use crate::domain::ids::{Openid, OrderId, ProductId};
+use crate::domain::orders::{IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, build_order};
+use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::domain::time::Timestamp;
+use crate::infra::crypto::{random_u64, sha256_hex};
+use crate::infra::retry::{Backoff, Exhausted};
+use crate::infra::store::{CancelOutcome, CreateOutcome, IdempotencyRecord, StorageError, Store};
+
+/// Transactions that lose a conflict are tried again: 4 attempts in all, 25-50 ms, then 50-100 ms...
+const CONTENDED: Backoff = Backoff {
+    attempts: 4,
+    base: Duration::from_millis(50),
+    max: Duration::from_millis(400),
+    jitter: true,
+};
+
+/// Why a checkout request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    /// The order breaks a domain rule (shape, availability, stock, price).
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error("the Idempotency-Key header is missing or malformed")]
+    InvalidIdempotencyKey,
+    #[error("this Idempotency-Key was already used for a different order")]
+    IdempotencyKeyReused,
+    /// No such order, or not the caller's: the same answer either way.
+    #[error("order not found")]
+    NotFound,
+    /// Other writers kept winning: retry later.
+    #[error("{context}: transaction conflicts")]
+    Contended {
+        context: &'static str,
+        #[source]
+        source: Exhausted,
+    },
+    /// The idempotency record names an order that is not there.
+    #[error("the order recorded for this Idempotency-Key is missing")]
+    ReplayMissing,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The caller's orders.
+#[derive(Clone)]
+pub struct Checkout {
+    store: Store,
+}
+
+impl Checkout {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Places an order for `openid`. On the happy path: one BatchGetItem (the products and the
+    /// idempotency record) and one TransactWriteItems (stock, order and record together).
+    #[tracing::instrument(skip_all)]
+    pub async fn submit(
+        &self,
+        openid: &Openid,
+        key: Option<&str>,
+        request: &OrderRequest,
+    ) -> Result<Order, CheckoutError> {
+        let key = key
+            .and_then(IdempotencyKey::parse)
+            .ok_or(CheckoutError::InvalidIdempotencyKey)?;
+        request.validate()?;
+        let digest = sha256_hex(key.scoped_to(openid).as_bytes());
+        let fingerprint = sha256_hex(&request.canonical_bytes());
+        let ids: Vec<&ProductId> = request.product_ids().collect();
+        let mut attempts = CONTENDED.start();
+        loop {
+            let (products, record) = self.store.load_for_order(&ids, &digest).await?;
+            if let Some(record) = record {
+                return self.replay(&record, &fingerprint, openid).await;
+            }
+            let now = Timestamp::now();
+            let order_id = OrderId::generate(now, random_u64());
+            let order = build_order(request, &products, openid, order_id, now)?;
+            let record = IdempotencyRecord {
+                digest: digest.clone(),
+                order_id: order.order_id.clone(),
+                fingerprint: fingerprint.clone(),
+                expires_at: now.plus(IDEMPOTENCY_TTL),
+            };
+            match self.store.create_order(&order, &record).await? {
+                CreateOutcome::Created => return Ok(order),
+                CreateOutcome::Short(shortages) => return Err(OrderError::OutOfStock { shortages }.into()),
+                CreateOutcome::KeyTaken => {
+                    if let Some(record) = self.store.get_idempotency(&digest).await? {
+                        return self.replay(&record, &fingerprint, openid).await;
+                    }
+                }
+                CreateOutcome::Conflict => {}
+            }
+            attempts.wait().await.map_err(|source| CheckoutError::Contended {
+                context: "writing the order",
+                source,
+            })?;
+        }
+    }
+
+    /// Answers a repeated request with the order its key created; another body under the same
+    /// key is refused.
+    async fn replay(
+        &self,
+        record: &IdempotencyRecord,
+        fingerprint: &str,
+        openid: &Openid,
+    ) -> Result<Order, CheckoutError> {
+        if record.fingerprint != fingerprint {
+            return Err(CheckoutError::IdempotencyKeyReused);
+        }
+        self.store
+            .get_order(&record.order_id)
+            .await?
+            .filter(|order| order.is_owned_by(openid))
+            .ok_or(CheckoutError::ReplayMissing)
+    }
+
+    /// Cancels the caller's PENDING_PAYMENT order and restores its stock exactly once.
+    /// Cancelling a cancelled order answers it unchanged.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel(&self, openid: &Openid, order_id: &OrderId) -> Result<Order, CheckoutError> {
+        let mut attempts = CONTENDED.start();
+        loop {
+            let order = self.get(openid, order_id).await?;
+            if !order.is_cancellable() {
+                return Ok(order);
+            }
+            let now = Timestamp::now();
+            match self.store.cancel_order(&order, now).await? {
+                CancelOutcome::Cancelled => return Ok(order.cancelled(now)),
+                // Changed meanwhile (the next read shows how), or contended: try again.
+                CancelOutcome::AlreadyChanged | CancelOutcome::Conflict => {}
+            }
+            attempts.wait().await.map_err(|source| CheckoutError::Contended {
+                context: "cancelling the order",
+                source,
+            })?;
+        }
+    }
+
+    /// The order if it exists and belongs to `openid`; otherwise [`CheckoutError::NotFound`] either way.
+    pub async fn get(&self, openid: &Openid, order_id: &OrderId) -> Result<Order, CheckoutError> {
+        self.store
+            .get_order(order_id)
+            .await?
+            .filter(|order| order.is_owned_by(openid))
+            .ok_or(CheckoutError::NotFound)
+    }
+
+    /// One page of the caller's orders, newest first. One Query.
+    pub async fn list(
+        &self,
+        openid: &Openid,
+        limit: PageSize,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Order>, CheckoutError> {
+        Ok(self.store.list_orders(openid, limit, cursor).await?)
+    }
+}

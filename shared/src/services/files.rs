@@ -1,0 +1,210 @@
+//! Files: upload tokens (presigned POST) and download URLs (presigned GET) for the caller's own
+//! files, both signed locally (zero AWS round trips), and the check of every new upload.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::domain::ids::Openid;
+use crate::domain::time::Timestamp;
+use crate::domain::uploads::{
+    FileStatus, ObjectKey, UploadError, UploadLimits, UploadPurpose, signing_window_start,
+};
+use crate::domain::users::UserProfile;
+use crate::infra::crypto::random_id;
+use crate::infra::s3::{PresignedPost, S3Gateway};
+use crate::infra::store::{FileRecord, StorageError, Store};
+
+/// Why a file request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Invalid(#[from] UploadError),
+    /// The key is not an allowed image the caller uploaded.
+    #[error("must be an image you uploaded")]
+    NotYourImage,
+    /// A key could not be made for this upload (a bug: owners and extensions are slugs).
+    #[error("no object key fits owner {owner} and extension {extension}")]
+    KeyLayout { owner: Openid, extension: &'static str },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A download URL for one key, or why there is none.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FileUrl {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    pub status: FileStatus,
+}
+
+/// Signs upload policies and download URLs. Built once per process.
+#[derive(Clone, Debug)]
+pub struct Files {
+    s3: S3Gateway,
+    limits: Arc<UploadLimits>,
+    url_ttl: Duration,
+}
+
+impl Files {
+    pub fn new(s3: S3Gateway, limits: UploadLimits, url_ttl: Duration) -> Self {
+        Self {
+            s3,
+            limits: Arc::new(limits),
+            url_ttl,
+        }
+    }
+
+    /// A presigned POST for a new object of `owner`, at a key the server chooses.
+    pub async fn upload_token(
+        &self,
+        owner: &Openid,
+        content_type: &str,
+        size: Option<u64>,
+        purpose: UploadPurpose,
+    ) -> Result<PresignedPost, FileError> {
+        let extension = self.limits.check_request(content_type, size)?;
+        let now = Timestamp::now();
+        let key = ObjectKey::generate(owner, extension, now, &random_id(18)).ok_or_else(|| {
+            FileError::KeyLayout {
+                owner: owner.clone(),
+                extension,
+            }
+        })?;
+        Ok(self
+            .s3
+            .upload_policy(&key, content_type, purpose, self.limits.max_bytes, now)
+            .await?)
+    }
+
+    /// A presigned GET URL for `key` and when it expires. Signed from the start of the current
+    /// half-TTL window, so repeated reads answer the same URL for a while (the mini-program's
+    /// image cache keeps working) and every answer stays valid for at least half the TTL.
+    pub async fn download_url(&self, key: &ObjectKey) -> Result<(String, Timestamp), FileError> {
+        let signed_at = signing_window_start(Timestamp::now(), self.url_ttl);
+        let url = self.s3.download_url(key, signed_at, self.url_ttl).await?;
+        Ok((url, signed_at.plus(self.url_ttl)))
+    }
+
+    /// Fills `profile.avatar_url` with a download URL when the avatar is an upload.
+    pub async fn resolve_avatar(&self, mut profile: UserProfile) -> Result<UserProfile, FileError> {
+        if let Some(key) = profile.uploaded_avatar() {
+            profile.avatar_url = self.download_url(&key).await?.0;
+        }
+        Ok(profile)
+    }
+
+    /// Checks that `key` is an image `owner` uploaded: their own prefix, present in the bucket,
+    /// an allowed image type. One HeadObject.
+    pub async fn owned_image(&self, owner: &Openid, key: &str) -> Result<ObjectKey, FileError> {
+        let object = ObjectKey::owned_by(key, owner).ok_or(FileError::NotYourImage)?;
+        let head = self.s3.head(key).await?.ok_or(FileError::NotYourImage)?;
+        let content_type = head.content_type.as_deref();
+        let image = content_type.is_some_and(|t| t.starts_with("image/"));
+        if image && self.limits.check_object(&object, head.size, content_type).is_ok() {
+            Ok(object)
+        } else {
+            Err(FileError::NotYourImage)
+        }
+    }
+
+    /// Download URLs for `keys`; keys outside `owner`'s files are answered NOT_FOUND.
+    pub async fn download_urls(&self, owner: &Openid, keys: &[String]) -> Result<Vec<FileUrl>, FileError> {
+        let mut answers = Vec::with_capacity(keys.len());
+        for key in keys {
+            let answer = match ObjectKey::owned_by(key, owner) {
+                Some(object) => {
+                    let (url, expires_at) = self.download_url(&object).await?;
+                    FileUrl {
+                        key: key.clone(),
+                        url: Some(url),
+                        expires_at: Some(expires_at),
+                        status: FileStatus::Ok,
+                    }
+                }
+                None => FileUrl {
+                    key: key.clone(),
+                    url: None,
+                    expires_at: None,
+                    status: FileStatus::NotFound,
+                },
+            };
+            answers.push(answer);
+        }
+        Ok(answers)
+    }
+}
+
+/// What became of one new object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadVerdict {
+    Recorded,
+    /// Already recorded (S3 delivers events at least once).
+    Duplicate,
+    /// Outside the layout or the limits: deleted.
+    Deleted,
+    /// Gone before we looked.
+    Missing,
+}
+
+/// Checks every new object against the limits, records the ones that keep them and deletes the rest.
+#[derive(Clone)]
+pub struct UploadChecks {
+    files: Files,
+    store: Store,
+}
+
+impl UploadChecks {
+    pub fn new(files: Files, store: Store) -> Self {
+        Self { files, store }
+    }
+
+    pub fn bucket(&self) -> &str {
+        self.files.s3.bucket()
+    }
+
+    /// Checks the object at `key` (one HeadObject), then records it (one PutItem) or deletes it
+    /// (one DeleteObject). Idempotent.
+    pub async fn check(
+        &self,
+        key: &str,
+        sequencer: String,
+        created_at: Timestamp,
+    ) -> Result<UploadVerdict, FileError> {
+        let Some(object_key) = ObjectKey::parse(key) else {
+            tracing::warn!(key, "deleting an object outside the upload layout");
+            self.files.s3.delete(key).await?;
+            return Ok(UploadVerdict::Deleted);
+        };
+        let Some(head) = self.files.s3.head(key).await? else {
+            return Ok(UploadVerdict::Missing);
+        };
+        if let Err(reason) =
+            self.files
+                .limits
+                .check_object(&object_key, head.size, head.content_type.as_deref())
+        {
+            tracing::warn!(key, reason, "deleting an upload that breaks the limits");
+            self.files.s3.delete(key).await?;
+            return Ok(UploadVerdict::Deleted);
+        }
+        let file = FileRecord {
+            key: object_key,
+            size: head.size,
+            content_type: head.content_type.unwrap_or_default(),
+            purpose: head.purpose.unwrap_or(UploadPurpose::General),
+            created_at,
+            sequencer,
+        };
+        if self.store.record_file(&file).await? {
+            Ok(UploadVerdict::Recorded)
+        } else {
+            Ok(UploadVerdict::Duplicate)
+        }
+    }
+}

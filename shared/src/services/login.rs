@@ -1,0 +1,102 @@
+//! Login: a `wx.login()` code in, a new session (access and refresh tokens) out.
+
+use std::sync::Arc;
+
+use crate::domain::time::Timestamp;
+use crate::domain::users::{LoginCode, UserProfile};
+use crate::infra::store::{NewSession, StorageError, Store};
+use crate::infra::tokens::{AccessToken, RefreshToken, TokenError, TokenService};
+use crate::infra::wechat::{WeChatClient, WeChatError};
+use crate::services::files::{FileError, Files};
+
+/// Why a login failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// WeChat does not know the code: call `wx.login()` again.
+    #[error("WeChat rejected the login code")]
+    CodeRejected,
+    #[error("the login code was already used")]
+    CodeUsed,
+    #[error("WeChat has blocked this user for risk control")]
+    UserBlocked,
+    #[error("WeChat is rate-limiting logins")]
+    Throttled,
+    #[error(transparent)]
+    WeChat(WeChatError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Files(#[from] FileError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<WeChatError> for LoginError {
+    fn from(err: WeChatError) -> Self {
+        match err {
+            WeChatError::CodeInvalid => Self::CodeRejected,
+            WeChatError::CodeUsed => Self::CodeUsed,
+            WeChatError::UserBlocked => Self::UserBlocked,
+            WeChatError::RateLimited => Self::Throttled,
+            other => Self::WeChat(other),
+        }
+    }
+}
+
+/// A new session.
+#[derive(Debug)]
+pub struct Session {
+    pub access: AccessToken,
+    pub refresh: RefreshToken,
+    pub is_new_user: bool,
+    pub user: UserProfile,
+}
+
+/// Logs users in.
+#[derive(Clone)]
+pub struct Login {
+    wechat: WeChatClient,
+    store: Store,
+    tokens: Arc<TokenService>,
+    files: Files,
+}
+
+impl Login {
+    pub fn new(wechat: WeChatClient, store: Store, tokens: Arc<TokenService>, files: Files) -> Self {
+        Self {
+            wechat,
+            store,
+            tokens,
+            files,
+        }
+    }
+
+    /// jscode2session, then the user upsert and the new session written concurrently
+    /// (one round trip of latency, two writes).
+    #[tracing::instrument(skip_all)]
+    pub async fn login(&self, code: &LoginCode) -> Result<Session, LoginError> {
+        let wechat = self.wechat.code_to_session(code).await?;
+        let now = Timestamp::now();
+        let session_id = self.tokens.new_session_id();
+        let refresh = self.tokens.issue_refresh(&session_id);
+        let access = self.tokens.issue_access(&wechat.openid, &session_id, now)?;
+        let session = NewSession {
+            session_id,
+            openid: wechat.openid.clone(),
+            refresh_hash: refresh.hash.clone(),
+            created_at: now,
+            expires_at: now.plus(refresh.expires_in),
+        };
+        let (record, ()) = tokio::try_join!(
+            self.store
+                .record_login(&wechat.openid, wechat.unionid.as_deref(), now),
+            self.store.put_session(&session),
+        )?;
+        Ok(Session {
+            access,
+            refresh,
+            is_new_user: record.is_new_user,
+            user: self.files.resolve_avatar(record.profile).await?,
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! The use cases: login, the catalog, checkout, profiles and files. Each service is built once
+//! per process from the infrastructure it needs, orchestrates domain rules and infrastructure
+//! calls, and answers its own error enum; none knows HTTP.
+
+pub mod catalog;
+pub mod checkout;
+pub mod files;
+pub mod login;
+pub mod profile;
