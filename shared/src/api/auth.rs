@@ -1,22 +1,19 @@
 //! `login`: a `wx.login()` code in, our session tokens out.
 
-use lambda_http::http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::users::{LoginCode, UserProfile};
-use crate::runtime::error::ApiError;
-use crate::runtime::http::{Context, Endpoint, Public};
+use crate::runtime::http::{Public, endpoint};
 use crate::services::login::{self, Session};
 
-/// `POST /auth/login`.
-pub struct Login;
-
+/// `login`'s body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub code: LoginCode,
 }
 
+/// `login`'s answer: the tokens and the user.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginOutput {
@@ -41,19 +38,10 @@ impl From<Session> for LoginOutput {
     }
 }
 
-impl Endpoint for Login {
-    const NAME: &'static str = "login";
-    const METHOD: Method = Method::POST;
-    type Auth = Public;
-    type Input = LoginInput;
-    type Output = LoginOutput;
-    type Service = login::Login;
-
-    async fn handle(
-        service: &login::Login,
-        _ctx: &Context<Public>,
-        input: LoginInput,
-    ) -> Result<LoginOutput, ApiError> {
-        Ok(service.login(&input.code).await?.into())
+endpoint! {
+    /// `POST /auth/login`.
+    Login: POST "login", Public, login::Login;
+    fn(service, _ctx, input: LoginInput) -> LoginOutput {
+        service.login(&input.code).await.map(LoginOutput::from)
     }
 }

@@ -1,7 +1,6 @@
 //! `uploadToken`, `getFileUrl` and `onUpload`: files uploaded straight to S3 by `wx.uploadFile`.
 
 pub use aws_lambda_events::s3::S3Event;
-use lambda_http::http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::Caller;
@@ -10,12 +9,10 @@ use crate::domain::uploads::UploadPurpose;
 use crate::infra::s3::PresignedPost;
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
-use crate::runtime::http::{Context, Endpoint};
+use crate::runtime::http::endpoint;
 use crate::services::files::{FileUrl, Files, UploadChecks, UploadVerdict};
 
-/// `POST /uploads/token`.
-pub struct UploadToken;
-
+/// `uploadToken`'s body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UploadTokenInput {
@@ -29,28 +26,14 @@ fn general() -> UploadPurpose {
     UploadPurpose::General
 }
 
-impl Endpoint for UploadToken {
-    const NAME: &'static str = "upload-token";
-    const METHOD: Method = Method::POST;
-    type Auth = Caller;
-    type Input = UploadTokenInput;
-    type Output = PresignedPost;
-    type Service = Files;
-
-    async fn handle(
-        files: &Files,
-        ctx: &Context<Caller>,
-        input: UploadTokenInput,
-    ) -> Result<PresignedPost, ApiError> {
-        let post = files
-            .upload_token(&ctx.caller.openid, &input.content_type, input.size, input.purpose)
-            .await?;
-        Ok(post)
+endpoint! {
+    /// `POST /uploads/token`: a presigned POST for `wx.uploadFile`, at a key the server chooses.
+    UploadToken: POST "upload-token", Caller, Files;
+    fn(files, ctx, input: UploadTokenInput) -> PresignedPost {
+        let UploadTokenInput { content_type, size, purpose } = input;
+        files.upload_token(&ctx.caller.openid, &content_type, size, purpose).await
     }
 }
-
-/// `GET /files/url?keys=a,b`: temporary download URLs for the caller's own files.
-pub struct GetFileUrl;
 
 /// 1..=50 keys, as a comma-separated string, a repeated query parameter or a JSON array.
 #[derive(Debug)]
@@ -99,21 +82,11 @@ pub struct FileUrls {
     pub files: Vec<FileUrl>,
 }
 
-impl Endpoint for GetFileUrl {
-    const NAME: &'static str = "get-file-url";
-    const METHOD: Method = Method::GET;
-    type Auth = Caller;
-    type Input = GetFileUrlInput;
-    type Output = FileUrls;
-    type Service = Files;
-
-    async fn handle(
-        files: &Files,
-        ctx: &Context<Caller>,
-        input: GetFileUrlInput,
-    ) -> Result<FileUrls, ApiError> {
-        let files = files.download_urls(&ctx.caller.openid, &input.keys.0).await?;
-        Ok(FileUrls { files })
+endpoint! {
+    /// `GET /files/url?keys=a,b`: temporary download URLs for the caller's own files.
+    GetFileUrl: GET "get-file-url", Caller, Files;
+    fn(files, ctx, input: GetFileUrlInput) -> FileUrls {
+        files.download_urls(&ctx.caller.openid, &input.keys.0).await.map(|files| FileUrls { files })
     }
 }
 

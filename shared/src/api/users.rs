@@ -1,37 +1,21 @@
 //! `getUserInfo` and `updateUserInfo`: the caller's own profile.
 
-use lambda_http::http::Method;
 use serde::Deserialize;
 
 use crate::domain::ids::Caller;
 use crate::domain::users::{AvatarUrl, Nickname, UserProfile};
-use crate::runtime::error::ApiError;
-use crate::runtime::http::{Context, Endpoint, NoInput};
+use crate::runtime::http::{NoInput, endpoint};
 use crate::services::profile::{ProfileUpdate, Profiles};
 
-/// `GET /users/me`.
-pub struct GetUserInfo;
-
-impl Endpoint for GetUserInfo {
-    const NAME: &'static str = "get-user-info";
-    const METHOD: Method = Method::GET;
-    type Auth = Caller;
-    type Input = NoInput;
-    type Output = UserProfile;
-    type Service = Profiles;
-
-    async fn handle(
-        profiles: &Profiles,
-        ctx: &Context<Caller>,
-        _input: NoInput,
-    ) -> Result<UserProfile, ApiError> {
-        Ok(profiles.get(&ctx.caller.openid).await?)
+endpoint! {
+    /// `GET /users/me`.
+    GetUserInfo: GET "get-user-info", Caller, Profiles;
+    fn(profiles, ctx, _input: NoInput) -> UserProfile {
+        profiles.get(&ctx.caller.openid).await
     }
 }
 
-/// `PATCH /users/me`.
-pub struct UpdateUserInfo;
-
+/// `updateUserInfo`'s body: absent fields stay as they are.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateUserInput {
@@ -41,24 +25,15 @@ pub struct UpdateUserInput {
     pub avatar_key: Option<String>,
 }
 
-impl Endpoint for UpdateUserInfo {
-    const NAME: &'static str = "update-user-info";
-    const METHOD: Method = Method::PATCH;
-    type Auth = Caller;
-    type Input = UpdateUserInput;
-    type Output = UserProfile;
-    type Service = Profiles;
-
-    async fn handle(
-        profiles: &Profiles,
-        ctx: &Context<Caller>,
-        input: UpdateUserInput,
-    ) -> Result<UserProfile, ApiError> {
+endpoint! {
+    /// `PATCH /users/me`.
+    UpdateUserInfo: PATCH "update-user-info", Caller, Profiles;
+    fn(profiles, ctx, input: UpdateUserInput) -> UserProfile {
         let update = ProfileUpdate {
             nickname: input.nickname,
             avatar_url: input.avatar_url,
             avatar_key: input.avatar_key,
         };
-        Ok(profiles.update(&ctx.caller.openid, update).await?)
+        profiles.update(&ctx.caller.openid, update).await
     }
 }

@@ -106,6 +106,48 @@ pub trait Endpoint: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
 }
 
+/// Declares an endpoint: a unit struct and its [`Endpoint`] impl, read like a route table.
+///
+/// ```ignore
+/// endpoint! {
+///     /// `GET /orders/{id}`.
+///     GetOrder: GET "get-order", Caller, Checkout;
+///     fn(checkout, ctx, input: OrderIdInput) -> Order {
+///         checkout.get(&ctx.caller.openid, &input.order_id()?).await
+///     }
+/// }
+/// ```
+/// The body evaluates to the service's `Result`; its error (and any `?` inside) becomes an
+/// [`ApiError`] through the conversions in `runtime/error.rs`.
+macro_rules! endpoint {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty;
+        fn($service:ident, $ctx:ident, $input:ident: $input_ty:ty) -> $output:ty $body:block
+    ) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl $crate::runtime::http::Endpoint for $name {
+            const NAME: &'static str = $function;
+            const METHOD: ::lambda_http::http::Method = ::lambda_http::http::Method::$method;
+            type Auth = $auth;
+            type Input = $input_ty;
+            type Output = $output;
+            type Service = $service_ty;
+
+            async fn handle(
+                $service: &$service_ty,
+                $ctx: &$crate::runtime::http::Context<$auth>,
+                $input: $input_ty,
+            ) -> Result<$output, $crate::runtime::error::ApiError> {
+                Ok($body?)
+            }
+        }
+    };
+}
+pub(crate) use endpoint;
+
 /// An input with no fields; any field is rejected.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
