@@ -62,10 +62,8 @@ pub fn session_key_for(code: &str) -> String {
     STANDARD.encode(&sha256(&format!("session_key:{code}"))[..16])
 }
 
-fn sha256(text: &str) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes())
-        .as_ref()
-        .to_vec()
+fn sha256(text: &str) -> [u8; 32] {
+    shared::infra::crypto::sha256(text.as_bytes())
 }
 
 /// Serves the fake on `listener` until the task is dropped.

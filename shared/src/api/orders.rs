@@ -12,8 +12,11 @@ endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
     SubmitOrder: POST "submit-order", Caller, Checkout;
     fn(checkout, ctx, input: OrderRequest) -> Order {
-        let key = ctx.header(IdempotencyKey::HEADER);
-        checkout.submit(&ctx.caller.openid, key, &input).await
+        let key = ctx
+            .header(IdempotencyKey::HEADER)
+            .and_then(IdempotencyKey::parse)
+            .ok_or(CheckoutError::InvalidIdempotencyKey)?;
+        checkout.submit(&ctx.caller.openid, &key, &input).await
     }
 }
 

@@ -56,6 +56,15 @@ closed_set! {
     }
 }
 
+/// Why configured upload limits are unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitsError {
+    #[error("must be between 1 and 5 GiB (the S3 POST limit)")]
+    MaxBytes,
+    #[error("unknown content type {0:?}")]
+    UnknownType(String),
+}
+
 /// The upload limits: size and content types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadLimits {
@@ -66,9 +75,9 @@ pub struct UploadLimits {
 
 impl UploadLimits {
     /// Limits allowing the comma-separated `types` (each one of [`KNOWN_TYPES`]) up to `max_bytes`.
-    pub fn new(max_bytes: u64, types: &str) -> Result<Self, String> {
+    pub fn new(max_bytes: u64, types: &str) -> Result<Self, LimitsError> {
         if !(1..=POST_MAX_BYTES).contains(&max_bytes) {
-            return Err("must be between 1 and 5 GiB (the S3 POST limit)".into());
+            return Err(LimitsError::MaxBytes);
         }
         let allowed_types = types
             .split(',')
@@ -78,7 +87,7 @@ impl UploadLimits {
                     .iter()
                     .find(|(t, _)| *t == wanted)
                     .copied()
-                    .ok_or_else(|| format!("unknown content type {wanted:?}"))
+                    .ok_or_else(|| LimitsError::UnknownType(wanted.to_owned()))
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {

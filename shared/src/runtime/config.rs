@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, UploadLimits};
+use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
 pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
 use crate::infra::tokens::{MIN_SECRET_BYTES, TokenConfig};
@@ -237,13 +237,12 @@ pub fn s3_config(env: &Env, region: &str, endpoint: Option<&str>) -> Result<S3Co
 pub fn upload_limits(env: &Env) -> Result<UploadLimits, ConfigError> {
     let max_bytes: u64 = env.parse_or(vars::UPLOAD_MAX_BYTES, DEFAULT_MAX_BYTES)?;
     let types = env.string_or(vars::UPLOAD_ALLOWED_TYPES, DEFAULT_TYPES);
-    UploadLimits::new(max_bytes, &types).map_err(|reason| ConfigError::Invalid {
-        name: if reason.contains("content type") {
-            vars::UPLOAD_ALLOWED_TYPES
-        } else {
-            vars::UPLOAD_MAX_BYTES
+    UploadLimits::new(max_bytes, &types).map_err(|err| ConfigError::Invalid {
+        name: match err {
+            LimitsError::MaxBytes => vars::UPLOAD_MAX_BYTES,
+            LimitsError::UnknownType(_) => vars::UPLOAD_ALLOWED_TYPES,
         },
-        reason,
+        reason: err.to_string(),
     })
 }
 

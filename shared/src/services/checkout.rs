@@ -64,12 +64,9 @@ impl Checkout {
     pub async fn submit(
         &self,
         openid: &Openid,
-        key: Option<&str>,
+        key: &IdempotencyKey,
         request: &OrderRequest,
     ) -> Result<Order, CheckoutError> {
-        let key = key
-            .and_then(IdempotencyKey::parse)
-            .ok_or(CheckoutError::InvalidIdempotencyKey)?;
         request.validate()?;
         let digest = sha256_hex(key.scoped_to(openid).as_bytes());
         let fingerprint = sha256_hex(&request.canonical_bytes());

@@ -146,12 +146,12 @@ mod tests {
         let catalog = listing(keys::CATALOG);
         let cursor = Cursor::new(
             catalog
-                .cursor_after(&last("0000000010#tea", "PRODUCT#tea"))
+                .cursor_after(&last("0000000010#tea", &keys::product("tea").pk))
                 .unwrap(),
         );
         let start = catalog.start_key(&cursor).unwrap();
         assert_eq!(start[attr::GSI1SK], s("0000000010#tea"));
-        assert_eq!(start[attr::PK], s("PRODUCT#tea"));
+        assert_eq!(start[attr::PK], s(keys::product("tea").pk));
         assert!(matches!(
             listing("CATEGORY#tea").start_key(&cursor),
             Err(StorageError::InvalidCursor)
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn garbage_cursors_and_foreign_item_keys_are_refused() {
         let catalog = listing(keys::CATALOG);
-        let foreign = catalog.cursor_after(&last("1#x", "ORDER#1")).unwrap();
+        let foreign = catalog.cursor_after(&last("1#x", &keys::order("1").pk)).unwrap();
         for garbage in ["", "!!!", "eyJ4IjoxfQ", &"A".repeat(600), &foreign] {
             assert!(
                 matches!(
