@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod ids;
 pub mod orders;
 pub mod paging;
+pub mod text;
 pub mod time;
 pub mod uploads;
 pub mod users;

@@ -78,7 +78,7 @@ impl Quantity {
     }
 }
 
-/// A remark: at most 200 characters, no control characters but newlines.
+/// A remark: at most 200 characters, no control characters but newlines, no invisible format characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Remark(String);
@@ -90,9 +90,7 @@ impl TryFrom<String> for Remark {
         if value.chars().count() > REMARK_MAX_CHARS {
             return Err(format!("must be at most {REMARK_MAX_CHARS} characters"));
         }
-        if value.chars().any(|c| c.is_control() && c != '\n') {
-            return Err("must not contain control characters".into());
-        }
+        super::text::check_shown_text(&value, true)?;
         Ok(Self(value))
     }
 }

@@ -56,7 +56,7 @@ pub const NICKNAME_MAX_CHARS: usize = 32;
 /// The longest avatar URL, in bytes.
 pub const AVATAR_URL_MAX_BYTES: usize = 512;
 
-/// A nickname: trimmed, 1..=32 characters, no control characters.
+/// A nickname: trimmed, 1..=32 characters, no control or invisible format characters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Nickname(String);
@@ -73,9 +73,7 @@ impl TryFrom<String> for Nickname {
         if chars > NICKNAME_MAX_CHARS {
             return Err(format!("must be at most {NICKNAME_MAX_CHARS} characters"));
         }
-        if trimmed.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
+        super::text::check_shown_text(trimmed, false)?;
         Ok(Self(trimmed.to_owned()))
     }
 }

@@ -321,6 +321,20 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
             400,
             40002,
         ),
+        (
+            "direction override in the remark",
+            Some("bad-input-15"),
+            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "gift\u{202E}txt.exe"}),
+            400,
+            40002,
+        ),
+        (
+            "zero-width space in the remark",
+            Some("bad-input-16"),
+            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "no\u{200B}te"}),
+            400,
+            40002,
+        ),
         ("missing key", None, one("tea", 1), 400, 40004),
         ("short key", Some("short"), one("tea", 1), 400, 40004),
         (
