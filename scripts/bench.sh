@@ -19,7 +19,6 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$AWS_PORT"
 export TABLE_NAME=bench BUCKET_NAME=bench-uploads
 export WECHAT_APPID=wxbenchappid00000 WECHAT_SECRET=bench-wechat-secret
 export WECHAT_API_BASE="http://127.0.0.1:$WECHAT_PORT"
-export JWT_SECRET=bench-jwt-secret-0123456789abcdefghijklmnop
 
 log "building release binaries (native; the deployed ones are the same code for arm64)"
 cargo build --release --quiet -p get-product -p login -p tools --bins
@@ -27,6 +26,7 @@ start_bg target/bench-logs/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_
 FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg target/bench-logs/fake-wechat.log ./target/release/fake-wechat
 wait_port "$AWS_PORT" "the AWS emulator"
 wait_port "$WECHAT_PORT" "the fake WeChat server"
+set -a; source <(./target/release/admin new-signing-key bench); set +a
 ./target/release/admin init >/dev/null
 ./target/release/admin seed-products data/products.json >/dev/null
 

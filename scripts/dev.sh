@@ -15,7 +15,6 @@ export BUCKET_NAME="${BUCKET_NAME:-wx-serverless-uploads}"
 export WECHAT_APPID="${WECHAT_APPID:-wxdevappid0000000}"
 export WECHAT_SECRET="${WECHAT_SECRET:-dev-wechat-app-secret}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:$WECHAT_PORT}"
-export JWT_SECRET="${JWT_SECRET:-dev-only-jwt-secret-change-me-0123456789abcdef}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 use_emulator_credentials
 
@@ -36,6 +35,11 @@ fi
 
 log "building the dev tools"
 cargo build --quiet -p tools --bins
+# The access-token key pair of this checkout, made once and kept in .dev/ (tokens survive restarts).
+if [ -z "${JWT_SIGNING_KEY:-}" ]; then
+  [ -f .dev/signing-key.env ] || ./target/debug/admin new-signing-key dev > .dev/signing-key.env
+  set -a; source .dev/signing-key.env; set +a
+fi
 ./target/debug/admin init
 log "seeding the catalog"
 ./target/debug/admin seed-products data/products.json

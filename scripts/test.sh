@@ -45,7 +45,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "end to end over HTTP: cargo lambda watch on 127.0.0.1:$API_PORT"
 export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
-export JWT_SECRET="e2e-jwt-secret-$(free_port)-0123456789abcdefghij"
+set -a; source <(./target/debug/admin new-signing-key e2e); set +a
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"

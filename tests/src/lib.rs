@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt as _};
 use serde_json::Value;
+use shared::domain::time::Clock;
 use shared::infra::crypto::random_id;
 use shared::infra::store::{Store, keys};
 use shared::runtime::config::{Env, vars};
@@ -21,8 +22,16 @@ use tools::fake_wechat::{self, FakeWeChatConfig};
 pub mod faults;
 
 pub const APPID: &str = "wxtestappid000001";
-pub const JWT_SECRET: &str = "test-jwt-secret-0123456789-abcdefghijklmnop";
 pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
+
+/// The access-token key pair of this test process: (`kid:base64 PKCS#8`, `kid:base64url public`).
+pub fn signing_keys() -> &'static (String, String) {
+    static KEYS: OnceLock<(String, String)> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let (private, public) = shared::infra::tokens::new_key_pair("test-1").expect("a key pair");
+        (private.expose().to_owned(), public)
+    })
+}
 
 /// Everything a test needs: the environment the functions see and the emulator's table.
 pub struct TestApp {
@@ -35,6 +44,8 @@ pub struct TestApp {
     s3_calls: Arc<AtomicUsize>,
     pub wechat_base: String,
     pub wechat: FakeWeChatConfig,
+    /// The functions' clock: move it forward instead of sleeping.
+    pub clock: Clock,
     round_trips: Arc<AtomicUsize>,
 }
 
@@ -181,7 +192,8 @@ pub async fn spawn_app() -> TestApp {
         (vars::WECHAT_APPID, wechat.appid.clone()),
         (vars::WECHAT_SECRET, wechat.secret.clone()),
         (vars::WECHAT_API_BASE, wechat_base.clone()),
-        (vars::JWT_SECRET, JWT_SECRET.to_owned()),
+        (vars::JWT_SIGNING_KEY, signing_keys().0.clone()),
+        (vars::JWT_PUBLIC_KEYS, signing_keys().1.clone()),
     ]);
     round_trips.store(0, Ordering::SeqCst);
     s3_calls.store(0, Ordering::SeqCst);
@@ -195,6 +207,7 @@ pub async fn spawn_app() -> TestApp {
         s3_calls,
         wechat_base,
         wechat,
+        clock: Clock::system(),
         round_trips,
     }
 }
@@ -205,6 +218,7 @@ impl TestApp {
         Startup::new(self.env.clone(), self.aws.clone())
             .with_dynamodb(self.dynamodb.clone())
             .with_s3(self.s3.clone())
+            .with_clock(self.clock.clone())
     }
 
     pub fn store(&self) -> Store {
@@ -221,6 +235,7 @@ impl TestApp {
         Startup::new(self.env.clone(), self.aws.clone())
             .with_dynamodb(aws_sdk_dynamodb::Client::from_conf(config))
             .with_s3(self.s3.clone())
+            .with_clock(self.clock.clone())
     }
 
     /// Builds `E` as its cold start would.
@@ -470,18 +485,29 @@ impl TestApp {
         item
     }
 
-    /// An access token for `openid`, signed as login would (for tests that need many users).
-    pub fn token_for(&self, openid: &str) -> String {
-        let config = shared::runtime::config::token_config(
-            &self.env,
-            shared::runtime::config::Secret::new(JWT_SECRET),
-        )
-        .expect("token config");
-        let tokens = shared::infra::tokens::TokenService::new(&config);
+    /// An access token for `openid` in a new session, made as login would (for tests that need
+    /// many users without logging each in). The session write is not counted as a round trip.
+    pub async fn token_for(&self, openid: &str) -> String {
+        let settings = shared::runtime::config::token_settings(&self.env).expect("token settings");
+        let key = shared::runtime::config::Secret::new(signing_keys().0.clone());
+        let signer =
+            shared::infra::tokens::TokenSigner::new(&key, settings, self.clock.clone()).expect("a signer");
         let openid = shared::domain::ids::Openid::parse(openid).expect("a valid openid");
-        let session = shared::domain::ids::SessionId::parse("test-session").expect("a valid session id");
-        tokens
-            .issue_access(&openid, &session, shared::domain::time::Timestamp::now())
+        let session_id = signer.new_session_id();
+        let now = self.clock.now();
+        self.store()
+            .put_session(&shared::infra::store::NewSession {
+                session_id: session_id.clone(),
+                openid: openid.clone(),
+                refresh_hash: signer.issue_refresh(&session_id).hash,
+                created_at: now,
+                expires_at: signer.refresh_expiry(now),
+            })
+            .await
+            .expect("store the session");
+        self.take_round_trips();
+        signer
+            .issue_access(&openid, &session_id)
             .expect("sign")
             .token
             .expose()

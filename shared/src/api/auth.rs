@@ -1,10 +1,13 @@
-//! `login`: a `wx.login()` code in, our session tokens out.
+//! `login`, `refresh` and `logout`: a `wx.login()` code in, our session tokens out; a refresh
+//! token in, new tokens out; a session (or all of a user's) ended.
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::Caller;
 use crate::domain::users::{LoginCode, UserProfile};
 use crate::runtime::http::{Public, endpoint};
 use crate::services::login::{self, Session};
+use crate::services::session::{LogoutReport, Logouts, Sessions};
 
 /// `login`'s body.
 #[derive(Debug, Deserialize)]
@@ -13,7 +16,7 @@ pub struct LoginInput {
     pub code: LoginCode,
 }
 
-/// `login`'s answer: the tokens and the user.
+/// The answer of `login` and `refresh`: the tokens and the user.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginOutput {
@@ -43,5 +46,37 @@ endpoint! {
     Login: POST "login", Public, login::Login;
     fn(service, _ctx, input: LoginInput) -> LoginOutput {
         service.login(&input.code).await.map(LoginOutput::from)
+    }
+}
+
+/// `refresh`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+endpoint! {
+    /// `POST /auth/refresh`: a new access token and a new refresh token; the old one is spent.
+    Refresh: POST "refresh", Public, Sessions;
+    fn(sessions, _ctx, input: RefreshInput) -> LoginOutput {
+        sessions.refresh(&input.refresh_token).await.map(LoginOutput::from)
+    }
+}
+
+/// `logout`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutInput {
+    /// End every session of the user, not only this one.
+    #[serde(default)]
+    pub all: bool,
+}
+
+endpoint! {
+    /// `POST /auth/logout`: ends the caller's session, or with `{"all": true}` every session of the user.
+    Logout: POST "logout", Caller, Logouts;
+    fn(logouts, ctx, input: LogoutInput) -> LogoutReport {
+        logouts.logout(&ctx.caller, input.all).await
     }
 }

@@ -2,6 +2,8 @@
 //! epoch seconds only where DynamoDB TTL or JWT require them.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -55,6 +57,31 @@ impl Timestamp {
     }
 }
 
+/// Where "now" comes from: the system clock, moved forward by what tests asked (so expiries,
+/// windows and bans are tested without sleeping). Cloned clocks share their offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    pub fn now(&self) -> Timestamp {
+        let offset = chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst));
+        Timestamp(Utc::now() + offset)
+    }
+
+    /// Moves this clock (and its clones) forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms.fetch_add(millis, Ordering::SeqCst);
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
@@ -83,6 +110,15 @@ mod tests {
         let t = Timestamp::from_epoch_secs(1_700_000_000).unwrap();
         assert_eq!(t.to_string(), "2023-11-14T22:13:20.000Z");
         assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
+    }
+
+    #[test]
+    fn an_advanced_clock_moves_its_clones_too() {
+        let clock = Clock::system();
+        let clone = clock.clone();
+        clock.advance(Duration::from_secs(3600));
+        let ahead = clone.now().epoch_secs() - Timestamp::now().epoch_secs();
+        assert!((3599..=3601).contains(&ahead), "{ahead}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
 pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
-use crate::infra::tokens::{MIN_SECRET_BYTES, TokenConfig};
+use crate::infra::tokens::{PublicKeys, TokenSettings};
 use crate::infra::wechat::WeChatConfig;
 
 /// Names of every environment variable the functions read. Documented in the README's table.
@@ -17,7 +17,10 @@ pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const BUCKET_NAME: &str = "BUCKET_NAME";
     pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
-    pub const JWT_SECRET: &str = "JWT_SECRET";
+    /// The private key that signs access tokens, `kid:base64(PKCS#8)` (login and refresh only).
+    pub const JWT_SIGNING_KEY: &str = "JWT_SIGNING_KEY";
+    /// The public keys that verify access tokens, `kid:base64url(key)`, comma-separated.
+    pub const JWT_PUBLIC_KEYS: &str = "JWT_PUBLIC_KEYS";
     pub const JWT_ISSUER: &str = "JWT_ISSUER";
     pub const ACCESS_TOKEN_TTL_SECS: &str = "ACCESS_TOKEN_TTL_SECS";
     pub const REFRESH_TOKEN_TTL_SECS: &str = "REFRESH_TOKEN_TTL_SECS";
@@ -38,7 +41,7 @@ pub mod vars {
     /// Read by the AWS SDK; named here for the error that says credentials are missing.
     pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
     /// Suffix of the variable that names an SSM SecureString parameter holding a secret
-    /// (`JWT_SECRET_PARAMETER`, `WECHAT_SECRET_PARAMETER`).
+    /// (`JWT_SIGNING_KEY_PARAMETER`, `WECHAT_SECRET_PARAMETER`).
     pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
 }
 
@@ -179,16 +182,9 @@ impl HttpConfig {
     }
 }
 
-/// Settings of the token service; its key is loaded by [`crate::runtime::startup::Startup::secret`].
-pub fn token_config(env: &Env, secret: Secret) -> Result<TokenConfig, ConfigError> {
-    if secret.expose().len() < MIN_SECRET_BYTES {
-        return Err(ConfigError::Invalid {
-            name: vars::JWT_SECRET,
-            reason: format!("must be at least {MIN_SECRET_BYTES} bytes"),
-        });
-    }
-    Ok(TokenConfig {
-        secret,
+/// What every token names: issuer, audience (the appid) and lifetimes.
+pub fn token_settings(env: &Env) -> Result<TokenSettings, ConfigError> {
+    Ok(TokenSettings {
         issuer: env.string_or(vars::JWT_ISSUER, defaults::JWT_ISSUER),
         audience: env.required(vars::WECHAT_APPID)?.to_owned(),
         access_ttl: env.seconds_or(
@@ -201,6 +197,14 @@ pub fn token_config(env: &Env, secret: Secret) -> Result<TokenConfig, ConfigErro
             defaults::REFRESH_TOKEN_TTL_SECS,
             90 * 24 * 3600,
         )?,
+    })
+}
+
+/// The public keys that verify access tokens.
+pub fn public_keys(env: &Env) -> Result<PublicKeys, ConfigError> {
+    PublicKeys::parse(env.required(vars::JWT_PUBLIC_KEYS)?).map_err(|err| ConfigError::Invalid {
+        name: vars::JWT_PUBLIC_KEYS,
+        reason: err.to_string(),
     })
 }
 
@@ -256,10 +260,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_jwt_secret_stops_the_start_naming_the_variable() {
-        let env = Env::from_pairs([(vars::WECHAT_APPID, "wx123")]);
-        let err = token_config(&env, Secret::new("short")).unwrap_err();
-        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+    fn a_bad_public_key_list_stops_the_start_naming_the_variable() {
+        let env = Env::from_pairs([(vars::JWT_PUBLIC_KEYS, "k1:not-a-key")]);
+        let err = public_keys(&env).unwrap_err();
+        assert!(err.to_string().contains("JWT_PUBLIC_KEYS"), "{err}");
+        let err = public_keys(&Env::default()).unwrap_err();
+        assert!(err.to_string().contains("JWT_PUBLIC_KEYS"), "{err}");
     }
 
     #[test]

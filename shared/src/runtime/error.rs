@@ -20,6 +20,7 @@ use crate::services::checkout::CheckoutError;
 use crate::services::files::FileError;
 use crate::services::login::LoginError;
 use crate::services::profile::ProfileError;
+use crate::services::session::SessionError;
 
 /// Every failure a function can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,14 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired")]
     ExpiredToken,
+    #[error("the refresh token has expired; call wx.login() and log in again")]
+    RefreshExpired,
+    #[error("the session has ended; call wx.login() and log in again")]
+    SessionRevoked,
+    #[error("the refresh token is invalid; call wx.login() and log in again")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used, so the session has ended; call wx.login() and log in again")]
+    RefreshTokenReused,
     #[error("WeChat has blocked this user for risk control")]
     WeChatUserBlocked,
     #[error("{0} not found")]
@@ -130,6 +139,10 @@ impl ApiError {
             Self::MissingToken => 40101,
             Self::InvalidToken => 40102,
             Self::ExpiredToken => 40103,
+            Self::RefreshExpired => 40104,
+            Self::SessionRevoked => 40105,
+            Self::InvalidRefreshToken => 40106,
+            Self::RefreshTokenReused => 40107,
             Self::WeChatUserBlocked => 40301,
             Self::NotFound(_) => 40401,
             Self::MethodNotAllowed => 40501,
@@ -245,6 +258,22 @@ impl From<LoginError> for ApiError {
             LoginError::Token(err) => err.into(),
             LoginError::Files(err) => err.into(),
             LoginError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::Token(err) => err.into(),
+            SessionError::Revoked => Self::SessionRevoked,
+            SessionError::RefreshExpired => Self::RefreshExpired,
+            SessionError::RefreshInvalid => Self::InvalidRefreshToken,
+            SessionError::RefreshReused => Self::RefreshTokenReused,
+            // The session is fine but the profile is gone: the user has to start over.
+            SessionError::UserGone => Self::SessionRevoked,
+            SessionError::Files(err) => err.into(),
+            SessionError::Storage(err) => err.into(),
         }
     }
 }

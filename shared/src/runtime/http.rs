@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
-use lambda_http::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
@@ -24,20 +24,28 @@ use super::input::{merge_input, parse_input};
 use super::startup::{Build, Startup};
 use crate::domain::ids::Caller;
 use crate::infra::crypto::random_id;
-use crate::infra::tokens::{TokenError, TokenService};
+use crate::infra::tokens::TokenError;
+use crate::services::session::Guard;
 
 /// The longest `Authorization` header we read.
 const MAX_TOKEN_BYTES: usize = 4096;
 
-/// Who may call an endpoint, as a type: [`Public`] (anyone) or [`Caller`] (a valid access token,
-/// verified before the handler runs, whose owner the handler receives).
+/// Who may call an endpoint, as a type: [`Public`] (anyone) or [`Caller`] (a valid access token
+/// of an open session, verified before the handler's answer is used; the handler receives its
+/// owner).
 pub trait Authenticate: Sized + Send + Sync + 'static {
-    /// What verifying needs, built once per cold start (nothing, or the token service).
+    /// What verifying needs, built once per cold start (nothing, or the session guard).
     type Verifier: Send + Sync + 'static;
+    /// Whether answers are private to the caller (never stored by a cache).
+    const PRIVATE: bool;
 
     fn verifier(startup: &Startup) -> impl Future<Output = Result<Self::Verifier, ConfigError>> + Send;
 
+    /// Checks what needs no I/O (the token's signature and claims).
     fn authenticate(verifier: &Self::Verifier, headers: &HeaderMap) -> Result<Self, ApiError>;
+
+    /// Checks what needs the table (the session is still open).
+    fn confirm(&self, verifier: &Self::Verifier) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// Anyone may call.
@@ -46,6 +54,7 @@ pub struct Public;
 
 impl Authenticate for Public {
     type Verifier = ();
+    const PRIVATE: bool = false;
 
     async fn verifier(_startup: &Startup) -> Result<(), ConfigError> {
         Ok(())
@@ -54,17 +63,26 @@ impl Authenticate for Public {
     fn authenticate(_verifier: &(), _headers: &HeaderMap) -> Result<Self, ApiError> {
         Ok(Public)
     }
+
+    async fn confirm(&self, _verifier: &()) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 impl Authenticate for Caller {
-    type Verifier = Arc<TokenService>;
+    type Verifier = Arc<Guard>;
+    const PRIVATE: bool = true;
 
-    async fn verifier(startup: &Startup) -> Result<Arc<TokenService>, ConfigError> {
-        startup.token_service().await
+    async fn verifier(startup: &Startup) -> Result<Arc<Guard>, ConfigError> {
+        startup.guard().await
     }
 
-    fn authenticate(tokens: &Arc<TokenService>, headers: &HeaderMap) -> Result<Self, ApiError> {
-        Ok(tokens.verify(bearer_token(headers)?)?)
+    fn authenticate(guard: &Arc<Guard>, headers: &HeaderMap) -> Result<Self, ApiError> {
+        Ok(guard.verify(bearer_token(headers)?)?)
+    }
+
+    async fn confirm(&self, guard: &Arc<Guard>) -> Result<(), ApiError> {
+        Ok(guard.confirm(self).await?)
     }
 }
 
@@ -199,7 +217,15 @@ impl<E: Endpoint> Adapter<E> {
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
         let response = match &outcome {
-            Ok(data) => respond(StatusCode::OK, &request_id, 0, "ok", Some(data), None),
+            Ok(data) => respond(
+                StatusCode::OK,
+                &request_id,
+                0,
+                "ok",
+                Some(data),
+                None,
+                self.private(),
+            ),
             Err(err) => {
                 let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 respond(
@@ -209,6 +235,7 @@ impl<E: Endpoint> Adapter<E> {
                     &err.to_string(),
                     None,
                     err.details(),
+                    self.private(),
                 )
             }
         };
@@ -230,6 +257,12 @@ impl<E: Endpoint> Adapter<E> {
         response
     }
 
+    /// Whether answers must never be stored by a cache: anything a caller is named in, and every
+    /// answer to a method that is not GET (login and refresh answer tokens).
+    fn private(&self) -> bool {
+        E::Auth::PRIVATE || E::METHOD != Method::GET
+    }
+
     async fn process(&self, request_id: &str, request: Request) -> Result<Value, ApiError> {
         if request.method() != E::METHOD {
             return Err(ApiError::MethodNotAllowed);
@@ -247,7 +280,19 @@ impl<E: Endpoint> Adapter<E> {
             caller,
             headers: request.headers().clone(),
         };
-        let output = E::handle(&self.service, &ctx, input).await?;
+        let confirm = ctx.caller.confirm(&self.verifier);
+        let handle = E::handle(&self.service, &ctx, input);
+        // A GET changes nothing, so the session check runs beside the handler's own reads (one
+        // round trip of latency for both); its answer is used only if the session is open. Any
+        // other method waits for the check before it may write.
+        let output = if E::METHOD == Method::GET {
+            let (confirmed, output) = tokio::join!(confirm, handle);
+            confirmed?;
+            output?
+        } else {
+            confirm.await?;
+            handle.await?
+        };
         serde_json::to_value(output).map_err(|e| ApiError::internal("serialising the response", e))
     }
 }
@@ -295,6 +340,7 @@ fn respond(
     message: &str,
     data: Option<&Value>,
     details: Option<&Value>,
+    private: bool,
 ) -> Response<Body> {
     let data = data.or(details);
     let body = serde_json::to_string(&Envelope {
@@ -313,6 +359,9 @@ fn respond(
     );
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-request-id", id);
+    }
+    if private {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
         headers.insert("retry-after", HeaderValue::from_static("1"));

@@ -7,15 +7,17 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
 use super::config::{self, ConfigError, Env, Secret, defaults, vars};
+use crate::domain::time::Clock;
 use crate::infra::s3::{self, S3Gateway};
 use crate::infra::store::Store;
-use crate::infra::tokens::TokenService;
+use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
 use crate::services::catalog::Catalog;
 use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks};
 use crate::services::login::Login;
 use crate::services::profile::Profiles;
+use crate::services::session::{Guard, Logouts, Sessions};
 
 /// A service an endpoint calls, built once per cold start from the [`Startup`] context.
 pub trait Build: Sized + Send + Sync + 'static {
@@ -26,7 +28,9 @@ pub trait Build: Sized + Send + Sync + 'static {
 pub struct Startup {
     pub env: Env,
     pub aws: aws_config::SdkConfig,
-    tokens: OnceCell<Arc<TokenService>>,
+    clock: Clock,
+    signer: OnceCell<Arc<TokenSigner>>,
+    guard: OnceCell<Arc<Guard>>,
     store: OnceLock<Store>,
     s3: OnceLock<aws_sdk_s3::Client>,
 }
@@ -42,7 +46,9 @@ impl Startup {
         Self {
             env,
             aws,
-            tokens: OnceCell::new(),
+            clock: Clock::system(),
+            signer: OnceCell::new(),
+            guard: OnceCell::new(),
             store: OnceLock::new(),
             s3: OnceLock::new(),
         }
@@ -53,6 +59,16 @@ impl Startup {
     pub fn with_dynamodb(self, client: aws_sdk_dynamodb::Client) -> Self {
         let _ = self.store.set(Store::new(client, self.table_name()));
         self
+    }
+
+    /// Uses `clock` for "now" wherever time decides (token times, sessions, limits); tests move it.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// Uses `client` for S3 instead of one built from [`Self::aws`] (tests count its calls).
@@ -108,14 +124,33 @@ impl Startup {
         Ok(S3Gateway::new(client, config, credentials))
     }
 
-    /// The token service, its key loaded once.
-    pub async fn token_service(&self) -> Result<Arc<TokenService>, ConfigError> {
-        self.tokens
+    /// The token signer, its private key loaded once (login and refresh only).
+    pub async fn token_signer(&self) -> Result<Arc<TokenSigner>, ConfigError> {
+        self.signer
             .get_or_try_init(|| async {
-                let secret = self.secret(vars::JWT_SECRET).await?;
-                Ok(Arc::new(TokenService::new(&config::token_config(
-                    &self.env, secret,
-                )?)))
+                let key = self.secret(vars::JWT_SIGNING_KEY).await?;
+                let settings = config::token_settings(&self.env)?;
+                TokenSigner::new(&key, settings, self.clock())
+                    .map(Arc::new)
+                    .map_err(|err| ConfigError::Invalid {
+                        name: vars::JWT_SIGNING_KEY,
+                        reason: err.to_string(),
+                    })
+            })
+            .await
+            .cloned()
+    }
+
+    /// The access-token guard (public keys and the session check), built once.
+    pub async fn guard(&self) -> Result<Arc<Guard>, ConfigError> {
+        self.guard
+            .get_or_try_init(|| async {
+                let verifier = TokenVerifier::new(
+                    config::public_keys(&self.env)?,
+                    &config::token_settings(&self.env)?,
+                    self.clock(),
+                );
+                Ok(Arc::new(Guard::new(verifier, self.store(), self.clock())))
             })
             .await
             .cloned()
@@ -206,8 +241,24 @@ impl Build for Login {
         Ok(Login::new(
             startup.wechat().await?,
             startup.store(),
-            startup.token_service().await?,
+            startup.token_signer().await?,
             Files::build(startup).await?,
         ))
+    }
+}
+
+impl Build for Sessions {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Sessions::new(
+            startup.store(),
+            startup.token_signer().await?,
+            Files::build(startup).await?,
+        ))
+    }
+}
+
+impl Build for Logouts {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Logouts::new(startup.store(), startup.clock()))
     }
 }

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::domain::time::Timestamp;
 use crate::domain::users::{LoginCode, UserProfile};
 use crate::infra::store::{NewSession, StorageError, Store};
-use crate::infra::tokens::{AccessToken, RefreshToken, TokenError, TokenService};
+use crate::infra::tokens::{AccessToken, RefreshToken, TokenError, TokenSigner};
 use crate::infra::wechat::{WeChatClient, WeChatError};
 use crate::services::files::{FileError, Files};
 
@@ -57,12 +56,12 @@ pub struct Session {
 pub struct Login {
     wechat: WeChatClient,
     store: Store,
-    tokens: Arc<TokenService>,
+    tokens: Arc<TokenSigner>,
     files: Files,
 }
 
 impl Login {
-    pub fn new(wechat: WeChatClient, store: Store, tokens: Arc<TokenService>, files: Files) -> Self {
+    pub fn new(wechat: WeChatClient, store: Store, tokens: Arc<TokenSigner>, files: Files) -> Self {
         Self {
             wechat,
             store,
@@ -76,16 +75,16 @@ impl Login {
     #[tracing::instrument(skip_all)]
     pub async fn login(&self, code: &LoginCode) -> Result<Session, LoginError> {
         let wechat = self.wechat.code_to_session(code).await?;
-        let now = Timestamp::now();
+        let now = self.tokens.clock().now();
         let session_id = self.tokens.new_session_id();
         let refresh = self.tokens.issue_refresh(&session_id);
-        let access = self.tokens.issue_access(&wechat.openid, &session_id, now)?;
+        let access = self.tokens.issue_access(&wechat.openid, &session_id)?;
         let session = NewSession {
             session_id,
             openid: wechat.openid.clone(),
             refresh_hash: refresh.hash.clone(),
             created_at: now,
-            expires_at: now.plus(refresh.expires_in),
+            expires_at: self.tokens.refresh_expiry(now),
         };
         let (record, ()) = tokio::try_join!(
             self.store

@@ -1,4 +1,4 @@
-//! The use cases: login, the catalog, checkout, profiles and files. Each service is built once
+//! The use cases: login and sessions, the catalog, checkout, profiles and files. Each service is built once
 //! per process from the infrastructure it needs, orchestrates domain rules and infrastructure
 //! calls, and answers its own error enum; none knows HTTP.
 
@@ -7,3 +7,4 @@ pub mod checkout;
 pub mod files;
 pub mod login;
 pub mod profile;
+pub mod session;

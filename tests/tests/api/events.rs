@@ -4,7 +4,7 @@ use integration_tests::{TestApp, spawn_app};
 use lambda_http::request::from_str;
 use serde_json::Value;
 use shared::EventHandler;
-use shared::api::auth::Login;
+use shared::api::auth::{Login, Logout, Refresh};
 use shared::api::catalog::{GetProduct, ListProducts};
 use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 use shared::api::uploads::{GetFileUrl, OnUpload, UploadToken};
@@ -98,6 +98,15 @@ async fn every_sample_event_runs_through_its_handler() {
         .await
         .unwrap();
     assert_eq!(report.recorded, 1);
+
+    let refresh = login.data()["refreshToken"].as_str().unwrap().to_owned();
+    let refreshed =
+        run_sample_with::<Refresh>(&app, None, &[("REPLACE_WITH_REFRESH_TOKEN", refresh.as_str())]).await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+    let token = refreshed.data()["accessToken"].as_str().unwrap().to_owned();
+    let logout = run_sample::<Logout>(&app, Some(&token)).await;
+    assert_eq!(logout.status, 200, "{:?}", logout.body);
+    assert_eq!(logout.data()["revoked"], 1);
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ use lambda_http::http::Method;
 use serde_json::json;
 use shared::api::auth::Login;
 use shared::infra::store::keys;
-use shared::infra::tokens::TokenService;
-use shared::runtime::config::{Secret, token_config};
+use shared::infra::tokens::TokenVerifier;
+use shared::runtime::config::{public_keys, token_settings};
 use tools::fake_wechat::{openid_for, unionid_for};
 
 fn login_request(code: &str) -> lambda_http::Request {
@@ -33,8 +33,11 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
     assert!(data["user"].get("unionid").is_none());
     assert!(data["user"]["createdAt"].as_str().is_some());
     // The access token is ours: it verifies and names the user.
-    let tokens =
-        TokenService::new(&token_config(&app.env, Secret::new(integration_tests::JWT_SECRET)).unwrap());
+    let tokens = TokenVerifier::new(
+        public_keys(&app.env).unwrap(),
+        &token_settings(&app.env).unwrap(),
+        app.clock.clone(),
+    );
     let caller = tokens.verify(data["accessToken"].as_str().unwrap()).unwrap();
     assert_eq!(caller.openid.as_str(), openid_for(&name));
     // The session stores only the refresh token's hash.

@@ -8,6 +8,7 @@ mod events;
 mod login;
 mod orders;
 mod secrets;
+mod sessions;
 mod tokens;
 mod uploads;
 mod users;

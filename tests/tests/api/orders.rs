@@ -37,7 +37,7 @@ async fn app_with_stock() -> TestApp {
 #[tokio::test]
 async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let function = app.function::<SubmitOrder>().await;
     app.take_round_trips();
 
@@ -52,7 +52,11 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     .await;
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(app.take_round_trips(), 2, "a batch read and one transaction");
+    assert_eq!(
+        app.take_round_trips(),
+        3,
+        "the session read, a batch read and one transaction"
+    );
     let order = reply.data();
     assert_eq!(order["status"], "PENDING_PAYMENT");
     assert_eq!(order["totalFen"], 2 * 1250 + 3 * 300);
@@ -69,7 +73,11 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     app.take_round_trips();
     let id = order["orderId"].as_str().unwrap();
     let fetched = call(&get_order, order_request(Method::GET, "/orders/x", &token, id)).await;
-    assert_eq!(app.take_round_trips(), 1);
+    assert_eq!(
+        app.take_round_trips(),
+        2,
+        "the session read beside the order read"
+    );
     assert_eq!(fetched.data(), order);
 }
 
@@ -78,14 +86,14 @@ async fn a_hundred_buyers_racing_for_ten_items_get_exactly_ten_orders() {
     let app = spawn_app().await;
     app.seed(&[product("hot", 999, 10, true, "tea", 1)]).await;
     let function = Arc::new(app.function::<SubmitOrder>().await);
+    let mut tokens = Vec::new();
+    for i in 0..100 {
+        tokens.push(app.token_for(&format!("o_buyer{i}")).await);
+    }
 
-    let replies = join_all((0..100).map(|i| {
+    let replies = join_all(tokens.iter().enumerate().map(|(i, token)| {
         let function = function.clone();
-        let request = submit(
-            &app.token_for(&format!("o_buyer{i}")),
-            &format!("race-key-{i:04}"),
-            &one("hot", 1),
-        );
+        let request = submit(token, &format!("race-key-{i:04}"), &one("hot", 1));
         async move {
             tokio::spawn(async move { call(&function, request).await })
                 .await
@@ -120,7 +128,7 @@ async fn a_hundred_buyers_racing_for_ten_items_get_exactly_ten_orders() {
 #[tokio::test]
 async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let before = app.table_snapshot().await;
 
     let reply = app
@@ -147,7 +155,7 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
     let ids = [&shared::domain::ids::ProductId::parse("pen").unwrap()];
     let (products, _) = store.load_for_order(&ids, "nobody").await.unwrap();
     // Someone else buys the pens after our read.
-    let other = app.token_for("o_fast");
+    let other = app.token_for("o_fast").await;
     assert_eq!(
         app.call::<SubmitOrder>(submit(&other, "fast-key-0001", &one("pen", 5)))
             .await
@@ -183,7 +191,7 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
 #[tokio::test]
 async fn twenty_concurrent_duplicates_make_one_order_and_twenty_identical_answers() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_impatient");
+    let token = app.token_for("o_impatient").await;
     let function = Arc::new(app.function::<SubmitOrder>().await);
 
     let replies = join_all((0..20).map(|_| {
@@ -214,7 +222,7 @@ async fn twenty_concurrent_duplicates_make_one_order_and_twenty_identical_answer
 #[tokio::test]
 async fn the_same_key_with_another_body_is_refused_and_writes_nothing() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     assert_eq!(
         app.call::<SubmitOrder>(submit(&token, "reused-key-01", &one("tea", 1)))
             .await
@@ -230,7 +238,7 @@ async fn the_same_key_with_another_body_is_refused_and_writes_nothing() {
     assert_eq!((reply.status, reply.code()), (409, 40903), "{:?}", reply.body);
     assert_eq!(app.table_snapshot().await, before);
     // Another user may use the same key for their own order.
-    let other = app.token_for("o_other");
+    let other = app.token_for("o_other").await;
     assert_eq!(
         app.call::<SubmitOrder>(submit(&other, "reused-key-01", &one("tea", 2)))
             .await
@@ -242,7 +250,7 @@ async fn the_same_key_with_another_body_is_refused_and_writes_nothing() {
 #[tokio::test]
 async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let before = app.table_snapshot().await;
     let long_key = "k".repeat(65);
     let lines = |n: usize| json!({"items": (0..n).map(|i| json!({"productId": format!("p{i}"), "quantity": 1})).collect::<Vec<_>>()});
@@ -379,7 +387,7 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
 #[tokio::test]
 async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_the_rest() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let body = json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 1}]});
     let placed = app
         .call::<SubmitOrder>(submit(&token, "deleted-key-01", &body))
@@ -432,7 +440,7 @@ async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_t
 #[tokio::test]
 async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let placed = app
         .call::<SubmitOrder>(submit(&token, "cancel-key-01", &one("tea", 4)))
         .await;
@@ -446,7 +454,11 @@ async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order(
         order_request(Method::POST, "/orders/x/cancel", &token, &id),
     )
     .await;
-    assert_eq!(app.take_round_trips(), 2, "a consistent read and one transaction");
+    assert_eq!(
+        app.take_round_trips(),
+        3,
+        "the session read, a consistent read and one transaction"
+    );
     let second = call(
         &cancel,
         order_request(Method::POST, "/orders/x/cancel", &token, &id),
@@ -454,8 +466,8 @@ async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order(
     .await;
     assert_eq!(
         app.take_round_trips(),
-        1,
-        "an already cancelled order is only read"
+        2,
+        "an already cancelled order is only read (and the session)"
     );
 
     assert_eq!(first.status, 200, "{:?}", first.body);
@@ -468,7 +480,7 @@ async fn cancelling_restores_stock_exactly_once_and_answers_the_cancelled_order(
 #[tokio::test]
 async fn concurrent_cancels_restock_once() {
     let app = app_with_stock().await;
-    let token = app.token_for("o_buyer");
+    let token = app.token_for("o_buyer").await;
     let placed = app
         .call::<SubmitOrder>(submit(&token, "cancel-key-02", &one("pen", 5)))
         .await;
@@ -497,8 +509,8 @@ async fn concurrent_cancels_restock_once() {
 #[tokio::test]
 async fn another_users_order_cannot_be_read_listed_or_cancelled() {
     let app = app_with_stock().await;
-    let owner = app.token_for("o_owner");
-    let stranger = app.token_for("o_stranger");
+    let owner = app.token_for("o_owner").await;
+    let stranger = app.token_for("o_stranger").await;
     let placed = app
         .call::<SubmitOrder>(submit(&owner, "owner-key-001", &one("tea", 1)))
         .await;
@@ -540,7 +552,7 @@ async fn another_users_order_cannot_be_read_listed_or_cancelled() {
 async fn walking_list_orders_returns_every_order_once_newest_first() {
     let app = spawn_app().await;
     app.seed(&[product("bulk", 100, 1000, true, "tea", 1)]).await;
-    let token = app.token_for("o_collector");
+    let token = app.token_for("o_collector").await;
     let mut placed = Vec::new();
     for i in 0..11 {
         let reply = app
@@ -549,7 +561,7 @@ async fn walking_list_orders_returns_every_order_once_newest_first() {
         placed.push(reply.data()["orderId"].as_str().unwrap().to_owned());
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
-    let other = app.token_for("o_someone_else");
+    let other = app.token_for("o_someone_else").await;
     app.call::<SubmitOrder>(submit(&other, "collect-other", &one("bulk", 1)))
         .await;
     let function = app.function::<ListOrders>().await;
@@ -563,7 +575,7 @@ async fn walking_list_orders_returns_every_order_once_newest_first() {
         app.take_round_trips();
         let reply = call(&function, builder.build()).await;
         assert_eq!(reply.status, 200, "{:?}", reply.body);
-        assert_eq!(app.take_round_trips(), 1);
+        assert_eq!(app.take_round_trips(), 2, "the session read beside one Query");
         for order in reply.data()["items"].as_array().unwrap() {
             seen.push(order["orderId"].as_str().unwrap().to_owned());
         }
@@ -613,7 +625,7 @@ mod faults {
 
         let reply = call(
             &function,
-            submit(&app.token_for("o_buyer"), "conflict-key-01", &one("tea", 2)),
+            submit(&app.token_for("o_buyer").await, "conflict-key-01", &one("tea", 2)),
         )
         .await;
 
@@ -636,17 +648,14 @@ mod faults {
     #[tokio::test]
     async fn endless_conflicts_end_in_a_503_with_the_request_id_and_nothing_written() {
         let app = app_with_stock().await;
+        let token = app.token_for("o_buyer").await;
         let before = app.table_snapshot().await;
         let plan = FaultPlan::default().fail("TransactWriteItems", 100, Fault::TransactionConflict);
         let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
             .await
             .unwrap();
 
-        let reply = call(
-            &function,
-            submit(&app.token_for("o_buyer"), "conflict-key-02", &one("tea", 1)),
-        )
-        .await;
+        let reply = call(&function, submit(&token, "conflict-key-02", &one("tea", 1))).await;
 
         assert_eq!((reply.status, reply.code()), (503, 50302), "{:?}", reply.body);
         assert!(reply.body["requestId"].as_str().is_some_and(|id| !id.is_empty()));
@@ -664,7 +673,7 @@ mod faults {
 
         let reply = call(
             &function,
-            submit(&app.token_for("o_buyer"), "unprocessed-01", &one("pen", 2)),
+            submit(&app.token_for("o_buyer").await, "unprocessed-01", &one("pen", 2)),
         )
         .await;
 
@@ -677,17 +686,14 @@ mod faults {
     #[tokio::test]
     async fn throttled_storage_is_a_503_and_nothing_is_written() {
         let app = app_with_stock().await;
+        let token = app.token_for("o_buyer").await;
         let before = app.table_snapshot().await;
         let plan = FaultPlan::default().fail("BatchGetItem", 100, Fault::Throttled);
         let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
             .await
             .unwrap();
 
-        let reply = call(
-            &function,
-            submit(&app.token_for("o_buyer"), "throttle-key-01", &one("tea", 1)),
-        )
-        .await;
+        let reply = call(&function, submit(&token, "throttle-key-01", &one("tea", 1))).await;
 
         assert_eq!((reply.status, reply.code()), (503, 50302), "{:?}", reply.body);
         assert!(

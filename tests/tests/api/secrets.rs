@@ -1,6 +1,6 @@
-//! session_key, the app secret, the JWT secret, codes and tokens never reach a response or a log line.
+//! session_key, the app secret, the signing key, codes and tokens never reach a response or a log line.
 
-use integration_tests::{JWT_SECRET, captured_logs, request, spawn_app};
+use integration_tests::{captured_logs, request, signing_keys, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::api::auth::Login;
@@ -51,7 +51,7 @@ async fn secrets_appear_in_no_response_and_no_log_line() {
     for (what, secret) in [
         ("session_key", session_key.as_str()),
         ("app secret", app.wechat.secret.as_str()),
-        ("JWT secret", JWT_SECRET),
+        ("JWT signing key", signing_keys().0.as_str()),
         ("login code", code.as_str()),
         ("busy login code", busy_code.as_str()),
         ("access token", access.as_str()),
@@ -69,7 +69,10 @@ async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
     let app = spawn_app().await;
     let ssm = aws_sdk_ssm::Client::new(&app.aws);
     let prefix = format!("/test/{}", shared::infra::crypto::random_id(6));
-    for (name, value) in [("jwt", JWT_SECRET), ("wechat", app.wechat.secret.as_str())] {
+    for (name, value) in [
+        ("jwt", signing_keys().0.as_str()),
+        ("wechat", app.wechat.secret.as_str()),
+    ] {
         ssm.put_parameter()
             .name(format!("{prefix}/{name}"))
             .value(value)
@@ -81,9 +84,9 @@ async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
     let env = app
         .env
         .clone()
-        .without("JWT_SECRET")
+        .without("JWT_SIGNING_KEY")
         .without("WECHAT_SECRET")
-        .with("JWT_SECRET_PARAMETER", format!("{prefix}/jwt"))
+        .with("JWT_SIGNING_KEY_PARAMETER", format!("{prefix}/jwt"))
         .with("WECHAT_SECRET_PARAMETER", format!("{prefix}/wechat"));
     let startup = shared::runtime::startup::Startup::new(env.clone(), app.aws.clone())
         .with_dynamodb(app.dynamodb.clone());
@@ -106,15 +109,15 @@ async fn deployed_functions_read_their_secrets_from_ssm_at_cold_start() {
         .await;
     assert_eq!(me.status, 200);
 
-    let missing = env.with("JWT_SECRET_PARAMETER", format!("{prefix}/absent"));
+    let missing = env.with("JWT_SIGNING_KEY_PARAMETER", format!("{prefix}/absent"));
     let startup = shared::runtime::startup::Startup::new(missing, app.aws.clone());
-    let err = shared::runtime::http::Adapter::<GetUserInfo>::build(&startup)
+    let err = shared::runtime::http::Adapter::<Login>::build(&startup)
         .await
         .err()
         .expect("a missing parameter stops the start");
     let message = err.to_string();
     assert!(
-        message.contains("JWT_SECRET") && message.contains(&format!("{prefix}/absent")),
+        message.contains("JWT_SIGNING_KEY") && message.contains(&format!("{prefix}/absent")),
         "{message}"
     );
 }

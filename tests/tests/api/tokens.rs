@@ -2,12 +2,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use integration_tests::{APPID, JWT_SECRET, call, request, spawn_app};
+use integration_tests::{APPID, call, request, signing_keys, spawn_app};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::api::uploads::UploadToken;
 use shared::api::users::GetUserInfo;
+use shared::infra::tokens::new_key_pair;
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -15,18 +16,23 @@ fn now() -> i64 {
 
 fn claims() -> Value {
     json!({
-        "iss": "wx-serverless", "aud": APPID, "sub": "o_someone", "iat": now(),
+        "iss": "wx-serverless", "aud": APPID, "sub": "o_someone", "iat": now(), "nbf": now(),
         "exp": now() + 600, "jti": "j1", "sid": "s1",
     })
 }
 
-fn sign(claims: &Value, key: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(key.as_bytes()),
-    )
-    .unwrap()
+/// Signs `claims` with EdDSA under `kid:base64(PKCS#8)`, naming `kid` in the header.
+fn sign_with(claims: &Value, private_key: &str) -> String {
+    let (kid, der) = private_key.split_once(':').unwrap();
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(kid.to_owned());
+    let der = base64::engine::general_purpose::STANDARD.decode(der).unwrap();
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&der)).unwrap()
+}
+
+/// Signs `claims` with the test process's signing key.
+fn sign(claims: &Value) -> String {
+    sign_with(claims, &signing_keys().0)
 }
 
 fn with(mut claims: Value, field: &str, value: Value) -> Value {
@@ -39,6 +45,15 @@ fn without(mut claims: Value, field: &str) -> Value {
     claims
 }
 
+/// The algorithm-confusion attack: HS256 with the (public) verification key as the HMAC secret.
+fn hs256_with_public_key(claims: &Value) -> String {
+    let (kid, public) = signing_keys().1.split_once(':').unwrap();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.to_owned());
+    let raw = URL_SAFE_NO_PAD.decode(public).unwrap();
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(&raw)).unwrap()
+}
+
 fn unsigned(claims: &Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -49,28 +64,64 @@ fn unsigned(claims: &Value) -> String {
 async fn a_token_that_is_missing_or_wrong_in_any_way_is_a_401_with_its_code() {
     let app = spawn_app().await;
     let function = app.function::<GetUserInfo>().await;
+    // Same kid as the real key, another key: a forgery. Another kid altogether: not listed.
+    let impostor = format!(
+        "{}:{}",
+        signing_keys().0.split_once(':').unwrap().0,
+        new_key_pair("x").unwrap().0.expose().split_once(':').unwrap().1
+    );
+    let stranger = new_key_pair("retired").unwrap().0.expose().to_owned();
     let cases: Vec<(&str, Option<String>, i64)> = vec![
         ("no header", None, 40101),
         ("empty bearer", Some("Bearer ".into()), 40101),
         ("garbage", Some("Bearer not-a-jwt".into()), 40102),
+        ("wrong scheme", Some(format!("Basic {}", sign(&claims()))), 40102),
         (
-            "wrong scheme",
-            Some(format!("Basic {}", sign(&claims(), JWT_SECRET))),
+            "wrong signature",
+            Some(format!("Bearer {}", sign_with(&claims(), &impostor))),
             40102,
         ),
         (
-            "wrong signature",
+            "unknown kid",
+            Some(format!("Bearer {}", sign_with(&claims(), &stranger))),
+            40102,
+        ),
+        (
+            "HS256 keyed with the public key",
+            Some(format!("Bearer {}", hs256_with_public_key(&claims()))),
+            40102,
+        ),
+        (
+            "nbf in the future",
             Some(format!(
                 "Bearer {}",
-                sign(&claims(), "another-key-of-at-least-32-bytes!!")
+                sign(&with(claims(), "nbf", json!(now() + 600)))
             )),
+            40102,
+        ),
+        (
+            "iat in the future",
+            Some(format!(
+                "Bearer {}",
+                sign(&with(claims(), "iat", json!(now() + 600)))
+            )),
+            40102,
+        ),
+        (
+            "missing nbf",
+            Some(format!("Bearer {}", sign(&without(claims(), "nbf")))),
+            40102,
+        ),
+        (
+            "missing sid",
+            Some(format!("Bearer {}", sign(&without(claims(), "sid")))),
             40102,
         ),
         (
             "expired",
             Some(format!(
                 "Bearer {}",
-                sign(&with(claims(), "exp", json!(now() - 3600)), JWT_SECRET)
+                sign(&with(claims(), "exp", json!(now() - 3600)))
             )),
             40103,
         ),
@@ -78,34 +129,31 @@ async fn a_token_that_is_missing_or_wrong_in_any_way_is_a_401_with_its_code() {
             "wrong aud",
             Some(format!(
                 "Bearer {}",
-                sign(&with(claims(), "aud", json!("wxother")), JWT_SECRET)
+                sign(&with(claims(), "aud", json!("wxother")))
             )),
             40102,
         ),
         (
             "wrong iss",
-            Some(format!(
-                "Bearer {}",
-                sign(&with(claims(), "iss", json!("evil")), JWT_SECRET)
-            )),
+            Some(format!("Bearer {}", sign(&with(claims(), "iss", json!("evil"))))),
             40102,
         ),
         ("alg none", Some(format!("Bearer {}", unsigned(&claims()))), 40102),
         (
             "missing sub",
-            Some(format!("Bearer {}", sign(&without(claims(), "sub"), JWT_SECRET))),
+            Some(format!("Bearer {}", sign(&without(claims(), "sub")))),
             40102,
         ),
         (
             "missing exp",
-            Some(format!("Bearer {}", sign(&without(claims(), "exp"), JWT_SECRET))),
+            Some(format!("Bearer {}", sign(&without(claims(), "exp")))),
             40102,
         ),
         (
             "string exp",
             Some(format!(
                 "Bearer {}",
-                sign(&with(claims(), "exp", json!("99999999999")), JWT_SECRET)
+                sign(&with(claims(), "exp", json!("99999999999")))
             )),
             40102,
         ),
@@ -127,18 +175,26 @@ async fn a_token_that_is_missing_or_wrong_in_any_way_is_a_401_with_its_code() {
 }
 
 #[tokio::test]
-async fn a_well_formed_token_for_a_user_that_does_not_exist_is_a_404() {
+async fn a_valid_token_of_an_open_session_for_a_user_that_does_not_exist_is_a_404() {
     let app = spawn_app().await;
+    let token = app.token_for("o_nobody").await;
 
     let reply = app
-        .call::<GetUserInfo>(
-            request(Method::GET, "/users/me")
-                .bearer(&sign(&claims(), JWT_SECRET))
-                .build(),
-        )
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(&token).build())
         .await;
 
     assert_eq!((reply.status, reply.code()), (404, 40401));
+}
+
+#[tokio::test]
+async fn a_valid_signature_without_an_open_session_is_refused() {
+    let app = spawn_app().await;
+
+    let reply = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(&sign(&claims())).build())
+        .await;
+
+    assert_eq!((reply.status, reply.code()), (401, 40105));
 }
 
 #[tokio::test]
@@ -147,7 +203,7 @@ async fn a_signed_token_whose_subject_could_break_an_object_key_is_a_401_not_a_c
     let upload = app.function::<UploadToken>().await;
 
     for sub in ["../o_bob", "o.alice", "o alice", "名字", ""] {
-        let token = sign(&with(claims(), "sub", json!(sub)), JWT_SECRET);
+        let token = sign(&with(claims(), "sub", json!(sub)));
         let reply = call(
             &upload,
             request(Method::POST, "/uploads/token")

@@ -4,7 +4,7 @@ use serde_json::json;
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
 
 #[tokio::test]
-async fn get_user_info_answers_the_callers_profile_in_one_round_trip() {
+async fn get_user_info_answers_the_callers_profile_in_one_round_trip_beside_the_session_check() {
     let app = spawn_app().await;
     let login = app.login(&app.new_user_name("dave")).await;
     let token = login["accessToken"].as_str().unwrap();
@@ -16,11 +16,15 @@ async fn get_user_info_answers_the_callers_profile_in_one_round_trip() {
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(reply.data(), &login["user"]);
-    assert_eq!(app.take_round_trips(), 1);
+    assert_eq!(
+        app.take_round_trips(),
+        2,
+        "the session read beside the profile read"
+    );
 }
 
 #[tokio::test]
-async fn update_user_info_changes_the_profile_in_one_round_trip() {
+async fn update_user_info_changes_the_profile_in_one_write_after_the_session_check() {
     let app = spawn_app().await;
     let login = app.login(&app.new_user_name("erin")).await;
     let token = login["accessToken"].as_str().unwrap();
@@ -35,7 +39,11 @@ async fn update_user_info_changes_the_profile_in_one_round_trip() {
         .await;
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(app.take_round_trips(), 1);
+    assert_eq!(
+        app.take_round_trips(),
+        2,
+        "the session read, then one conditional update"
+    );
     assert_eq!(reply.data()["nickname"], "小红");
     assert_eq!(reply.data()["avatarUrl"], "https://thirdwx.qlogo.cn/mmopen/a/132");
     let fetched = app

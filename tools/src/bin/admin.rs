@@ -6,6 +6,9 @@
 //!                                 write the products in batches of 25, retrying unprocessed items;
 //!                                 products already in the table are left as they are (their stock
 //!                                 is live data) unless --overwrite is given
+//! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
+//!                                 JWT_SIGNING_KEY=KID:<base64 PKCS#8> (a secret: SSM SecureString)
+//!                                 JWT_PUBLIC_KEYS=KID:<base64url public key> (for the verifiers)
 //! ```
 //! Reads `TABLE_NAME`, `BUCKET_NAME` and the usual AWS variables (`AWS_ENDPOINT_URL` for the emulator).
 
@@ -26,6 +29,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: &[String]) -> Result<(), shared::BoxError> {
+    if let ["new-signing-key", kid] = args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        let (private, public) = shared::infra::tokens::new_key_pair(kid)?;
+        println!("{}={}", vars::JWT_SIGNING_KEY, private.expose());
+        println!("{}={public}", vars::JWT_PUBLIC_KEYS);
+        return Ok(());
+    }
     let env = Env::from_process();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let table = env.string_or(vars::TABLE_NAME, defaults::TABLE_NAME);
@@ -48,6 +57,9 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             );
             Ok(())
         }
-        _ => Err("usage: admin init | admin seed-products FILE.json [--overwrite]".into()),
+        _ => Err(
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin new-signing-key KID"
+                .into(),
+        ),
     }
 }

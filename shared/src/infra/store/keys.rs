@@ -41,6 +41,11 @@ pub mod field {
         pub const REFRESH_HASH: &str = "refreshHash";
         pub const STATUS: &str = "status";
         pub const CREATED_AT: &str = "createdAt";
+        pub const ROTATED_AT: &str = "rotatedAt";
+        /// How many times the refresh token was rotated.
+        pub const GENERATION: &str = "generation";
+        pub const REVOKED_AT: &str = "revokedAt";
+        pub const REVOKED_REASON: &str = "revokedReason";
     }
 
     /// A product.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use files::FileRecord;
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
-pub use users::{LoginRecord, NewSession};
+pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 
 use super::retry::Backoff;
 pub use super::storage::StorageError;

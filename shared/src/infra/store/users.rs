@@ -1,5 +1,6 @@
 //! Users and sessions in the table.
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::item::{Attributes, Item, key_attributes, n, s};
@@ -12,12 +13,50 @@ use crate::domain::users::{Avatar, ProfilePatch, UserProfile};
 use crate::infra::storage::StorageError;
 
 closed_set! {
-    /// Whether a session's refresh token may still be used.
+    /// Whether a session (its access and refresh tokens) may still be used.
     pub enum SessionStatus {
         Active = "ACTIVE",
         Revoked = "REVOKED",
     }
 }
+
+closed_set! {
+    /// Why a session was ended.
+    pub enum RevokeReason {
+        Logout = "LOGOUT",
+        LogoutAll = "LOGOUT_ALL",
+        /// A spent refresh token was presented again: the family may be stolen.
+        RefreshReuse = "REFRESH_REUSE",
+    }
+}
+
+/// What the store knows of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionState {
+    pub openid: Openid,
+    pub status: SessionStatus,
+    pub expires_at: Timestamp,
+    pub refresh_hash: String,
+}
+
+impl SessionState {
+    /// Whether tokens of this session, for `openid`, may be used at `now`.
+    pub fn is_usable_by(&self, openid: &Openid, now: Timestamp) -> bool {
+        self.status == SessionStatus::Active && self.openid == *openid && self.expires_at > now
+    }
+}
+
+/// How a refresh-token rotation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The presented token was the current one; the new one is stored.
+    Rotated { openid: Openid },
+    /// The presented token was not accepted; the session as it is now (`None`: no such session).
+    Refused(Option<SessionState>),
+}
+
+/// Sessions revoked in parallel by logout-everywhere.
+const REVOKE_BATCH: usize = 10;
 
 /// A login session: one refresh-token family, rotated in place by the refresh flow.
 #[derive(Debug, Clone)]
@@ -114,6 +153,157 @@ impl Store {
         Ok(())
     }
 
+    /// The session `id`, read consistently (a revocation is seen by the very next request).
+    /// One GetItem of a few attributes.
+    #[tracing::instrument(skip_all)]
+    pub async fn session(&self, id: &SessionId) -> Result<Option<SessionState>, StorageError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::session(id.as_str()))))
+            .consistent_read(true)
+            .projection_expression("#openid, #status, #ttl, #hash")
+            .expression_attribute_names("#openid", session::OPENID)
+            .expression_attribute_names("#status", session::STATUS)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_names("#hash", session::REFRESH_HASH)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("checking the session", e))?;
+        output.item.as_ref().map(session_from).transpose()
+    }
+
+    /// Replaces the session's refresh hash `old_hash` by `new_hash` and extends the session to
+    /// `expires_at`, in one conditional UpdateItem: only the current token of an active, unexpired
+    /// session rotates, so of two concurrent rotations exactly one wins. On refusal the session is
+    /// read (consistently) so the caller can tell reuse from revocation and expiry.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate_refresh(
+        &self,
+        id: &SessionId,
+        old_hash: &str,
+        new_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<Rotation, StorageError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::session(id.as_str()))))
+            .update_expression("SET #hash = :new, #rotated = :now_text, #ttl = :expires ADD #generation :one")
+            .condition_expression("#hash = :old AND #status = :active AND #ttl > :now")
+            .expression_attribute_names("#hash", session::REFRESH_HASH)
+            .expression_attribute_names("#rotated", session::ROTATED_AT)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_names("#generation", session::GENERATION)
+            .expression_attribute_names("#status", session::STATUS)
+            .expression_attribute_values(":new", s(new_hash))
+            .expression_attribute_values(":old", s(old_hash))
+            .expression_attribute_values(":now_text", s(now.to_string()))
+            .expression_attribute_values(":now", n(now.epoch_secs()))
+            .expression_attribute_values(":expires", n(expires_at.epoch_secs()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let attributes = output.attributes.unwrap_or_default();
+                let openid = Item(&attributes).parsed(session::OPENID, Openid::parse)?;
+                Ok(Rotation::Rotated { openid })
+            }
+            Err(err) if is_condition_failed(&err) => Ok(Rotation::Refused(self.session(id).await?)),
+            Err(err) => Err(StorageError::from_sdk("rotating the refresh token", err)),
+        }
+    }
+
+    /// Ends the session `id`; its access and refresh tokens are refused from the next request on.
+    /// Revoking a revoked session keeps its first reason. Returns whether a session was there.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke_session(
+        &self,
+        id: &SessionId,
+        reason: RevokeReason,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::session(id.as_str()))))
+            .update_expression(
+                "SET #status = :revoked, #at = if_not_exists(#at, :now), #why = if_not_exists(#why, :why)",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", session::STATUS)
+            .expression_attribute_names("#at", session::REVOKED_AT)
+            .expression_attribute_names("#why", session::REVOKED_REASON)
+            .expression_attribute_values(":revoked", s(SessionStatus::Revoked.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(":why", s(reason.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) => Err(StorageError::from_sdk("revoking the session", err)),
+        }
+    }
+
+    /// Ends every session of `openid`: one Query per page of the user's sessions (GSI1), then one
+    /// UpdateItem per active session, ten at a time. Returns how many were ended.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke_user_sessions(
+        &self,
+        openid: &Openid,
+        reason: RevokeReason,
+        now: Timestamp,
+    ) -> Result<usize, StorageError> {
+        let mut active = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(self.table())
+                .index_name(keys::index::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .filter_expression("#status = :active")
+                .projection_expression("#key")
+                .expression_attribute_names("#pk", attr::GSI1PK)
+                .expression_attribute_names("#status", session::STATUS)
+                .expression_attribute_names("#key", attr::PK)
+                .expression_attribute_values(":pk", s(keys::user_sessions(openid.as_str())))
+                .expression_attribute_values(":active", s(SessionStatus::Active.as_str()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StorageError::from_sdk("listing the user's sessions", e))?;
+            for item in page.items() {
+                let pk = Item(item).s(attr::PK)?;
+                let id = keys::Key::id_of(&pk, &keys::session(""))
+                    .and_then(SessionId::parse)
+                    .ok_or_else(|| super::item::corrupt(attr::PK))?;
+                active.push(id);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut revoked = 0;
+        for chunk in active.chunks(REVOKE_BATCH) {
+            let results =
+                futures::future::try_join_all(chunk.iter().map(|id| self.revoke_session(id, reason, now)))
+                    .await?;
+            revoked += results.into_iter().filter(|&done| done).count();
+        }
+        Ok(revoked)
+    }
+
     /// The caller's profile, or `None` when they never logged in.
     #[tracing::instrument(skip_all)]
     pub async fn get_user(&self, openid: &Openid) -> Result<Option<UserProfile>, StorageError> {
@@ -172,11 +362,20 @@ impl Store {
     }
 }
 
-fn is_condition_failed<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
-) -> bool {
+fn is_condition_failed<R>(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>) -> bool {
     err.as_service_error()
         .is_some_and(|e| e.is_conditional_check_failed_exception())
+}
+
+fn session_from(attributes: &Attributes) -> Result<SessionState, StorageError> {
+    let item = Item(attributes);
+    Ok(SessionState {
+        openid: item.parsed(session::OPENID, Openid::parse)?,
+        status: item.parsed(session::STATUS, SessionStatus::parse)?,
+        expires_at: Timestamp::from_epoch_secs(item.n(attr::TTL)?)
+            .ok_or_else(|| super::item::corrupt(attr::TTL))?,
+        refresh_hash: item.s(session::REFRESH_HASH)?,
+    })
 }
 
 fn profile_from(attributes: &Attributes) -> Result<UserProfile, StorageError> {

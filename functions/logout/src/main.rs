@@ -1,0 +1,6 @@
+//! `logout`: POST /auth/logout.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::auth::Logout>().await
+}

@@ -1,0 +1,6 @@
+//! `refresh`: POST /auth/refresh.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::auth::Refresh>().await
+}
