@@ -33,6 +33,75 @@ pub enum OrderError {
     PriceChanged { total_fen: i64, expected_fen: i64 },
     #[error("the order total does not fit in an integer")]
     TotalOverflow,
+    /// The caller holds too many unpaid orders, or too many unpaid units of a product.
+    #[error("{}", holding_message(.holdings, .limits))]
+    HoldingLimit {
+        holdings: Holdings,
+        limits: HoldingLimits,
+    },
+}
+
+fn holding_message(holdings: &Holdings, limits: &HoldingLimits) -> String {
+    if holdings.pending_orders >= limits.max_pending_orders {
+        return format!(
+            "you already have {} unpaid orders (at most {}); pay or cancel one first",
+            holdings.pending_orders, limits.max_pending_orders
+        );
+    }
+    let ids: Vec<&str> = holdings.units.iter().map(|(id, _)| id.as_str()).collect();
+    format!(
+        "unpaid orders may hold at most {} units of one product: {}",
+        limits.max_units_per_product,
+        ids.join(", ")
+    )
+}
+
+/// How much one user may hold in unpaid orders: stock they reserve and nobody else can buy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldingLimits {
+    pub max_pending_orders: u32,
+    pub max_units_per_product: i64,
+}
+
+impl Default for HoldingLimits {
+    /// Five unpaid orders and 99 units of one product: one full line of the largest order, but
+    /// never the whole stock of a product through a row of unpaid orders.
+    fn default() -> Self {
+        Self {
+            max_pending_orders: 5,
+            max_units_per_product: MAX_QUANTITY,
+        }
+    }
+}
+
+/// What a user holds in unpaid orders, as far as a refusal needs to tell.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Holdings {
+    pub pending_orders: u32,
+    /// Units held of the products that hit the limit (with the units asked for now).
+    pub units: Vec<(ProductId, i64)>,
+}
+
+impl HoldingLimits {
+    /// The lines of `request` that alone ask for more than a user may hold.
+    pub fn check_lines(&self, request: &OrderRequest) -> Result<(), OrderError> {
+        let over: Vec<(ProductId, i64)> = request
+            .items
+            .iter()
+            .filter(|line| line.quantity.get() > self.max_units_per_product)
+            .map(|line| (line.product_id.clone(), 0))
+            .collect();
+        if over.is_empty() {
+            return Ok(());
+        }
+        Err(OrderError::HoldingLimit {
+            holdings: Holdings {
+                pending_orders: 0,
+                units: over,
+            },
+            limits: *self,
+        })
+    }
 }
 
 fn ids(shortages: &[Shortage]) -> String {

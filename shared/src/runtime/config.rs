@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::orders::HoldingLimits;
 use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
 pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
@@ -32,6 +33,10 @@ pub mod vars {
     pub const UPLOAD_POLICY_TTL_SECS: &str = "UPLOAD_POLICY_TTL_SECS";
     pub const UPLOAD_PUBLIC_BASE_URL: &str = "UPLOAD_PUBLIC_BASE_URL";
     pub const FILE_URL_TTL_SECS: &str = "FILE_URL_TTL_SECS";
+    /// The most unpaid orders one user may hold.
+    pub const MAX_PENDING_ORDERS: &str = "MAX_PENDING_ORDERS";
+    /// The most units of one product one user may hold across unpaid orders.
+    pub const MAX_PENDING_UNITS_PER_PRODUCT: &str = "MAX_PENDING_UNITS_PER_PRODUCT";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
     /// Set by Lambda itself: tells a deployed function from a local run.
@@ -205,6 +210,30 @@ pub fn public_keys(env: &Env) -> Result<PublicKeys, ConfigError> {
     PublicKeys::parse(env.required(vars::JWT_PUBLIC_KEYS)?).map_err(|err| ConfigError::Invalid {
         name: vars::JWT_PUBLIC_KEYS,
         reason: err.to_string(),
+    })
+}
+
+/// The hoarding caps: unpaid orders and units of one product a user may hold.
+pub fn holding_limits(env: &Env) -> Result<HoldingLimits, ConfigError> {
+    let default = HoldingLimits::default();
+    let max_pending_orders: u32 = env.parse_or(vars::MAX_PENDING_ORDERS, default.max_pending_orders)?;
+    let max_units_per_product: i64 =
+        env.parse_or(vars::MAX_PENDING_UNITS_PER_PRODUCT, default.max_units_per_product)?;
+    if !(1..=1000).contains(&max_pending_orders) {
+        return Err(ConfigError::Invalid {
+            name: vars::MAX_PENDING_ORDERS,
+            reason: "must be between 1 and 1000".into(),
+        });
+    }
+    if !(1..=1_000_000).contains(&max_units_per_product) {
+        return Err(ConfigError::Invalid {
+            name: vars::MAX_PENDING_UNITS_PER_PRODUCT,
+            reason: "must be between 1 and 1000000".into(),
+        });
+    }
+    Ok(HoldingLimits {
+        max_pending_orders,
+        max_units_per_product,
     })
 }
 

@@ -99,6 +99,7 @@ pub enum Conflict {
     PriceChanged,
     IdempotencyKeyReused,
     OrderNotCancellable,
+    HoldingLimit,
 }
 
 impl ApiError {
@@ -151,6 +152,7 @@ impl ApiError {
                 Conflict::PriceChanged => 40902,
                 Conflict::IdempotencyKeyReused => 40903,
                 Conflict::OrderNotCancellable => 40904,
+                Conflict::HoldingLimit => 40905,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -306,6 +308,23 @@ impl From<OrderError> for ApiError {
                 message,
                 Some(json!({ "totalFen": total_fen })),
             ),
+            OrderError::HoldingLimit { holdings, limits } => {
+                let products: Vec<_> = holdings
+                    .units
+                    .iter()
+                    .map(|(id, held)| json!({ "productId": id, "pendingUnits": held }))
+                    .collect();
+                Self::conflict(
+                    Conflict::HoldingLimit,
+                    message,
+                    Some(json!({
+                        "pendingOrders": holdings.pending_orders,
+                        "maxPendingOrders": limits.max_pending_orders,
+                        "maxUnitsPerProduct": limits.max_units_per_product,
+                        "products": products,
+                    })),
+                )
+            }
             err @ OrderError::TotalOverflow => Self::internal("pricing the order", err),
         }
     }

@@ -220,7 +220,10 @@ impl Build for Catalog {
 
 impl Build for Checkout {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Checkout::new(startup.store()))
+        Ok(Checkout::new(
+            startup.store(),
+            config::holding_limits(&startup.env)?,
+        ))
     }
 }
 

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use crate::domain::ids::{Openid, OrderId, ProductId};
-use crate::domain::orders::{IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, build_order};
+use crate::domain::orders::{
+    HoldingLimits, IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, build_order,
+};
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
 use crate::infra::crypto::{random_u64, sha256_hex};
@@ -51,15 +53,17 @@ pub enum CheckoutError {
 #[derive(Clone)]
 pub struct Checkout {
     store: Store,
+    limits: HoldingLimits,
 }
 
 impl Checkout {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, limits: HoldingLimits) -> Self {
+        Self { store, limits }
     }
 
     /// Places an order for `openid`. On the happy path: one BatchGetItem (the products and the
-    /// idempotency record) and one TransactWriteItems (stock, order and record together).
+    /// idempotency record) and one TransactWriteItems (stock, order, record and the user's
+    /// holdings together, so no concurrency can exceed the hoarding caps).
     #[tracing::instrument(skip_all)]
     pub async fn submit(
         &self,
@@ -68,6 +72,7 @@ impl Checkout {
         request: &OrderRequest,
     ) -> Result<Order, CheckoutError> {
         request.validate()?;
+        self.limits.check_lines(request)?;
         let digest = sha256_hex(key.scoped_to(openid).as_bytes());
         let fingerprint = sha256_hex(&request.canonical_bytes());
         let ids: Vec<&ProductId> = request.product_ids().collect();
@@ -86,8 +91,15 @@ impl Checkout {
                 fingerprint: fingerprint.clone(),
                 expires_at: now.plus(IDEMPOTENCY_TTL),
             };
-            match self.store.create_order(&order, &record).await? {
+            match self.store.create_order(&order, &record, &self.limits).await? {
                 CreateOutcome::Created => return Ok(order),
+                CreateOutcome::Held(holdings) => {
+                    return Err(OrderError::HoldingLimit {
+                        holdings,
+                        limits: self.limits,
+                    }
+                    .into());
+                }
                 CreateOutcome::Short(shortages) => return Err(OrderError::OutOfStock { shortages }.into()),
                 CreateOutcome::KeyTaken => {
                     if let Some(record) = self.store.get_idempotency(&digest).await? {

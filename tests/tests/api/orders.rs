@@ -126,6 +126,91 @@ async fn a_hundred_buyers_racing_for_ten_items_get_exactly_ten_orders() {
 }
 
 #[tokio::test]
+async fn a_hundred_concurrent_orders_by_one_user_never_exceed_the_pending_order_cap() {
+    let app = spawn_app().await;
+    app.seed(&[product("bulk", 100, 1000, true, "tea", 1)]).await;
+    let token = app.token_for("o_hoarder").await;
+    let function = Arc::new(app.function::<SubmitOrder>().await);
+
+    let replies = join_all((0..100).map(|i| {
+        let function = function.clone();
+        let request = submit(&token, &format!("hoard-key-{i:04}"), &one("bulk", 1));
+        async move {
+            tokio::spawn(async move { call(&function, request).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    let placed = replies.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<_> = replies.iter().filter(|r| r.status == 409).collect();
+    assert_eq!(
+        placed,
+        5,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(refused.len(), 95);
+    for reply in &refused {
+        assert_eq!(reply.code(), 40905, "{:?}", reply.body);
+        assert_eq!(reply.data()["pendingOrders"], 5);
+        assert_eq!(reply.data()["maxPendingOrders"], 5);
+    }
+    assert_eq!(app.stock("bulk").await, 995);
+}
+
+#[tokio::test]
+async fn units_of_one_product_across_unpaid_orders_are_capped_and_cancelling_frees_them() {
+    let mut app = app_with_stock().await;
+    app.seed(&[product("tea", 1250, 100, true, "tea", 1)]).await;
+    app.env = app.env.clone().with("MAX_PENDING_UNITS_PER_PRODUCT", "20");
+    let token = app.token_for("o_stockpiler").await;
+    let first = app
+        .call::<SubmitOrder>(submit(&token, "units-key-01", &one("tea", 8)))
+        .await;
+    let second = app
+        .call::<SubmitOrder>(submit(&token, "units-key-02", &one("tea", 8)))
+        .await;
+    assert_eq!((first.status, second.status), (200, 200));
+    let before = app.table_snapshot().await;
+
+    let third = app
+        .call::<SubmitOrder>(submit(&token, "units-key-03", &one("tea", 8)))
+        .await;
+    let alone = app
+        .call::<SubmitOrder>(submit(&token, "units-key-04", &one("tea", 21)))
+        .await;
+
+    assert_eq!((third.status, third.code()), (409, 40905), "{:?}", third.body);
+    assert_eq!(
+        third.data()["products"],
+        json!([{"productId": "tea", "pendingUnits": 16}])
+    );
+    assert_eq!(third.data()["maxUnitsPerProduct"], 20);
+    assert_eq!((alone.status, alone.code()), (409, 40905), "{:?}", alone.body);
+    assert_eq!(
+        app.table_snapshot().await,
+        before,
+        "a refused order writes nothing"
+    );
+    let id = first.data()["orderId"].as_str().unwrap();
+    let cancelled = app
+        .call::<CancelOrder>(order_request(Method::POST, "/orders/x/cancel", &token, id))
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let again = app
+        .call::<SubmitOrder>(submit(&token, "units-key-05", &one("tea", 8)))
+        .await;
+    assert_eq!(
+        again.status, 200,
+        "cancelling released the units: {:?}",
+        again.body
+    );
+    assert_eq!(app.stock("tea").await, 100 - 16);
+}
+
+#[tokio::test]
 async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
     let app = app_with_stock().await;
     let token = app.token_for("o_buyer").await;
@@ -176,7 +261,10 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
     };
     let before = app.table_snapshot().await;
 
-    let outcome = store.create_order(&order, &record).await.unwrap();
+    let outcome = store
+        .create_order(&order, &record, &Default::default())
+        .await
+        .unwrap();
 
     match outcome {
         shared::infra::store::CreateOutcome::Short(shortages) => {
@@ -550,7 +638,9 @@ async fn another_users_order_cannot_be_read_listed_or_cancelled() {
 
 #[tokio::test]
 async fn walking_list_orders_returns_every_order_once_newest_first() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
+    // Eleven unpaid orders of one user: above the default hoarding cap.
+    app.env = app.env.clone().with("MAX_PENDING_ORDERS", "20");
     app.seed(&[product("bulk", 100, 1000, true, "tea", 1)]).await;
     let token = app.token_for("o_collector").await;
     let mut placed = Vec::new();

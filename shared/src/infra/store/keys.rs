@@ -82,6 +82,16 @@ pub mod field {
         pub const LINE_SUBTOTAL_FEN: &str = "subtotalFen";
     }
 
+    /// What a user holds in unpaid orders.
+    pub mod holdings {
+        pub const PENDING_ORDERS: &str = "pendingOrders";
+
+        /// The units of product `id` held in unpaid orders.
+        pub fn units(product_id: &str) -> String {
+            format!("units:{product_id}")
+        }
+    }
+
     /// The record of an idempotency key.
     pub mod idempotency {
         pub const ORDER_ID: &str = "orderId";
@@ -124,6 +134,11 @@ impl Key {
 /// The profile of one user.
 pub fn user(openid: &str) -> Key {
     Key::new("USER#", openid, "PROFILE")
+}
+
+/// What a user holds in unpaid orders (pending orders, units per product): the hoarding caps.
+pub fn holdings(openid: &str) -> Key {
+    Key::new("USER#", openid, "HOLDINGS")
 }
 
 /// One login session (a refresh-token family).
@@ -201,6 +216,7 @@ pub mod item_type {
     pub const PRODUCT: &str = "PRODUCT";
     pub const ORDER: &str = "ORDER";
     pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
+    pub const HOLDINGS: &str = "HOLDINGS";
     pub const FILE: &str = "FILE";
 }
 
@@ -212,6 +228,7 @@ mod tests {
     fn keys_of_different_kinds_never_collide() {
         assert_ne!(user("x").pk, session("x").pk);
         assert_ne!(user("x").pk, user_sessions("x"));
+        assert_ne!(user("x"), holdings("x"));
     }
 
     #[test]

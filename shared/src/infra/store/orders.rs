@@ -15,7 +15,9 @@ use super::transaction::{Outcome, Transaction};
 use super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
 use crate::domain::ids::{Openid, OrderId, ProductId};
-use crate::domain::orders::{Order, OrderLine, OrderStatus, Shortage, ShortageReason};
+use crate::domain::orders::{
+    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Shortage, ShortageReason,
+};
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
@@ -39,6 +41,8 @@ pub enum CreateOutcome {
     KeyTaken,
     /// Stock or status changed since the read: these products failed their condition.
     Short(Vec<Shortage>),
+    /// The user would hold more unpaid orders or units than allowed: what they hold.
+    Held(Holdings),
     /// Another transaction touched the same items, or the order id was taken: safe to retry.
     Conflict,
 }
@@ -57,6 +61,7 @@ pub enum CancelOutcome {
 enum CreateAction {
     Record,
     Order,
+    Holdings,
     Stock(ProductId),
 }
 
@@ -64,7 +69,17 @@ enum CreateAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum CancelAction {
     Order,
+    Release,
     Restock(ProductId),
+}
+
+/// What a cancelling transaction leaves out after a first attempt showed it cannot apply.
+#[derive(Debug, Default)]
+struct Skip {
+    /// Products deleted since the order: their stock is not restored.
+    products: HashSet<ProductId>,
+    /// The user's holdings were never counted for this order (placed before the caps existed).
+    release: bool,
 }
 
 impl Store {
@@ -117,6 +132,7 @@ impl Store {
         &self,
         order: &Order,
         record: &IdempotencyRecord,
+        limits: &HoldingLimits,
     ) -> Result<CreateOutcome, StorageError> {
         const CONTEXT: &str = "writing the order";
         let now = order.created_at;
@@ -145,6 +161,12 @@ impl Store {
             CreateAction::Order,
             TransactWriteItem::builder().put(order_put).build(),
         );
+        transaction.push(
+            CreateAction::Holdings,
+            TransactWriteItem::builder()
+                .update(self.hold(order, limits).map_err(built)?)
+                .build(),
+        );
         for line in &order.items {
             let update = self
                 .stock_update(&line.product_id, -line.quantity, now)
@@ -166,11 +188,13 @@ impl Store {
             Outcome::Failed(failed) => failed,
         };
         let mut shortages = Vec::new();
+        let mut held = None;
         for (action, old) in failed {
             match action {
                 CreateAction::Record => return Ok(CreateOutcome::KeyTaken),
                 // Order id collision: a retry draws a new id.
                 CreateAction::Order => return Ok(CreateOutcome::Conflict),
+                CreateAction::Holdings => held = Some(holdings_over(order, limits, old.as_ref())?),
                 CreateAction::Stock(product_id) => {
                     let quantity = order
                         .items
@@ -181,7 +205,75 @@ impl Store {
                 }
             }
         }
-        Ok(CreateOutcome::Short(shortages))
+        // Stock is the harder fact: short stock is reported first; otherwise the caps.
+        match held {
+            Some(holdings) if shortages.is_empty() => Ok(CreateOutcome::Held(holdings)),
+            _ => Ok(CreateOutcome::Short(shortages)),
+        }
+    }
+
+    /// The update that counts `order` in its user's holdings, conditioned on the caps: fewer than
+    /// `max_pending_orders` unpaid orders, and at most `max_units_per_product` units of each product.
+    fn hold(
+        &self,
+        order: &Order,
+        limits: &HoldingLimits,
+    ) -> Result<Update, aws_sdk_dynamodb::error::BuildError> {
+        use field::holdings as f;
+        let mut sets = vec!["#pending = if_not_exists(#pending, :zero) + :one".to_owned()];
+        let mut conditions = vec!["(attribute_not_exists(#pending) OR #pending < :max_orders)".to_owned()];
+        let mut update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::holdings(
+                order.openid.as_str(),
+            ))))
+            .expression_attribute_names("#pending", f::PENDING_ORDERS)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max_orders", n(limits.max_pending_orders))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (i, line) in order.items.iter().enumerate() {
+            sets.push(format!("#u{i} = if_not_exists(#u{i}, :zero) + :q{i}"));
+            conditions.push(format!("(attribute_not_exists(#u{i}) OR #u{i} <= :room{i})"));
+            update = update
+                .expression_attribute_names(format!("#u{i}"), f::units(line.product_id.as_str()))
+                .expression_attribute_values(format!(":q{i}"), n(line.quantity))
+                .expression_attribute_values(
+                    format!(":room{i}"),
+                    n(limits.max_units_per_product - line.quantity),
+                );
+        }
+        update
+            .update_expression(format!("SET {}, #type = :type", sets.join(", ")))
+            .expression_attribute_names("#type", attr::TYPE)
+            .expression_attribute_values(":type", s(item_type::HOLDINGS))
+            .condition_expression(conditions.join(" AND "))
+            .build()
+    }
+
+    /// The update that takes `order` out of its user's holdings (it was cancelled).
+    fn release(&self, order: &Order) -> Result<Update, aws_sdk_dynamodb::error::BuildError> {
+        use field::holdings as f;
+        let mut adds = vec!["#pending :minus_one".to_owned()];
+        let mut update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::holdings(
+                order.openid.as_str(),
+            ))))
+            .expression_attribute_names("#pending", f::PENDING_ORDERS)
+            .expression_attribute_values(":minus_one", n(-1))
+            .expression_attribute_values(":one", n(1));
+        for (i, line) in order.items.iter().enumerate() {
+            adds.push(format!("#u{i} :less{i}"));
+            update = update
+                .expression_attribute_names(format!("#u{i}"), f::units(line.product_id.as_str()))
+                .expression_attribute_values(format!(":less{i}"), n(-line.quantity));
+        }
+        update
+            .update_expression(format!("ADD {}", adds.join(", ")))
+            // Only an order that was counted is released, so counts never go below zero.
+            .condition_expression("#pending >= :one")
+            .build()
     }
 
     /// One order, read consistently.
@@ -221,25 +313,26 @@ impl Store {
     /// still cancelled (one more transaction, without those products).
     #[tracing::instrument(skip_all)]
     pub async fn cancel_order(&self, order: &Order, now: Timestamp) -> Result<CancelOutcome, StorageError> {
-        let mut gone: HashSet<ProductId> = HashSet::new();
+        let mut skip = Skip::default();
         loop {
-            let transaction = self.cancel_transaction(order, now, &gone)?;
+            let transaction = self.cancel_transaction(order, now, &skip)?;
             let failed = match transaction.run(self, "cancelling the order").await? {
                 Outcome::Committed => return Ok(CancelOutcome::Cancelled),
                 Outcome::Conflict => return Ok(CancelOutcome::Conflict),
                 Outcome::Failed(failed) => failed,
             };
-            let before = gone.len();
+            let before = (skip.products.len(), skip.release);
             for (action, _) in failed {
                 match action {
                     CancelAction::Order => return Ok(CancelOutcome::AlreadyChanged),
+                    CancelAction::Release => skip.release = true,
                     CancelAction::Restock(product_id) => {
                         tracing::warn!(product = %product_id, "not restocking a product that no longer exists");
-                        gone.insert(product_id);
+                        skip.products.insert(product_id);
                     }
                 }
             }
-            if gone.len() == before {
+            if (skip.products.len(), skip.release) == before {
                 return Err(StorageError::failed(
                     "cancelling the order",
                     "a restock failed twice for the same product",
@@ -252,7 +345,7 @@ impl Store {
         &self,
         order: &Order,
         now: Timestamp,
-        skip: &HashSet<ProductId>,
+        skip: &Skip,
     ) -> Result<Transaction<CancelAction>, StorageError> {
         let built = |e| StorageError::failed("cancelling the order", e);
         let key = keys::order(order.order_id.as_str());
@@ -277,7 +370,19 @@ impl Store {
             CancelAction::Order,
             TransactWriteItem::builder().update(order_update).build(),
         );
-        for line in order.items.iter().filter(|l| !skip.contains(&l.product_id)) {
+        if !skip.release {
+            transaction.push(
+                CancelAction::Release,
+                TransactWriteItem::builder()
+                    .update(self.release(order).map_err(built)?)
+                    .build(),
+            );
+        }
+        for line in order
+            .items
+            .iter()
+            .filter(|l| !skip.products.contains(&l.product_id))
+        {
             let restock = self
                 .stock_update(&line.product_id, line.quantity, now)
                 .condition_expression("attribute_exists(pk)")
@@ -309,6 +414,30 @@ impl Store {
             .expression_attribute_values(":delta", n(delta))
             .expression_attribute_values(":now", s(now.to_string()))
     }
+}
+
+/// What the user holds, from their holdings as they were (ALL_OLD) when the caps refused `order`.
+fn holdings_over(
+    order: &Order,
+    limits: &HoldingLimits,
+    old: Option<&Attributes>,
+) -> Result<Holdings, StorageError> {
+    let empty = Attributes::new();
+    let item = Item(old.unwrap_or(&empty));
+    let pending_orders = item.opt_n::<u32>(field::holdings::PENDING_ORDERS)?.unwrap_or(0);
+    let mut units = Vec::new();
+    for line in &order.items {
+        let held = item
+            .opt_n::<i64>(&field::holdings::units(line.product_id.as_str()))?
+            .unwrap_or(0);
+        if held + line.quantity > limits.max_units_per_product {
+            units.push((line.product_id.clone(), held));
+        }
+    }
+    Ok(Holdings {
+        pending_orders,
+        units,
+    })
 }
 
 /// Why a product's condition failed, from the item as it was (ALL_OLD).
