@@ -73,6 +73,9 @@ impl Fault {
 #[derive(Debug, Clone)]
 struct Rule {
     operation: &'static str,
+    /// Only requests whose body contains this text (e.g. `ORDER#`: the order's transaction,
+    /// not the rate count's).
+    body_contains: Option<&'static str>,
     remaining: usize,
     fault: Fault,
 }
@@ -86,9 +89,18 @@ impl FaultPlan {
     pub fn fail(self, operation: &'static str, times: usize, fault: Fault) -> Self {
         self.0.lock().unwrap().push(Rule {
             operation,
+            body_contains: None,
             remaining: times,
             fault,
         });
+        self
+    }
+
+    /// Narrows the last rule to requests whose body contains `text`.
+    pub fn only_with(self, text: &'static str) -> Self {
+        if let Some(rule) = self.0.lock().unwrap().last_mut() {
+            rule.body_contains = Some(text);
+        }
         self
     }
 
@@ -106,10 +118,17 @@ impl FaultPlan {
     fn take(&self, request: &HttpRequest) -> Option<Fault> {
         let target = request.headers().get("x-amz-target")?;
         let operation = target.rsplit('.').next()?;
+        let body = request
+            .body()
+            .bytes()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
         let mut rules = self.0.lock().unwrap();
-        let rule = rules
-            .iter_mut()
-            .find(|r| r.operation == operation && r.remaining > 0)?;
+        let rule = rules.iter_mut().find(|r| {
+            r.operation == operation
+                && r.remaining > 0
+                && r.body_contains.is_none_or(|text| body.contains(text))
+        })?;
         rule.remaining -= 1;
         Some(rule.fault)
     }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::Caller;
+use crate::domain::limits::Scope;
 use crate::domain::users::{LoginCode, UserProfile};
-use crate::runtime::http::{Public, endpoint};
+use crate::runtime::http::{Limit, Public, endpoint};
 use crate::services::login::{self, Session};
 use crate::services::session::{LogoutReport, Logouts, Sessions};
 
@@ -43,7 +44,7 @@ impl From<Session> for LoginOutput {
 
 endpoint! {
     /// `POST /auth/login`.
-    Login: POST "login", Public, login::Login;
+    Login: POST "login", Public, login::Login, limit = Limit::PerIp(Scope::Login);
     fn(service, _ctx, input: LoginInput) -> LoginOutput {
         service.login(&input.code).await.map(LoginOutput::from)
     }
@@ -58,7 +59,7 @@ pub struct RefreshInput {
 
 endpoint! {
     /// `POST /auth/refresh`: a new access token and a new refresh token; the old one is spent.
-    Refresh: POST "refresh", Public, Sessions;
+    Refresh: POST "refresh", Public, Sessions, limit = Limit::PerIp(Scope::Refresh);
     fn(sessions, _ctx, input: RefreshInput) -> LoginOutput {
         sessions.refresh(&input.refresh_token).await.map(LoginOutput::from)
     }

@@ -3,14 +3,15 @@
 use serde::Deserialize;
 
 use crate::domain::ids::{Caller, OrderId};
+use crate::domain::limits::Scope;
 use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::runtime::http::endpoint;
+use crate::runtime::http::{Limit, endpoint};
 use crate::services::checkout::{Checkout, CheckoutError};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
-    SubmitOrder: POST "submit-order", Caller, Checkout;
+    SubmitOrder: POST "submit-order", Caller, Checkout, limit = Limit::PerUser(Scope::Order);
     fn(checkout, ctx, input: OrderRequest) -> Order {
         let key = ctx
             .header(IdempotencyKey::HEADER)

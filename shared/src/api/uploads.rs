@@ -4,12 +4,13 @@ pub use aws_lambda_events::s3::S3Event;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::Caller;
+use crate::domain::limits::Scope;
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::UploadPurpose;
 use crate::infra::s3::PresignedPost;
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
-use crate::runtime::http::endpoint;
+use crate::runtime::http::{Limit, endpoint};
 use crate::services::files::{FileUrl, Files, UploadChecks, UploadVerdict};
 
 /// `uploadToken`'s body.
@@ -28,7 +29,7 @@ fn general() -> UploadPurpose {
 
 endpoint! {
     /// `POST /uploads/token`: a presigned POST for `wx.uploadFile`, at a key the server chooses.
-    UploadToken: POST "upload-token", Caller, Files;
+    UploadToken: POST "upload-token", Caller, Files, limit = Limit::PerUser(Scope::Upload);
     fn(files, ctx, input: UploadTokenInput) -> PresignedPost {
         let UploadTokenInput { content_type, size, purpose } = input;
         files.upload_token(&ctx.caller.openid, &content_type, size, purpose).await

@@ -3,8 +3,9 @@
 use serde::Deserialize;
 
 use crate::domain::ids::Caller;
+use crate::domain::limits::Scope;
 use crate::domain::users::{AvatarUrl, Nickname, UserProfile};
-use crate::runtime::http::{NoInput, endpoint};
+use crate::runtime::http::{Limit, NoInput, endpoint};
 use crate::services::profile::{ProfileUpdate, Profiles};
 
 endpoint! {
@@ -27,7 +28,7 @@ pub struct UpdateUserInput {
 
 endpoint! {
     /// `PATCH /users/me`.
-    UpdateUserInfo: PATCH "update-user-info", Caller, Profiles;
+    UpdateUserInfo: PATCH "update-user-info", Caller, Profiles, limit = Limit::PerUser(Scope::Profile);
     fn(profiles, ctx, input: UpdateUserInput) -> UserProfile {
         let update = ProfileUpdate {
             nickname: input.nickname,

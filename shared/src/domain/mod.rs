@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod ids;
+pub mod limits;
 pub mod orders;
 pub mod paging;
 pub mod text;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::limits::{BanRule, RateRules};
 use crate::domain::orders::HoldingLimits;
 use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
 pub use crate::infra::crypto::Secret;
@@ -37,6 +38,11 @@ pub mod vars {
     pub const MAX_PENDING_ORDERS: &str = "MAX_PENDING_ORDERS";
     /// The most units of one product one user may hold across unpaid orders.
     pub const MAX_PENDING_UNITS_PER_PRODUCT: &str = "MAX_PENDING_UNITS_PER_PRODUCT";
+    /// Rate overrides, `scope=LIMIT/SECONDS`, comma-separated (scopes: login, refresh,
+    /// refresh-session, order, upload, profile).
+    pub const RATE_LIMITS: &str = "RATE_LIMITS";
+    /// When refusals become a ban: `VIOLATIONS/WINDOW_SECONDS/BAN_SECONDS`.
+    pub const RATE_BAN: &str = "RATE_BAN";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
     /// Set by Lambda itself: tells a deployed function from a local run.
@@ -235,6 +241,23 @@ pub fn holding_limits(env: &Env) -> Result<HoldingLimits, ConfigError> {
         max_pending_orders,
         max_units_per_product,
     })
+}
+
+/// The limits per caller: the defaults with `RATE_LIMITS` and `RATE_BAN` applied.
+pub fn rate_rules(env: &Env) -> Result<RateRules, ConfigError> {
+    let mut rules = RateRules::default()
+        .with_overrides(env.get(vars::RATE_LIMITS).unwrap_or_default())
+        .map_err(|reason| ConfigError::Invalid {
+            name: vars::RATE_LIMITS,
+            reason,
+        })?;
+    if let Some(ban) = env.get(vars::RATE_BAN) {
+        rules.ban = BanRule::parse(ban).ok_or(ConfigError::Invalid {
+            name: vars::RATE_BAN,
+            reason: "must be VIOLATIONS/WINDOW_SECONDS/BAN_SECONDS, e.g. 10/600/900".into(),
+        })?;
+    }
+    Ok(rules)
 }
 
 /// Settings of the WeChat API client; the app secret is loaded by `Startup::secret`.

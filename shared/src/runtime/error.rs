@@ -18,6 +18,7 @@ use crate::infra::wechat::WeChatError;
 use crate::services::catalog::CatalogError;
 use crate::services::checkout::CheckoutError;
 use crate::services::files::FileError;
+use crate::services::limits::LimitError;
 use crate::services::login::LoginError;
 use crate::services::profile::ProfileError;
 use crate::services::session::SessionError;
@@ -72,6 +73,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("too many requests; retry later")]
     RateLimited,
+    #[error("too many requests from you; retry in {} s", .retry_after.as_secs())]
+    TooManyRequests { retry_after: std::time::Duration },
+    #[error("temporarily blocked after too many requests; retry in {} s", .retry_after.as_secs())]
+    Banned { retry_after: std::time::Duration },
     #[error("internal error")]
     Internal {
         context: String,
@@ -156,6 +161,8 @@ impl ApiError {
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
+            Self::TooManyRequests { .. } => 42902,
+            Self::Banned { .. } => 42903,
             Self::Internal { .. } => 50001,
             Self::WeChatUnavailable { .. } => 50301,
             Self::StorageUnavailable { .. } => 50302,
@@ -165,6 +172,15 @@ impl ApiError {
     /// The HTTP status, derived from the code so the two can never disagree.
     pub fn status(&self) -> u16 {
         (self.code() / 100) as u16
+    }
+
+    /// How long the client should wait before trying again (`Retry-After`), for 429s and 503s.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::TooManyRequests { retry_after } | Self::Banned { retry_after } => Some(*retry_after),
+            _ if self.status() == 429 || self.status() == 503 => Some(std::time::Duration::from_secs(1)),
+            _ => None,
+        }
     }
 
     /// Whether this is the server's fault (logged with its cause chain).
@@ -274,8 +290,19 @@ impl From<SessionError> for ApiError {
             SessionError::RefreshReused => Self::RefreshTokenReused,
             // The session is fine but the profile is gone: the user has to start over.
             SessionError::UserGone => Self::SessionRevoked,
+            SessionError::Limited(err) => err.into(),
             SessionError::Files(err) => err.into(),
             SessionError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(err: LimitError) -> Self {
+        match err {
+            LimitError::Limited { retry_after, .. } => Self::TooManyRequests { retry_after },
+            LimitError::Banned { retry_after, .. } => Self::Banned { retry_after },
+            LimitError::Storage(err) => err.into(),
         }
     }
 }

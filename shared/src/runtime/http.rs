@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
-use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
@@ -23,8 +23,10 @@ use super::error::{ApiError, Envelope};
 use super::input::{merge_input, parse_input};
 use super::startup::{Build, Startup};
 use crate::domain::ids::Caller;
+use crate::domain::limits::Scope;
 use crate::infra::crypto::random_id;
 use crate::infra::tokens::TokenError;
+use crate::services::limits::Limiter;
 use crate::services::session::Guard;
 
 /// The longest `Authorization` header we read.
@@ -46,6 +48,19 @@ pub trait Authenticate: Sized + Send + Sync + 'static {
 
     /// Checks what needs the table (the session is still open).
     fn confirm(&self, verifier: &Self::Verifier) -> impl Future<Output = Result<(), ApiError>> + Send;
+
+    /// The user a per-user limit counts, when there is one.
+    fn user(&self) -> Option<&str>;
+}
+
+/// Whose requests an endpoint counts (see [`Limiter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    None,
+    /// Per source IP address (public endpoints: login, refresh).
+    PerIp(Scope),
+    /// Per user (token-protected endpoints).
+    PerUser(Scope),
 }
 
 /// Anyone may call.
@@ -67,6 +82,10 @@ impl Authenticate for Public {
     async fn confirm(&self, _verifier: &()) -> Result<(), ApiError> {
         Ok(())
     }
+
+    fn user(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Authenticate for Caller {
@@ -83,6 +102,10 @@ impl Authenticate for Caller {
 
     async fn confirm(&self, guard: &Arc<Guard>) -> Result<(), ApiError> {
         Ok(guard.confirm(self).await?)
+    }
+
+    fn user(&self) -> Option<&str> {
+        Some(self.openid.as_str())
     }
 }
 
@@ -115,6 +138,8 @@ pub trait Endpoint: Send + Sync + 'static {
     type Output: Serialize + Send;
     /// What the handler calls, built once per cold start.
     type Service: Build;
+    /// Whose requests are counted, and against which rate.
+    const LIMIT: Limit = Limit::None;
 
     /// Handles one request: turn the input into domain types, call the service, return its result.
     fn handle(
@@ -140,7 +165,7 @@ pub trait Endpoint: Send + Sync + 'static {
 macro_rules! endpoint {
     (
         $(#[$meta:meta])*
-        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty;
+        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)?;
         fn($service:ident, $ctx:ident, $input:ident: $input_ty:ty) -> $output:ty $body:block
     ) => {
         $(#[$meta])*
@@ -153,6 +178,7 @@ macro_rules! endpoint {
             type Input = $input_ty;
             type Output = $output;
             type Service = $service_ty;
+            $(const LIMIT: $crate::runtime::http::Limit = $limit;)?
 
             async fn handle(
                 $service: &$service_ty,
@@ -192,6 +218,7 @@ pub async fn serve<E: Endpoint>() -> Result<(), lambda_http::Error> {
 pub struct Adapter<E: Endpoint> {
     service: E::Service,
     verifier: <E::Auth as Authenticate>::Verifier,
+    limiter: Option<Limiter>,
     http: HttpConfig,
 }
 
@@ -200,6 +227,10 @@ impl<E: Endpoint> Adapter<E> {
         Ok(Self {
             service: E::Service::build(startup).await?,
             verifier: E::Auth::verifier(startup).await?,
+            limiter: match E::LIMIT {
+                Limit::None => None,
+                Limit::PerIp(_) | Limit::PerUser(_) => Some(Limiter::build(startup).await?),
+            },
             http: HttpConfig::from_env(&startup.env)?,
         })
     }
@@ -216,29 +247,7 @@ impl<E: Endpoint> Adapter<E> {
             .await
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
-        let response = match &outcome {
-            Ok(data) => respond(
-                StatusCode::OK,
-                &request_id,
-                0,
-                "ok",
-                Some(data),
-                None,
-                self.private(),
-            ),
-            Err(err) => {
-                let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                respond(
-                    status,
-                    &request_id,
-                    err.code(),
-                    &err.to_string(),
-                    None,
-                    err.details(),
-                    self.private(),
-                )
-            }
-        };
+        let response = respond(&request_id, &outcome, self.private());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = response.status().as_u16();
         match &outcome {
@@ -275,12 +284,27 @@ impl<E: Endpoint> Adapter<E> {
         }
         let caller = E::Auth::authenticate(&self.verifier, request.headers())?;
         let input: E::Input = parse_input(merge_input(&request)?)?;
+        let subject = match E::LIMIT {
+            Limit::None => None,
+            Limit::PerIp(scope) => Some((scope, source_ip(&request))),
+            Limit::PerUser(scope) => caller.user().map(|user| (scope, user.to_owned())),
+        };
         let ctx = Context {
             request_id: request_id.to_owned(),
             caller,
             headers: request.headers().clone(),
         };
-        let confirm = ctx.caller.confirm(&self.verifier);
+        // The session check and the rate count are independent: one round trip of latency for both.
+        let admit = async {
+            match (&self.limiter, &subject) {
+                (Some(limiter), Some((scope, subject))) => Ok(limiter.admit(*scope, subject).await?),
+                _ => Ok::<(), ApiError>(()),
+            }
+        };
+        let confirm = async {
+            let (confirmed, admitted) = tokio::join!(ctx.caller.confirm(&self.verifier), admit);
+            confirmed.and(admitted)
+        };
         let handle = E::handle(&self.service, &ctx, input);
         // A GET changes nothing, so the session check runs beside the handler's own reads (one
         // round trip of latency for both); its answer is used only if the session is open. Any
@@ -317,6 +341,18 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, TokenError> {
     }
 }
 
+/// The caller's address as API Gateway saw it (`unknown` when the event has none, e.g. a local
+/// invoke without a request context).
+fn source_ip(request: &Request) -> String {
+    let ip = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        _ => None,
+    };
+    ip.filter(|ip| !ip.is_empty() && ip.len() <= 64)
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 fn request_id_of(request: &Request) -> String {
     if let Some(ctx) = request.lambda_context_ref()
         && !ctx.request_id.is_empty()
@@ -333,23 +369,29 @@ fn request_id_of(request: &Request) -> String {
         .unwrap_or_else(|| random_id(12))
 }
 
-fn respond(
-    status: StatusCode,
-    request_id: &str,
-    code: u32,
-    message: &str,
-    data: Option<&Value>,
-    details: Option<&Value>,
-    private: bool,
-) -> Response<Body> {
-    let data = data.or(details);
-    let body = serde_json::to_string(&Envelope {
-        code,
-        message,
-        data,
-        request_id,
-    })
-    .unwrap_or_else(|_| r#"{"code":50001,"message":"internal error"}"#.to_owned());
+/// The envelope of `outcome`, with its status and headers.
+fn respond(request_id: &str, outcome: &Result<Value, ApiError>, private: bool) -> Response<Body> {
+    let (status, body) = match outcome {
+        Ok(data) => (
+            StatusCode::OK,
+            serde_json::to_string(&Envelope {
+                code: 0,
+                message: "ok",
+                data: Some(data),
+                request_id,
+            }),
+        ),
+        Err(err) => (
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            serde_json::to_string(&Envelope {
+                code: err.code(),
+                message: &err.to_string(),
+                data: err.details(),
+                request_id,
+            }),
+        ),
+    };
+    let body = body.unwrap_or_else(|_| r#"{"code":50001,"message":"internal error"}"#.to_owned());
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -363,8 +405,8 @@ fn respond(
     if private {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
-        headers.insert("retry-after", HeaderValue::from_static("1"));
+    if let Some(retry_after) = outcome.as_ref().err().and_then(ApiError::retry_after) {
+        headers.insert(RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
     }
     response
 }

@@ -15,6 +15,7 @@ use crate::infra::wechat::WeChatClient;
 use crate::services::catalog::Catalog;
 use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks};
+use crate::services::limits::Limiter;
 use crate::services::login::Login;
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
@@ -256,6 +257,7 @@ impl Build for Sessions {
             startup.store(),
             startup.token_signer().await?,
             Files::build(startup).await?,
+            Limiter::build(startup).await?,
         ))
     }
 }
@@ -263,5 +265,15 @@ impl Build for Sessions {
 impl Build for Logouts {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Logouts::new(startup.store(), startup.clock()))
+    }
+}
+
+impl Build for Limiter {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Limiter::new(
+            startup.store(),
+            config::rate_rules(&startup.env)?,
+            startup.clock(),
+        ))
     }
 }

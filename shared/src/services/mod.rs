@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod checkout;
 pub mod files;
+pub mod limits;
 pub mod login;
 pub mod profile;
 pub mod session;

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::domain::ids::Caller;
+use crate::domain::limits::Scope;
 use crate::domain::time::Clock;
 use crate::infra::store::{RevokeReason, Rotation, SessionStatus, StorageError, Store};
 use crate::infra::tokens::{TokenError, TokenSigner, TokenVerifier, parse_refresh};
 use crate::services::files::{FileError, Files};
+use crate::services::limits::{LimitError, Limiter};
 use crate::services::login::Session;
 
 /// Why a token or a session was refused.
@@ -31,6 +33,8 @@ pub enum SessionError {
     /// The session is fine but its user is gone.
     #[error("the session's user no longer exists")]
     UserGone,
+    #[error(transparent)]
+    Limited(#[from] LimitError),
     #[error(transparent)]
     Files(#[from] FileError),
     #[error(transparent)]
@@ -83,11 +87,17 @@ pub struct Sessions {
     store: Store,
     signer: Arc<TokenSigner>,
     files: Files,
+    limiter: Limiter,
 }
 
 impl Sessions {
-    pub fn new(store: Store, signer: Arc<TokenSigner>, files: Files) -> Self {
-        Self { store, signer, files }
+    pub fn new(store: Store, signer: Arc<TokenSigner>, files: Files, limiter: Limiter) -> Self {
+        Self {
+            store,
+            signer,
+            files,
+            limiter,
+        }
     }
 
     /// Spends `refresh_token` for a new access token and a new refresh token: one conditional
@@ -98,6 +108,9 @@ impl Sessions {
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, SessionError> {
         let presented = parse_refresh(refresh_token).ok_or(SessionError::RefreshInvalid)?;
         let session_id = presented.session_id;
+        self.limiter
+            .admit(Scope::RefreshSession, session_id.as_str())
+            .await?;
         let now = self.signer.clock().now();
         let refresh = self.signer.issue_refresh(&session_id);
         let rotation = self

@@ -5,6 +5,7 @@ mod adapter;
 mod catalog;
 mod e2e;
 mod events;
+mod limits;
 mod login;
 mod orders;
 mod secrets;

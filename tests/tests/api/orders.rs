@@ -54,8 +54,8 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         app.take_round_trips(),
-        3,
-        "the session read, a batch read and one transaction"
+        4,
+        "the session read and the per-user count together, a batch read and one transaction"
     );
     let order = reply.data();
     assert_eq!(order["status"], "PENDING_PAYMENT");
@@ -708,7 +708,9 @@ mod faults {
     #[tokio::test]
     async fn a_transaction_conflict_is_retried_and_the_order_is_written_once() {
         let app = app_with_stock().await;
-        let plan = FaultPlan::default().fail("TransactWriteItems", 2, Fault::TransactionConflict);
+        let plan = FaultPlan::default()
+            .fail("TransactWriteItems", 2, Fault::TransactionConflict)
+            .only_with("ORDER#");
         let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
             .await
             .unwrap();
@@ -740,7 +742,9 @@ mod faults {
         let app = app_with_stock().await;
         let token = app.token_for("o_buyer").await;
         let before = app.table_snapshot().await;
-        let plan = FaultPlan::default().fail("TransactWriteItems", 100, Fault::TransactionConflict);
+        let plan = FaultPlan::default()
+            .fail("TransactWriteItems", 100, Fault::TransactionConflict)
+            .only_with("ORDER#");
         let function = Adapter::<SubmitOrder>::build(&app.startup_with_faults(&plan))
             .await
             .unwrap();

@@ -96,8 +96,8 @@ async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         (app.take_round_trips(), app.take_s3_calls()),
-        (1, 0),
-        "only the session read: signing an upload needs no AWS call"
+        (2, 0),
+        "only the session read and the per-user count: signing an upload needs no AWS call"
     );
     let grant = reply.data().clone();
     let key = grant["key"].as_str().unwrap().to_owned();

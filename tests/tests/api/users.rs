@@ -41,8 +41,8 @@ async fn update_user_info_changes_the_profile_in_one_write_after_the_session_che
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         app.take_round_trips(),
-        2,
-        "the session read, then one conditional update"
+        3,
+        "the session read and the per-user count together, then one conditional update"
     );
     assert_eq!(reply.data()["nickname"], "小红");
     assert_eq!(reply.data()["avatarUrl"], "https://thirdwx.qlogo.cn/mmopen/a/132");

@@ -92,6 +92,12 @@ pub mod field {
         }
     }
 
+    /// A rate-limit counter, a violation counter, or a ban.
+    pub mod limit {
+        pub const COUNT: &str = "count";
+        pub const BANNED_UNTIL: &str = "bannedUntil";
+    }
+
     /// The record of an idempotency key.
     pub mod idempotency {
         pub const ORDER_ID: &str = "orderId";
@@ -189,6 +195,22 @@ pub fn idempotency(digest: &str) -> Key {
     Key::new("IDEMPOTENCY#", digest, "IDEMPOTENCY")
 }
 
+/// The requests of `subject` (an IP address, an openid, a session id) in scope `scope`, in
+/// window number `window`.
+pub fn rate_window(scope: &str, subject: &str, window: u64) -> Key {
+    Key::new("RATE#", &format!("{scope}#{subject}"), &format!("W#{window}"))
+}
+
+/// The refused requests of `subject` in `scope`, in ban window number `window`.
+pub fn rate_violations(scope: &str, subject: &str, window: u64) -> Key {
+    Key::new("RATE#", &format!("{scope}#{subject}"), &format!("V#{window}"))
+}
+
+/// The ban of `subject` in `scope`.
+pub fn rate_ban(scope: &str, subject: &str) -> Key {
+    Key::new("RATE#", &format!("{scope}#{subject}"), "BAN")
+}
+
 /// A file uploaded by a user, recorded by `onUpload`.
 pub fn file(object_key: &str) -> Key {
     Key::new("FILE#", object_key, "FILE")
@@ -217,6 +239,7 @@ pub mod item_type {
     pub const ORDER: &str = "ORDER";
     pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
     pub const HOLDINGS: &str = "HOLDINGS";
+    pub const RATE: &str = "RATE";
     pub const FILE: &str = "FILE";
 }
 

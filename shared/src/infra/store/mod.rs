@@ -6,6 +6,7 @@ mod catalog;
 mod files;
 mod item;
 pub mod keys;
+mod limits;
 mod orders;
 mod pages;
 pub mod schema;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use files::FileRecord;
+pub use limits::{Admission, Counted};
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 

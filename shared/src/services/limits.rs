@@ -1,0 +1,103 @@
+//! Limits per caller: let a request through, or refuse it with how long to wait; repeated
+//! refusals earn a temporary ban. The state is in the table (the functions are stateless).
+
+use std::time::Duration;
+
+use crate::domain::limits::{RateRules, Scope};
+use crate::domain::time::{Clock, Timestamp};
+use crate::infra::store::{Admission, Counted, StorageError, Store};
+
+/// Why a request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    #[error("too many {scope} requests; retry in {} s", .retry_after.as_secs())]
+    Limited { scope: Scope, retry_after: Duration },
+    #[error("temporarily banned from {scope} after repeated refusals; retry in {} s", .retry_after.as_secs())]
+    Banned { scope: Scope, retry_after: Duration },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Counts requests per caller. Built once per process.
+#[derive(Clone)]
+pub struct Limiter {
+    store: Store,
+    rules: std::sync::Arc<RateRules>,
+    clock: Clock,
+}
+
+fn until(now: Timestamp, then: Timestamp) -> Duration {
+    Duration::from_secs((then.epoch_secs() - now.epoch_secs()).max(1) as u64)
+}
+
+impl Limiter {
+    pub fn new(store: Store, rules: RateRules, clock: Clock) -> Self {
+        Self {
+            store,
+            rules: std::sync::Arc::new(rules),
+            clock,
+        }
+    }
+
+    /// Lets one request of `subject` in `scope` through, or refuses it: one transaction on the
+    /// happy path; a refusal also records a violation (one write), and the one that makes too
+    /// many bans the subject (one more).
+    #[tracing::instrument(skip_all, fields(scope = %scope))]
+    pub async fn admit(&self, scope: Scope, subject: &str) -> Result<(), LimitError> {
+        let now = self.clock.now();
+        let rate = self.rules.rate(scope);
+        let (window, window_end) = rate.window_of(now);
+        let counted = Counted {
+            scope: scope.as_str(),
+            subject,
+            window,
+            limit: rate.limit,
+            window_end,
+        };
+        let ban = self.rules.ban;
+        match self.store.admit(counted, now).await? {
+            Admission::Admitted => Ok(()),
+            Admission::Banned { until: banned_until } => {
+                let banned_until = if banned_until > now {
+                    banned_until
+                } else {
+                    now.plus(ban.ban)
+                };
+                Err(LimitError::Banned {
+                    scope,
+                    retry_after: until(now, banned_until),
+                })
+            }
+            Admission::Limited => {
+                let ban_rate = crate::domain::limits::Rate {
+                    limit: ban.violations,
+                    window: ban.window,
+                };
+                let (ban_window, ban_window_end) = ban_rate.window_of(now);
+                let banned = self
+                    .store
+                    .record_violation(
+                        scope.as_str(),
+                        subject,
+                        ban_window,
+                        ban_window_end,
+                        ban.violations,
+                        now.plus(ban.ban),
+                    )
+                    .await?;
+                if banned {
+                    tracing::warn!(security_event = "caller_banned", %scope, subject, "repeated refusals: banned");
+                    Err(LimitError::Banned {
+                        scope,
+                        retry_after: ban.ban,
+                    })
+                } else {
+                    Err(LimitError::Limited {
+                        scope,
+                        retry_after: until(now, window_end),
+                    })
+                }
+            }
+        }
+    }
+}
