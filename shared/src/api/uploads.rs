@@ -18,7 +18,8 @@ use crate::services::files::{FileUrl, Files, UploadChecks, UploadVerdict};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UploadTokenInput {
     pub content_type: String,
-    pub size: Option<u64>,
+    /// The file's size in bytes: the most the upload policy accepts.
+    pub size: u64,
     #[serde(default = "general")]
     pub purpose: UploadPurpose,
 }

@@ -104,8 +104,8 @@ impl UploadLimits {
             .map(|(_, e)| *e)
     }
 
-    /// Checks a requested upload; returns the extension for its key.
-    pub fn check_request(&self, content_type: &str, size: Option<u64>) -> Result<&'static str, UploadError> {
+    /// Checks a requested upload of `size` bytes; returns the extension for its key.
+    pub fn check_request(&self, content_type: &str, size: u64) -> Result<&'static str, UploadError> {
         let extension = self.extension_of(content_type).ok_or_else(|| {
             let allowed: Vec<&str> = self.allowed_types.iter().map(|(t, _)| *t).collect();
             UploadError {
@@ -114,11 +114,11 @@ impl UploadLimits {
             }
         })?;
         match size {
-            Some(0) => Err(UploadError {
+            0 => Err(UploadError {
                 field: "size",
                 reason: "must be at least 1 byte".into(),
             }),
-            Some(size) if size > self.max_bytes => Err(UploadError {
+            size if size > self.max_bytes => Err(UploadError {
                 field: "size",
                 reason: format!("must be at most {} bytes", self.max_bytes),
             }),
@@ -126,10 +126,18 @@ impl UploadLimits {
         }
     }
 
-    /// Whether a stored object keeps the limits: its size and declared type, matching its key.
-    pub fn check_object(&self, key: &ObjectKey, size: i64, content_type: Option<&str>) -> Result<(), String> {
-        if size < 1 || size as u64 > self.max_bytes {
-            return Err(format!("size {size} is outside 1..={}", self.max_bytes));
+    /// Whether a stored object keeps the limits: its size (within the limit and the size declared
+    /// when its upload was granted, when known) and its type, matching its key.
+    pub fn check_object(
+        &self,
+        key: &ObjectKey,
+        size: i64,
+        declared: Option<u64>,
+        content_type: Option<&str>,
+    ) -> Result<(), String> {
+        let max = declared.map_or(self.max_bytes, |d| d.min(self.max_bytes));
+        if size < 1 || size as u64 > max {
+            return Err(format!("size {size} is outside 1..={max}"));
         }
         let content_type = content_type.unwrap_or_default();
         match self.extension_of(content_type) {
@@ -217,23 +225,46 @@ mod tests {
     #[test]
     fn limits_refuse_unknown_types_and_oversize() {
         let limits = limits();
-        assert_eq!(limits.check_request("image/png", Some(10)), Ok("png"));
+        assert_eq!(limits.check_request("image/png", 10), Ok("png"));
+        assert_eq!(limits.check_request("image/png", 0).unwrap_err().field, "size");
         assert_eq!(
             limits
-                .check_request("application/x-msdownload", None)
+                .check_request("application/x-msdownload", 1)
                 .unwrap_err()
                 .field,
             "contentType"
         );
         assert_eq!(
             limits
-                .check_request("image/png", Some(DEFAULT_MAX_BYTES + 1))
+                .check_request("image/png", DEFAULT_MAX_BYTES + 1)
                 .unwrap_err()
                 .field,
             "size"
         );
         assert!(UploadLimits::new(1, "image/png,text/html").is_err());
         assert!(UploadLimits::new(0, DEFAULT_TYPES).is_err());
+    }
+
+    #[test]
+    fn an_object_larger_than_declared_breaks_the_limits() {
+        let limits = limits();
+        let key = ObjectKey::parse("uploads/o_a/2026/11/x.png").unwrap();
+        assert!(
+            limits
+                .check_object(&key, 100, Some(100), Some("image/png"))
+                .is_ok()
+        );
+        assert!(
+            limits
+                .check_object(&key, 101, Some(100), Some("image/png"))
+                .is_err()
+        );
+        assert!(limits.check_object(&key, 101, None, Some("image/png")).is_ok());
+        assert!(
+            limits
+                .check_object(&key, 100, Some(100), Some("image/jpeg"))
+                .is_err()
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ use crate::domain::uploads::{ObjectKey, UploadPurpose};
 
 /// The user metadata field that carries an upload's purpose (`x-amz-meta-purpose`).
 const PURPOSE_METADATA: &str = "purpose";
+/// The user metadata field that carries the size the upload was granted for.
+const SIZE_METADATA: &str = "declared-size";
 
 /// Where the bucket is and how uploads reach it.
 #[derive(Debug, Clone)]
@@ -65,6 +67,8 @@ pub struct ObjectHead {
     pub content_type: Option<String>,
     /// `x-amz-meta-purpose`, when it names a purpose.
     pub purpose: Option<UploadPurpose>,
+    /// `x-amz-meta-declared-size`: the size the upload was granted for.
+    pub declared_size: Option<u64>,
 }
 
 /// What `wx.uploadFile` needs: `url`, the form `fields`, and the chosen key.
@@ -117,6 +121,10 @@ impl S3Gateway {
                     .metadata()
                     .and_then(|m| m.get(PURPOSE_METADATA))
                     .and_then(|p| UploadPurpose::parse(p)),
+                declared_size: head
+                    .metadata()
+                    .and_then(|m| m.get(SIZE_METADATA))
+                    .and_then(|s| s.parse().ok()),
             })),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(err) => Err(StorageError::from_sdk("reading the object's metadata", err)),
@@ -158,13 +166,13 @@ impl S3Gateway {
         Ok(request.uri().to_owned())
     }
 
-    /// A presigned POST for exactly `key` and `content_type`, 1..=`max_bytes` bytes.
+    /// A presigned POST for exactly `key` and `content_type`, 1..=`size` bytes.
     pub async fn upload_policy(
         &self,
         key: &ObjectKey,
         content_type: &str,
         purpose: UploadPurpose,
-        max_bytes: u64,
+        size: u64,
         now: Timestamp,
     ) -> Result<PresignedPost, StorageError> {
         let credentials = self
@@ -176,7 +184,7 @@ impl S3Gateway {
             key,
             content_type,
             purpose,
-            max_bytes,
+            size,
         };
         Ok(presign_post(&self.config, &credentials, &upload, now))
     }
@@ -187,7 +195,8 @@ struct Upload<'a> {
     key: &'a ObjectKey,
     content_type: &'a str,
     purpose: UploadPurpose,
-    max_bytes: u64,
+    /// The size declared when the upload was asked for: the most the policy accepts.
+    size: u64,
 }
 
 /// The policy for `upload`: every form field is pinned by a condition.
@@ -213,6 +222,10 @@ fn presign_post(
         format!("x-amz-meta-{PURPOSE_METADATA}"),
         json!(upload.purpose.as_str()),
     );
+    fields.insert(
+        format!("x-amz-meta-{SIZE_METADATA}"),
+        json!(upload.size.to_string()),
+    );
     fields.insert("x-amz-algorithm".into(), json!("AWS4-HMAC-SHA256"));
     fields.insert("x-amz-credential".into(), json!(credential));
     fields.insert("x-amz-date".into(), json!(amz_date));
@@ -221,7 +234,7 @@ fn presign_post(
     }
     let mut conditions = vec![
         json!({ "bucket": config.bucket }),
-        json!(["content-length-range", 1, upload.max_bytes]),
+        json!(["content-length-range", 1, upload.size]),
     ];
     conditions.extend(fields.iter().map(|(name, value)| json!({ name: value })));
     let policy = json!({ "expiration": expires_at.to_string(), "conditions": conditions });
@@ -239,7 +252,7 @@ fn presign_post(
         fields,
         key: upload.key.as_str().to_owned(),
         expires_at,
-        max_bytes: upload.max_bytes,
+        max_bytes: upload.size,
     }
 }
 
@@ -272,7 +285,7 @@ mod tests {
             key,
             content_type,
             purpose: UploadPurpose::Avatar,
-            max_bytes: 10 * 1024 * 1024,
+            size: 4096,
         }
     }
 
@@ -319,7 +332,8 @@ mod tests {
         assert!(conditions.contains(&json!({"bucket": "bucket"})));
         assert!(conditions.contains(&json!({"key": key.as_str()})));
         assert!(conditions.contains(&json!({"Content-Type": "image/png"})));
-        assert!(conditions.contains(&json!(["content-length-range", 1, 10 * 1024 * 1024])));
+        assert!(conditions.contains(&json!(["content-length-range", 1, 4096])));
+        assert!(conditions.contains(&json!({"x-amz-meta-declared-size": "4096"})));
         assert!(conditions.contains(&json!({"success_action_status": "201"})));
         assert!(conditions.contains(&json!({"x-amz-meta-purpose": "avatar"})));
         assert!(

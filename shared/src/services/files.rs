@@ -65,7 +65,7 @@ impl Files {
         &self,
         owner: &Openid,
         content_type: &str,
-        size: Option<u64>,
+        size: u64,
         purpose: UploadPurpose,
     ) -> Result<PresignedPost, FileError> {
         let extension = self.limits.check_request(content_type, size)?;
@@ -78,7 +78,7 @@ impl Files {
         })?;
         Ok(self
             .s3
-            .upload_policy(&key, content_type, purpose, self.limits.max_bytes, now)
+            .upload_policy(&key, content_type, purpose, size, now)
             .await?)
     }
 
@@ -106,7 +106,10 @@ impl Files {
         let head = self.s3.head(key).await?.ok_or(FileError::NotYourImage)?;
         let content_type = head.content_type.as_deref();
         let image = content_type.is_some_and(|t| t.starts_with("image/"));
-        if image && self.limits.check_object(&object, head.size, content_type).is_ok() {
+        let allowed = self
+            .limits
+            .check_object(&object, head.size, head.declared_size, content_type);
+        if image && allowed.is_ok() {
             Ok(object)
         } else {
             Err(FileError::NotYourImage)
@@ -184,11 +187,12 @@ impl UploadChecks {
         let Some(head) = self.files.s3.head(key).await? else {
             return Ok(UploadVerdict::Missing);
         };
-        if let Err(reason) =
-            self.files
-                .limits
-                .check_object(&object_key, head.size, head.content_type.as_deref())
-        {
+        if let Err(reason) = self.files.limits.check_object(
+            &object_key,
+            head.size,
+            head.declared_size,
+            head.content_type.as_deref(),
+        ) {
             tracing::warn!(key, reason, "deleting an upload that breaks the limits");
             self.files.s3.delete(key).await?;
             return Ok(UploadVerdict::Deleted);

@@ -105,7 +105,11 @@ async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_
         key.starts_with(&format!("uploads/{openid}/")) && key.ends_with(".png"),
         "{key}"
     );
-    assert_eq!(grant["maxBytes"], 10 * 1024 * 1024);
+    assert_eq!(
+        grant["maxBytes"],
+        PNG.len(),
+        "the declared size is the most accepted"
+    );
     assert!(
         grant["url"]
             .as_str()
@@ -207,22 +211,27 @@ async fn upload_tokens_refuse_bad_types_oversize_unknown_fields_and_missing_toke
     let token = login["accessToken"].as_str().unwrap();
 
     for (body, field) in [
-        (json!({"contentType": "application/x-msdownload"}), "contentType"),
-        (json!({"contentType": "text/html"}), "contentType"),
+        (
+            json!({"contentType": "application/x-msdownload", "size": 10}),
+            "contentType",
+        ),
+        (json!({"contentType": "text/html", "size": 10}), "contentType"),
+        (json!({"contentType": "image/png"}), "size"),
+        (json!({"contentType": "image/png", "size": 0}), "size"),
         (
             json!({"contentType": "image/png", "size": 10 * 1024 * 1024 + 1}),
             "size",
         ),
         (json!({"contentType": "image/png", "size": -1}), "size"),
         (
-            json!({"contentType": "image/png", "key": "uploads/o_victim/2026/11/x.png"}),
+            json!({"contentType": "image/png", "size": 10, "key": "uploads/o_victim/2026/11/x.png"}),
             "key",
         ),
         (
-            json!({"contentType": "image/png", "purpose": "../etc"}),
+            json!({"contentType": "image/png", "size": 10, "purpose": "../etc"}),
             "purpose",
         ),
-        (json!({}), "contentType"),
+        (json!({"size": 10}), "contentType"),
     ] {
         let reply = token_for_upload(&app, token, body.clone()).await;
         assert_eq!(
@@ -250,10 +259,14 @@ async fn file_urls_are_given_for_own_keys_only_and_download_the_file() {
     let app = spawn_app().await;
     let login = app.login(&app.new_user_name("owner")).await;
     let token = login["accessToken"].as_str().unwrap();
-    let grant = token_for_upload(&app, token, json!({"contentType": "image/png"}))
-        .await
-        .data()
-        .clone();
+    let grant = token_for_upload(
+        &app,
+        token,
+        json!({"contentType": "image/png", "size": PNG.len()}),
+    )
+    .await
+    .data()
+    .clone();
     assert_eq!(post_upload(&grant, PNG, "image/png").await.status().as_u16(), 201);
     let own = grant["key"].as_str().unwrap();
     let foreign = "uploads/o_someone_else/2026/11/secret.png";
@@ -318,7 +331,7 @@ async fn an_uploaded_avatar_becomes_a_usable_url_and_someone_elses_key_is_refuse
     let grant = token_for_upload(
         &app,
         alice_token,
-        json!({"contentType": "image/png", "purpose": "avatar"}),
+        json!({"contentType": "image/png", "size": PNG.len(), "purpose": "avatar"}),
     )
     .await
     .data()
@@ -391,4 +404,40 @@ async fn an_event_key_with_non_ascii_and_broken_escapes_is_handled_without_a_pan
 
         assert_eq!(report.deleted, 1, "{raw}: outside the layout, so deleted");
     }
+}
+
+#[tokio::test]
+async fn a_file_larger_than_its_granted_size_is_never_kept() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("liar")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let grant = token_for_upload(
+        &app,
+        token,
+        json!({"contentType": "image/png", "size": PNG.len() - 1}),
+    )
+    .await
+    .data()
+    .clone();
+    assert_eq!(grant["maxBytes"], PNG.len() - 1);
+    assert!(
+        grant["fields"]["policy"].as_str().is_some_and(|p| {
+            let policy = STANDARD.decode(p).unwrap();
+            String::from_utf8_lossy(&policy)
+                .contains(&format!("[\"content-length-range\",1,{}]", PNG.len() - 1))
+        }),
+        "the policy's upper bound is the declared size"
+    );
+    let key = grant["key"].as_str().unwrap().to_owned();
+
+    // S3 refuses the POST; an emulator that does not check the policy stores it, and the trigger
+    // must then delete it.
+    let posted = post_upload(&grant, PNG, "image/png").await.status().as_u16();
+    if posted == 201 {
+        let report = on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E5").await;
+        assert_eq!(report.deleted, 1);
+    }
+
+    assert!(!object_exists(&app, &key).await, "status {posted}");
+    assert!(file_item(&app, &key).await.is_none());
 }
