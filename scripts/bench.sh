@@ -27,6 +27,7 @@ FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg target/bench-logs/fake-wechat
 wait_port "$AWS_PORT" "the AWS emulator"
 wait_port "$WECHAT_PORT" "the fake WeChat server"
 set -a; source <(./target/release/admin new-signing-key bench); set +a
+export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 ./target/release/admin init >/dev/null
 ./target/release/admin seed-products data/products.json >/dev/null
 

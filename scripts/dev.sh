@@ -16,6 +16,8 @@ export WECHAT_APPID="${WECHAT_APPID:-wxdevappid0000000}"
 export WECHAT_SECRET="${WECHAT_SECRET:-dev-wechat-app-secret}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:$WECHAT_PORT}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+# Authenticates pagination cursors; a new key per start only invalidates old cursors.
+export CURSOR_KEY="${CURSOR_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 use_emulator_credentials
 
 ensure_venv

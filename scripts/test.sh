@@ -46,6 +46,7 @@ log "end to end over HTTP: cargo lambda watch on 127.0.0.1:$API_PORT"
 export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
 set -a; source <(./target/debug/admin new-signing-key e2e); set +a
+export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"

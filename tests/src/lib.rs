@@ -198,6 +198,7 @@ pub async fn spawn_app() -> TestApp {
         (vars::WECHAT_API_BASE, wechat_base.clone()),
         (vars::JWT_SIGNING_KEY, signing_keys().0.clone()),
         (vars::JWT_PUBLIC_KEYS, signing_keys().1.clone()),
+        (vars::CURSOR_KEY, random_id(32)),
         // Tests make many requests as one caller; the limits have tests of their own.
         (vars::RATE_LIMITS, RELAXED_LIMITS.to_owned()),
     ]);

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::domain::catalog::{Category, Product};
 use crate::domain::ids::ProductId;
 use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::infra::store::Cursors;
 use crate::runtime::http::{Public, endpoint};
 use crate::services::catalog::{Catalog, CatalogError};
 
@@ -20,9 +21,12 @@ pub struct ListProductsInput {
 
 endpoint! {
     /// `GET /products?limit=&cursor=&category=`.
-    ListProducts: GET "list-products", Public, Catalog;
-    fn(catalog, _ctx, input: ListProductsInput) -> Page<Product> {
-        catalog.list(input.category.as_ref(), input.limit, input.cursor.as_ref()).await
+    ListProducts: GET "list-products", Public, (Catalog, Cursors);
+    fn(services, _ctx, input: ListProductsInput) -> Page<Product> {
+        let (catalog, cursors) = services;
+        catalog
+            .list(input.category.as_ref(), input.limit, input.cursor.as_ref(), cursors)
+            .await
     }
 }
 

@@ -6,6 +6,7 @@ use crate::domain::ids::{Caller, OrderId};
 use crate::domain::limits::Scope;
 use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
 use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::infra::store::Cursors;
 use crate::runtime::http::{Limit, endpoint};
 use crate::services::checkout::{Checkout, CheckoutError};
 
@@ -32,9 +33,12 @@ pub struct ListOrdersInput {
 
 endpoint! {
     /// `GET /orders?limit=&cursor=`: newest first.
-    ListOrders: GET "list-orders", Caller, Checkout;
-    fn(checkout, ctx, input: ListOrdersInput) -> Page<Order> {
-        checkout.list(&ctx.caller.openid, input.limit, input.cursor.as_ref()).await
+    ListOrders: GET "list-orders", Caller, (Checkout, Cursors);
+    fn(services, ctx, input: ListOrdersInput) -> Page<Order> {
+        let (checkout, cursors) = services;
+        checkout
+            .list(&ctx.caller.openid, input.limit, input.cursor.as_ref(), cursors)
+            .await
     }
 }
 

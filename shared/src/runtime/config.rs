@@ -43,6 +43,8 @@ pub mod vars {
     pub const RATE_LIMITS: &str = "RATE_LIMITS";
     /// When refusals become a ban: `VIOLATIONS/WINDOW_SECONDS/BAN_SECONDS`.
     pub const RATE_BAN: &str = "RATE_BAN";
+    /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
+    pub const CURSOR_KEY: &str = "CURSOR_KEY";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
     /// Set by Lambda itself: tells a deployed function from a local run.

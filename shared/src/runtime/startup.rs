@@ -9,7 +9,7 @@ use tokio::sync::OnceCell;
 use super::config::{self, ConfigError, Env, Secret, defaults, vars};
 use crate::domain::time::Clock;
 use crate::infra::s3::{self, S3Gateway};
-use crate::infra::store::Store;
+use crate::infra::store::{Cursors, Store};
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
 use crate::services::catalog::Catalog;
@@ -193,6 +193,26 @@ impl Startup {
             .and_then(|p| p.value)
             .map(Secret::new)
             .ok_or_else(|| failed("the parameter has no value".into()))
+    }
+}
+
+/// Two services at once (an endpoint's service and a helper such as [`Cursors`]).
+impl<A: Build, B: Build> Build for (A, B) {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok((A::build(startup).await?, B::build(startup).await?))
+    }
+}
+
+impl Build for Cursors {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let key = startup.secret(vars::CURSOR_KEY).await?;
+        if key.expose().len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: vars::CURSOR_KEY,
+                reason: "must be at least 32 bytes".into(),
+            });
+        }
+        Ok(Cursors::new(&key))
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::domain::catalog::{Category, Product};
 use crate::domain::ids::ProductId;
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::infra::store::{StorageError, Store};
+use crate::infra::store::{Cursors, StorageError, Store};
 
 /// Why a catalog read failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +31,9 @@ impl Catalog {
         category: Option<&Category>,
         limit: PageSize,
         cursor: Option<&Cursor>,
+        cursors: &Cursors,
     ) -> Result<Page<Product>, CatalogError> {
-        Ok(self.store.list_products(category, limit, cursor).await?)
+        Ok(self.store.list_products(category, limit, cursor, cursors).await?)
     }
 
     /// One product, whatever its status (a client may hold a link to one taken off sale). One GetItem.

@@ -12,7 +12,7 @@ use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
 use crate::infra::crypto::{random_u64, sha256_hex};
 use crate::infra::retry::{Backoff, Exhausted};
-use crate::infra::store::{CancelOutcome, CreateOutcome, IdempotencyRecord, StorageError, Store};
+use crate::infra::store::{CancelOutcome, CreateOutcome, Cursors, IdempotencyRecord, StorageError, Store};
 
 /// Transactions that lose a conflict are tried again: 4 attempts in all, 25-50 ms, then 50-100 ms...
 const CONTENDED: Backoff = Backoff {
@@ -171,7 +171,8 @@ impl Checkout {
         openid: &Openid,
         limit: PageSize,
         cursor: Option<&Cursor>,
+        cursors: &Cursors,
     ) -> Result<Page<Order>, CheckoutError> {
-        Ok(self.store.list_orders(openid, limit, cursor).await?)
+        Ok(self.store.list_orders(openid, limit, cursor, cursors).await?)
     }
 }

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::{Attributes, Item, n, s};
 use super::keys::{self, attr, field::product as field, index, item_type};
-use super::pages::Listing;
+use super::pages::{Cursors, Listing};
 use super::{Read, Store};
 use crate::domain::catalog::{Category, Product, ProductStatus};
 use crate::domain::ids::ProductId;
@@ -22,6 +22,7 @@ impl Store {
         category: Option<&Category>,
         limit: PageSize,
         cursor: Option<&Cursor>,
+        cursors: &Cursors,
     ) -> Result<Page<Product>, StorageError> {
         let (index, partition) = match category {
             Some(c) => (index::GSI2, keys::category(c.as_str())),
@@ -33,7 +34,7 @@ impl Store {
             kind: keys::product(""),
             newest_first: false,
         };
-        self.query_page(&listing, limit, cursor, product_from, "listing products")
+        self.query_page(&listing, limit, cursor, cursors, product_from, "listing products")
             .await
     }
 

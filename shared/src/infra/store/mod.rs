@@ -19,6 +19,7 @@ use std::time::Duration;
 pub use files::FileRecord;
 pub use limits::{Admission, Counted};
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
+pub use pages::Cursors;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 
 use super::retry::Backoff;

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 use super::catalog::product_from;
 use super::item::{Attributes, Item, n, s};
 use super::keys::{self, attr, field, index, item_type};
-use super::pages::Listing;
+use super::pages::{Cursors, Listing};
 use super::transaction::{Outcome, Transaction};
 use super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
@@ -296,6 +296,7 @@ impl Store {
         openid: &Openid,
         limit: PageSize,
         cursor: Option<&Cursor>,
+        cursors: &Cursors,
     ) -> Result<Page<Order>, StorageError> {
         let listing = Listing {
             index: index::GSI1,
@@ -303,7 +304,7 @@ impl Store {
             kind: keys::order(""),
             newest_first: true,
         };
-        self.query_page(&listing, limit, cursor, order_from, "listing orders")
+        self.query_page(&listing, limit, cursor, cursors, order_from, "listing orders")
             .await
     }
 

@@ -1,4 +1,6 @@
-//! Paginated index queries: one Query per page, an opaque cursor bound to its listing.
+//! Paginated index queries: one Query per page, and an opaque cursor bound to its listing and
+//! authenticated (HMAC-SHA256 under a configured key): a cursor we did not issue for this
+//! listing, tampered or forged, is refused.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use super::Store;
 use super::item::{Attributes, Item, s};
 use super::keys::{self, attr, index};
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::infra::crypto::sha256;
+use crate::infra::crypto::{MacKey, Secret};
 use crate::infra::storage::StorageError;
 
 /// The longest cursor accepted.
@@ -25,11 +27,35 @@ pub(super) struct Listing {
     pub newest_first: bool,
 }
 
-/// What a cursor holds: the position after the last item of a page, bound to its listing.
+/// Signs and checks cursors. Built once per process by the listing functions.
+#[derive(Clone, Debug)]
+pub struct Cursors(MacKey);
+
+impl Cursors {
+    pub fn new(key: &Secret) -> Self {
+        Self(MacKey::new(key))
+    }
+
+    /// `base64url(position).base64url(tag)`, the tag covering the listing's partition too.
+    fn seal(&self, partition: &str, position: &Position) -> Option<String> {
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).ok()?);
+        let tag = self.0.tag(format!("{partition}\n{body}").as_bytes());
+        Some(format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag)))
+    }
+
+    fn open(&self, partition: &str, cursor: &str) -> Option<Position> {
+        let (body, tag) = cursor.split_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        if !self.0.verify(format!("{partition}\n{body}").as_bytes(), &tag) {
+            return None;
+        }
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
+    }
+}
+
+/// What a cursor holds: the position after the last item of a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Position {
-    /// A short digest of the listing's partition.
-    p: String,
     /// The index sort key of the last item.
     s: String,
     /// The table partition key of the last item.
@@ -45,35 +71,27 @@ impl Listing {
         }
     }
 
-    fn digest(&self) -> String {
-        hex::encode(&sha256(self.partition.as_bytes())[..8])
-    }
-
     /// The cursor after the item whose index key is `last`.
-    fn cursor_after(&self, last: &Attributes) -> Option<String> {
+    fn cursor_after(&self, cursors: &Cursors, last: &Attributes) -> Option<String> {
         let (_, index_sk) = self.key_attributes();
         let position = Position {
-            p: self.digest(),
             s: Item(last).opt_s(index_sk)?,
             k: Item(last).opt_s(attr::PK)?,
         };
-        Some(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&position).ok()?))
+        cursors.seal(&self.partition, &position)
     }
 
     /// The ExclusiveStartKey rebuilt from a cursor. The partition is the query's own, so a
     /// cursor can only move within the listing it was issued for; anything else is refused.
-    fn start_key(&self, cursor: &Cursor) -> Result<Attributes, StorageError> {
+    fn start_key(&self, cursors: &Cursors, cursor: &Cursor) -> Result<Attributes, StorageError> {
         let text = cursor.as_str();
         if text.len() > MAX_CURSOR_BYTES {
             return Err(StorageError::InvalidCursor);
         }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|_| StorageError::InvalidCursor)?;
-        let position: Position = serde_json::from_slice(&bytes).map_err(|_| StorageError::InvalidCursor)?;
-        let valid = position.p == self.digest()
-            && !position.s.is_empty()
-            && keys::Key::id_of(&position.k, &self.kind).is_some();
+        let position = cursors
+            .open(&self.partition, text)
+            .ok_or(StorageError::InvalidCursor)?;
+        let valid = !position.s.is_empty() && keys::Key::id_of(&position.k, &self.kind).is_some();
         if !valid {
             return Err(StorageError::InvalidCursor);
         }
@@ -94,10 +112,11 @@ impl Store {
         listing: &Listing,
         limit: PageSize,
         cursor: Option<&Cursor>,
+        cursors: &Cursors,
         parse: fn(&Attributes) -> Result<T, StorageError>,
         context: &str,
     ) -> Result<Page<T>, StorageError> {
-        let start = cursor.map(|c| listing.start_key(c)).transpose()?;
+        let start = cursor.map(|c| listing.start_key(cursors, c)).transpose()?;
         let (index_pk, _) = listing.key_attributes();
         let output = self
             .client
@@ -116,7 +135,7 @@ impl Store {
         let items = output.items().iter().map(parse).collect::<Result<Vec<_>, _>>()?;
         let next_cursor = output
             .last_evaluated_key()
-            .and_then(|last| listing.cursor_after(last));
+            .and_then(|last| listing.cursor_after(cursors, last));
         Ok(Page { items, next_cursor })
     }
 }
@@ -134,6 +153,10 @@ mod tests {
         }
     }
 
+    fn cursors(key: &str) -> Cursors {
+        Cursors::new(&Secret::new(key.repeat(32)))
+    }
+
     fn last(position: &str, pk: &str) -> Attributes {
         HashMap::from([
             (attr::PK.to_owned(), s(pk)),
@@ -142,30 +165,49 @@ mod tests {
     }
 
     #[test]
-    fn a_cursor_round_trips_only_in_its_own_listing() {
+    fn a_cursor_round_trips_only_in_its_own_listing_and_under_its_key() {
+        let (ours, theirs) = (cursors("k"), cursors("x"));
         let catalog = listing(keys::CATALOG);
         let cursor = Cursor::new(
             catalog
-                .cursor_after(&last("0000000010#tea", &keys::product("tea").pk))
+                .cursor_after(&ours, &last("0000000010#tea", &keys::product("tea").pk))
                 .unwrap(),
         );
-        let start = catalog.start_key(&cursor).unwrap();
+        let start = catalog.start_key(&ours, &cursor).unwrap();
         assert_eq!(start[attr::GSI1SK], s("0000000010#tea"));
         assert_eq!(start[attr::PK], s(keys::product("tea").pk));
-        assert!(matches!(
-            listing("CATEGORY#tea").start_key(&cursor),
-            Err(StorageError::InvalidCursor)
-        ));
+        for (cursors, listing) in [
+            (&ours, listing("CATEGORY#tea")),
+            (&theirs, listing(keys::CATALOG)),
+        ] {
+            assert!(matches!(
+                listing.start_key(cursors, &cursor),
+                Err(StorageError::InvalidCursor)
+            ));
+        }
     }
 
     #[test]
-    fn garbage_cursors_and_foreign_item_keys_are_refused() {
+    fn garbage_forged_and_foreign_item_cursors_are_refused() {
+        let ours = cursors("k");
         let catalog = listing(keys::CATALOG);
-        let foreign = catalog.cursor_after(&last("1#x", &keys::order("1").pk)).unwrap();
-        for garbage in ["", "!!!", "eyJ4IjoxfQ", &"A".repeat(600), &foreign] {
+        let foreign = catalog
+            .cursor_after(&ours, &last("1#x", &keys::order("1").pk))
+            .unwrap();
+        let unsigned = URL_SAFE_NO_PAD.encode(br#"{"s":"1#x","k":"PRODUCT#x"}"#);
+        let forged = format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode([0u8; 16]));
+        for garbage in [
+            "",
+            "!!!",
+            "eyJ4IjoxfQ",
+            &"A".repeat(600),
+            &foreign,
+            &unsigned,
+            &forged,
+        ] {
             assert!(
                 matches!(
-                    catalog.start_key(&Cursor::new(garbage.to_owned())),
+                    catalog.start_key(&ours, &Cursor::new(garbage.to_owned())),
                     Err(StorageError::InvalidCursor)
                 ),
                 "{garbage}"
