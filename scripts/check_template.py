@@ -15,7 +15,11 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
   (on-upload's sample must be an aws:s3 ObjectCreated event);
 - every ARN written with Fn::Sub contains ${AWS::Partition}, and no string hard-codes "arn:aws:";
 - no IAM statement has Action "*" or Resource "*" unless its Sid starts with "AwsRequiresWildcard",
-  and no Allow statement grants a whole service ("s3:*") either.
+  and no Allow statement grants a whole service ("s3:*") either. (Patterns in a Condition, such as
+  "PRODUCT#*" for dynamodb:LeadingKeys, match key values, not resources: they are not checked here.)
+- a condition on dynamodb:LeadingKeys uses a ForAllValues: operator, as AWS requires: the key holds
+  the partition key of every item a request touches, so ForAnyValue: (or a single-valued operator)
+  would let a BatchGetItem through as soon as one of its keys matched.
 - every function with an event source that invokes it asynchronously (S3, SNS, EventBridge rules and
   schedules, ...) has an on-failure destination (EventInvokeConfig.DestinationConfig.OnFailure, or a
   DeadLetterQueue), so that events still failing after Lambda's retries are kept, not dropped.
@@ -140,6 +144,13 @@ def check_statements(template: dict, report: Report) -> None:
                 for action in actions:
                     if action != "*" and action.endswith(":*"):
                         report.fail(f"{at}: {action!r} grants a whole service; list the actions the code calls")
+            conditions = statement.get("Condition")
+            for operator, keys in (conditions.items() if isinstance(conditions, dict) else []):
+                if isinstance(keys, dict) and "dynamodb:LeadingKeys" in keys and not str(operator).startswith("ForAllValues:"):
+                    report.fail(
+                        f"{at}: dynamodb:LeadingKeys must be matched with a ForAllValues: operator "
+                        f"(e.g. ForAllValues:StringLike), not {operator}"
+                    )
 
 
 def check_failure_destinations(resources: dict, globals_fn: dict, report: Report) -> None:
