@@ -11,7 +11,7 @@ use crate::infra::s3::PresignedPost;
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
 use crate::runtime::http::{Limit, endpoint};
-use crate::services::files::{FileUrl, Files, UploadChecks, UploadVerdict};
+use crate::services::files::{FileUrl, Files, UploadChecks, UploadGrants, UploadVerdict};
 
 /// `uploadToken`'s body.
 #[derive(Debug, Deserialize)]
@@ -30,10 +30,10 @@ fn general() -> UploadPurpose {
 
 endpoint! {
     /// `POST /uploads/token`: a presigned POST for `wx.uploadFile`, at a key the server chooses.
-    UploadToken: POST "upload-token", Caller, Files, limit = Limit::PerUser(Scope::Upload);
-    fn(files, ctx, input: UploadTokenInput) -> PresignedPost {
+    UploadToken: POST "upload-token", Caller, UploadGrants, limit = Limit::PerUser(Scope::Upload);
+    fn(grants, ctx, input: UploadTokenInput) -> PresignedPost {
         let UploadTokenInput { content_type, size, purpose } = input;
-        files.upload_token(&ctx.caller.openid, &content_type, size, purpose).await
+        grants.grant(&ctx.caller.openid, &content_type, size, purpose).await
     }
 }
 
@@ -92,8 +92,9 @@ endpoint! {
     }
 }
 
-/// The S3 `ObjectCreated` trigger: checks each new object against the limits, records the ones
-/// that keep them (idempotently: S3 delivers at least once) and deletes the ones that do not.
+/// The S3 trigger: checks each new object against the limits, records the ones that keep them
+/// (idempotently: S3 delivers at least once) and deletes the ones that do not; forgets objects
+/// that are deleted or expire (`ObjectRemoved`, `LifecycleExpiration`), giving their bytes back.
 pub struct OnUpload;
 
 /// What one event did.
@@ -103,6 +104,8 @@ pub struct UploadReport {
     pub duplicates: usize,
     pub deleted: usize,
     pub missing: usize,
+    /// Deleted or expired objects whose records and bytes were forgotten.
+    pub forgotten: usize,
     pub ignored: usize,
 }
 
@@ -115,15 +118,21 @@ impl EventHandler for OnUpload {
     async fn handle(checks: &UploadChecks, event: S3Event) -> Result<UploadReport, ApiError> {
         let mut report = UploadReport::default();
         for record in event.records {
-            let ours = record.s3.bucket.name.as_deref() == Some(checks.bucket())
-                && record
-                    .event_name
-                    .as_deref()
-                    .is_some_and(|name| name.starts_with("ObjectCreated"));
+            let event = record.event_name.as_deref().unwrap_or_default();
+            let created = event.starts_with("ObjectCreated");
+            let removed = event.starts_with("ObjectRemoved") || event.starts_with("LifecycleExpiration");
+            let ours = record.s3.bucket.name.as_deref() == Some(checks.bucket()) && (created || removed);
             let Some(raw_key) = record.s3.object.key.filter(|_| ours) else {
                 report.ignored += 1;
                 continue;
             };
+            if removed {
+                match checks.forget(&decode_event_key(&raw_key)).await? {
+                    UploadVerdict::Forgotten => report.forgotten += 1,
+                    _ => report.ignored += 1,
+                }
+                continue;
+            }
             let key = decode_event_key(&raw_key);
             let sequencer = format!("{:0>32}", record.s3.object.sequencer.unwrap_or_default());
             let created_at =
@@ -133,6 +142,7 @@ impl EventHandler for OnUpload {
                 UploadVerdict::Duplicate => report.duplicates += 1,
                 UploadVerdict::Deleted => report.deleted += 1,
                 UploadVerdict::Missing => report.missing += 1,
+                UploadVerdict::Forgotten => report.forgotten += 1,
             }
         }
         Ok(report)

@@ -22,6 +22,25 @@ use crate::domain::uploads::{ObjectKey, UploadPurpose};
 const PURPOSE_METADATA: &str = "purpose";
 /// The user metadata field that carries the size the upload was granted for.
 const SIZE_METADATA: &str = "declared-size";
+/// The object tag the bucket's lifecycle rule reads: uploads start `unreferenced` and expire
+/// unless something (a profile's avatar) marks them `referenced`.
+const STATE_TAG: &str = "state";
+
+/// Whether anything refers to an uploaded object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    Unreferenced,
+    Referenced,
+}
+
+impl Reference {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Unreferenced => "unreferenced",
+            Self::Referenced => "referenced",
+        }
+    }
+}
 
 /// Where the bucket is and how uploads reach it.
 #[derive(Debug, Clone)]
@@ -143,6 +162,29 @@ impl S3Gateway {
         Ok(())
     }
 
+    /// Tags the object `key` with `state`, which decides whether the lifecycle rule expires it.
+    /// One PutObjectTagging.
+    pub async fn tag(&self, key: &ObjectKey, state: Reference) -> Result<(), StorageError> {
+        let tag = aws_sdk_s3::types::Tag::builder()
+            .key(STATE_TAG)
+            .value(state.as_str())
+            .build()
+            .map_err(|e| StorageError::failed("tagging the object", e))?;
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .map_err(|e| StorageError::failed("tagging the object", e))?;
+        self.client
+            .put_object_tagging()
+            .bucket(self.bucket())
+            .key(key.as_str())
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("tagging the object", e))?;
+        Ok(())
+    }
+
     /// A presigned GET URL for `key`, signed at `signed_at` and valid for `ttl` from then.
     pub async fn download_url(
         &self,
@@ -225,6 +267,13 @@ fn presign_post(
     fields.insert(
         format!("x-amz-meta-{SIZE_METADATA}"),
         json!(upload.size.to_string()),
+    );
+    fields.insert(
+        "tagging".into(),
+        json!(format!(
+            "<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>{}</Value></Tag></TagSet></Tagging>",
+            Reference::Unreferenced.as_str()
+        )),
     );
     fields.insert("x-amz-algorithm".into(), json!("AWS4-HMAC-SHA256"));
     fields.insert("x-amz-credential".into(), json!(credential));
@@ -334,6 +383,7 @@ mod tests {
         assert!(conditions.contains(&json!({"Content-Type": "image/png"})));
         assert!(conditions.contains(&json!(["content-length-range", 1, 4096])));
         assert!(conditions.contains(&json!({"x-amz-meta-declared-size": "4096"})));
+        assert!(conditions.contains(&json!({"tagging": "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag></TagSet></Tagging>"})));
         assert!(conditions.contains(&json!({"success_action_status": "201"})));
         assert!(conditions.contains(&json!({"x-amz-meta-purpose": "avatar"})));
         assert!(

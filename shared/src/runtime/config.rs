@@ -34,6 +34,8 @@ pub mod vars {
     pub const UPLOAD_POLICY_TTL_SECS: &str = "UPLOAD_POLICY_TTL_SECS";
     pub const UPLOAD_PUBLIC_BASE_URL: &str = "UPLOAD_PUBLIC_BASE_URL";
     pub const FILE_URL_TTL_SECS: &str = "FILE_URL_TTL_SECS";
+    /// The bytes one user may store in the uploads bucket.
+    pub const UPLOAD_QUOTA_BYTES: &str = "UPLOAD_QUOTA_BYTES";
     /// The most unpaid orders one user may hold.
     pub const MAX_PENDING_ORDERS: &str = "MAX_PENDING_ORDERS";
     /// The most units of one product one user may hold across unpaid orders.
@@ -69,6 +71,7 @@ pub mod defaults {
     pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
     pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
     pub const FILE_URL_TTL_SECS: u64 = 3600;
+    pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
     pub const LOG_LEVEL: &str = "info";
 }
 
@@ -302,6 +305,18 @@ pub fn upload_limits(env: &Env) -> Result<UploadLimits, ConfigError> {
         },
         reason: err.to_string(),
     })
+}
+
+/// The bytes one user may store: at least one upload of the largest size.
+pub fn upload_quota(env: &Env, limits: &UploadLimits) -> Result<u64, ConfigError> {
+    let quota: u64 = env.parse_or(vars::UPLOAD_QUOTA_BYTES, defaults::UPLOAD_QUOTA_BYTES)?;
+    if quota < limits.max_bytes {
+        return Err(ConfigError::Invalid {
+            name: vars::UPLOAD_QUOTA_BYTES,
+            reason: format!("must be at least UPLOAD_MAX_BYTES ({})", limits.max_bytes),
+        });
+    }
+    Ok(quota)
 }
 
 /// How long a download URL stays valid.

@@ -105,6 +105,7 @@ pub enum Conflict {
     IdempotencyKeyReused,
     OrderNotCancellable,
     HoldingLimit,
+    StorageQuota,
 }
 
 impl ApiError {
@@ -158,6 +159,7 @@ impl ApiError {
                 Conflict::IdempotencyKeyReused => 40903,
                 Conflict::OrderNotCancellable => 40904,
                 Conflict::HoldingLimit => 40905,
+                Conflict::StorageQuota => 40906,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -389,6 +391,17 @@ impl From<FileError> for ApiError {
         match err {
             FileError::Invalid(err) => err.into(),
             FileError::NotYourImage => Self::validation("avatarKey", "must be an image you uploaded"),
+            FileError::QuotaExceeded {
+                stored_bytes,
+                size,
+                quota_bytes,
+            } => Self::conflict(
+                Conflict::StorageQuota,
+                format!(
+                    "storing {size} more bytes would exceed your quota of {quota_bytes} bytes ({stored_bytes} stored)"
+                ),
+                Some(json!({ "storedBytes": stored_bytes, "quotaBytes": quota_bytes })),
+            ),
             err @ FileError::KeyLayout { .. } => Self::internal("choosing the object key", err),
             FileError::Storage(err) => err.into(),
         }

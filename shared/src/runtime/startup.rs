@@ -14,7 +14,7 @@ use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
 use crate::services::catalog::Catalog;
 use crate::services::checkout::Checkout;
-use crate::services::files::{Files, UploadChecks};
+use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
 use crate::services::profile::Profiles;
@@ -229,6 +229,17 @@ impl Build for Files {
             startup.s3_gateway()?,
             config::upload_limits(&startup.env)?,
             config::file_url_ttl(&startup.env)?,
+        ))
+    }
+}
+
+impl Build for UploadGrants {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let limits = config::upload_limits(&startup.env)?;
+        Ok(UploadGrants::new(
+            Files::build(startup).await?,
+            startup.store(),
+            config::upload_quota(&startup.env, &limits)?,
         ))
     }
 }

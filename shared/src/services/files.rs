@@ -13,7 +13,7 @@ use crate::domain::uploads::{
 };
 use crate::domain::users::UserProfile;
 use crate::infra::crypto::random_id;
-use crate::infra::s3::{PresignedPost, S3Gateway};
+use crate::infra::s3::{PresignedPost, Reference, S3Gateway};
 use crate::infra::store::{FileRecord, StorageError, Store};
 
 /// Why a file request failed.
@@ -24,6 +24,15 @@ pub enum FileError {
     /// The key is not an allowed image the caller uploaded.
     #[error("must be an image you uploaded")]
     NotYourImage,
+    /// The caller's stored files and this one would exceed their storage quota.
+    #[error(
+        "storing {size} more bytes would exceed the quota of {quota_bytes} bytes ({stored_bytes} stored)"
+    )]
+    QuotaExceeded {
+        stored_bytes: u64,
+        size: u64,
+        quota_bytes: u64,
+    },
     /// A key could not be made for this upload (a bug: owners and extensions are slugs).
     #[error("no object key fits owner {owner} and extension {extension}")]
     KeyLayout { owner: Openid, extension: &'static str },
@@ -91,6 +100,11 @@ impl Files {
         Ok((url, signed_at.plus(self.url_ttl)))
     }
 
+    /// Marks the upload `key` as referenced, so the lifecycle rule keeps it. One PutObjectTagging.
+    pub async fn keep(&self, key: &ObjectKey) -> Result<(), FileError> {
+        Ok(self.s3.tag(key, Reference::Referenced).await?)
+    }
+
     /// Fills `profile.avatar_url` with a download URL when the avatar is an upload.
     pub async fn resolve_avatar(&self, mut profile: UserProfile) -> Result<UserProfile, FileError> {
         if let Some(key) = profile.uploaded_avatar() {
@@ -143,6 +157,45 @@ impl Files {
     }
 }
 
+/// Grants uploads within the caller's storage quota.
+#[derive(Clone)]
+pub struct UploadGrants {
+    files: Files,
+    store: Store,
+    quota_bytes: u64,
+}
+
+impl UploadGrants {
+    pub fn new(files: Files, store: Store, quota_bytes: u64) -> Self {
+        Self {
+            files,
+            store,
+            quota_bytes,
+        }
+    }
+
+    /// A presigned POST for a new object of `owner`, if it keeps the limits and the quota: one
+    /// GetItem of the owner's usage; the policy is signed locally.
+    pub async fn grant(
+        &self,
+        owner: &Openid,
+        content_type: &str,
+        size: u64,
+        purpose: UploadPurpose,
+    ) -> Result<PresignedPost, FileError> {
+        self.files.limits.check_request(content_type, size)?;
+        let usage = self.store.usage(owner).await?;
+        if usage.stored_bytes.saturating_add(size) > self.quota_bytes {
+            return Err(FileError::QuotaExceeded {
+                stored_bytes: usage.stored_bytes,
+                size,
+                quota_bytes: self.quota_bytes,
+            });
+        }
+        self.files.upload_token(owner, content_type, size, purpose).await
+    }
+}
+
 /// What became of one new object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadVerdict {
@@ -153,6 +206,8 @@ pub enum UploadVerdict {
     Deleted,
     /// Gone before we looked.
     Missing,
+    /// Deleted or expired in the bucket: its record and its bytes are forgotten.
+    Forgotten,
 }
 
 /// Checks every new object against the limits, records the ones that keep them and deletes the rest.
@@ -171,8 +226,17 @@ impl UploadChecks {
         self.files.s3.bucket()
     }
 
-    /// Checks the object at `key` (one HeadObject), then records it (one PutItem) or deletes it
-    /// (one DeleteObject). Idempotent.
+    /// Forgets an object the bucket no longer holds (deleted, or expired by the lifecycle rule):
+    /// its record and its bytes in the owner's usage. Idempotent.
+    pub async fn forget(&self, key: &str) -> Result<UploadVerdict, FileError> {
+        match ObjectKey::parse(key) {
+            Some(key) if self.store.forget_file(&key).await? => Ok(UploadVerdict::Forgotten),
+            _ => Ok(UploadVerdict::Missing),
+        }
+    }
+
+    /// Checks the object at `key` (one HeadObject), then records it with its bytes counted (one
+    /// transaction) or deletes it (one DeleteObject). Idempotent.
     pub async fn check(
         &self,
         key: &str,

@@ -91,6 +91,10 @@ impl Profiles {
             .update_user(openid, &patch, Timestamp::now())
             .await?
             .ok_or(ProfileError::NotFound)?;
+        if let Some(Avatar::Upload(key)) = &patch.avatar {
+            // Referenced now: the lifecycle rule that expires unreferenced uploads keeps it.
+            self.files.keep(key).await?;
+        }
         Ok(self.files.resolve_avatar(profile).await?)
     }
 }

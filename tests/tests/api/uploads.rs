@@ -96,8 +96,8 @@ async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         (app.take_round_trips(), app.take_s3_calls()),
-        (2, 0),
-        "only the session read and the per-user count: signing an upload needs no AWS call"
+        (3, 0),
+        "the session read and the per-user count, then the usage read: signing needs no AWS call"
     );
     let grant = reply.data().clone();
     let key = grant["key"].as_str().unwrap().to_owned();
@@ -440,4 +440,138 @@ async fn a_file_larger_than_its_granted_size_is_never_kept() {
 
     assert!(!object_exists(&app, &key).await, "status {posted}");
     assert!(file_item(&app, &key).await.is_none());
+}
+
+/// An S3 event of `name` (e.g. `LifecycleExpiration:Delete`) for `key`.
+fn s3_event_named(bucket: &str, key: &str, name: &str) -> aws_lambda_events_s3::S3Event {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/on-upload.json"))
+        .unwrap()
+        .replace("wx-serverless-uploads", bucket)
+        .replace("REPLACE_WITH_OBJECT_KEY", key)
+        .replace("ObjectCreated:Post", name);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Grants, posts and records one upload of the PNG; answers its key.
+async fn upload_png(app: &TestApp, token: &str, sequencer: &str) -> String {
+    let grant = token_for_upload(app, token, json!({"contentType": "image/png", "size": PNG.len()})).await;
+    assert_eq!(grant.status, 200, "{:?}", grant.body);
+    assert_eq!(
+        post_upload(grant.data(), PNG, "image/png")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let key = grant.data()["key"].as_str().unwrap().to_owned();
+    let report = on_upload(app, &app.bucket, &key, sequencer).await;
+    assert_eq!(report.recorded, 1);
+    key
+}
+
+#[tokio::test]
+async fn stored_bytes_are_capped_per_user_and_deleted_or_expired_files_give_them_back() {
+    let mut app = spawn_app().await;
+    let quota = 2 * PNG.len();
+    app.env = app
+        .env
+        .clone()
+        .with("UPLOAD_MAX_BYTES", PNG.len().to_string())
+        .with("UPLOAD_QUOTA_BYTES", quota.to_string());
+    let login = app.login(&app.new_user_name("hoard")).await;
+    let token = login["accessToken"].as_str().unwrap().to_owned();
+    let first = upload_png(&app, &token, "0055AED6DCD90281E5").await;
+    upload_png(&app, &token, "0055AED6DCD90281E6").await;
+
+    let refused = token_for_upload(&app, &token, json!({"contentType": "image/png", "size": 1})).await;
+
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, 40906),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.data()["storedBytes"], quota);
+    assert_eq!(refused.data()["quotaBytes"], quota);
+    let handler = EventAdapter::<OnUpload>::build(&app.startup()).await.unwrap();
+    for _ in 0..2 {
+        // Delivered twice: the bytes come back once.
+        let report = handler
+            .handle(
+                "expiry",
+                s3_event_named(&app.bucket, &first, "LifecycleExpiration:Delete"),
+            )
+            .await
+            .unwrap();
+        assert!(report.forgotten <= 1);
+    }
+    assert!(file_item(&app, &first).await.is_none());
+    let again = token_for_upload(
+        &app,
+        &token,
+        json!({"contentType": "image/png", "size": PNG.len()}),
+    )
+    .await;
+    assert_eq!(
+        again.status, 200,
+        "the expired file's bytes were given back: {:?}",
+        again.body
+    );
+    let over = token_for_upload(
+        &app,
+        &token,
+        json!({"contentType": "image/png", "size": PNG.len() + 1}),
+    )
+    .await;
+    assert_eq!(
+        over.code(),
+        40002,
+        "more than the largest upload is a bad size, not a quota matter"
+    );
+}
+
+#[tokio::test]
+async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("keeper")).await;
+    let token = login["accessToken"].as_str().unwrap().to_owned();
+    let grant = token_for_upload(
+        &app,
+        &token,
+        json!({"contentType": "image/png", "size": PNG.len()}),
+    )
+    .await;
+    assert_eq!(
+        grant.data()["fields"]["tagging"],
+        "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag></TagSet></Tagging>",
+        "S3 tags the object as it stores it"
+    );
+    assert_eq!(
+        post_upload(grant.data(), PNG, "image/png")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let key = grant.data()["key"].as_str().unwrap().to_owned();
+
+    let reply = app
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(&token)
+                .json(&json!({"avatarKey": key})),
+        )
+        .await;
+
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let tags = app
+        .s3
+        .get_object_tagging()
+        .bucket(&app.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let state: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(state, [("state", "referenced")]);
 }

@@ -92,6 +92,12 @@ pub mod field {
         }
     }
 
+    /// What a user stores in the uploads bucket.
+    pub mod usage {
+        pub const STORED_BYTES: &str = "storedBytes";
+        pub const FILES: &str = "files";
+    }
+
     /// A rate-limit counter, a violation counter, or a ban.
     pub mod limit {
         pub const COUNT: &str = "count";
@@ -145,6 +151,11 @@ pub fn user(openid: &str) -> Key {
 /// What a user holds in unpaid orders (pending orders, units per product): the hoarding caps.
 pub fn holdings(openid: &str) -> Key {
     Key::new("USER#", openid, "HOLDINGS")
+}
+
+/// What a user stores in the uploads bucket (bytes and files recorded by onUpload).
+pub fn usage(openid: &str) -> Key {
+    Key::new("USER#", openid, "USAGE")
 }
 
 /// One login session (a refresh-token family).
@@ -240,6 +251,7 @@ pub mod item_type {
     pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
     pub const HOLDINGS: &str = "HOLDINGS";
     pub const RATE: &str = "RATE";
+    pub const USAGE: &str = "USAGE";
     pub const FILE: &str = "FILE";
 }
 

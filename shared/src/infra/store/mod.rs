@@ -16,7 +16,7 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use files::FileRecord;
+pub use files::{FileRecord, Usage};
 pub use limits::{Admission, Counted};
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
 pub use pages::Cursors;
