@@ -8,6 +8,39 @@ use shared::domain::catalog::Product;
 use shared::domain::ids::ProductId;
 use shared::infra::store::Store;
 
+/// Signs an access token for `openid` in a new session, creating the user if needed: for local
+/// development and benchmarks (calling token-protected functions without WeChat). Needs the
+/// signing key in the environment, like the login function.
+pub async fn dev_token(
+    store: &Store,
+    env: &shared::runtime::config::Env,
+    openid: &str,
+) -> Result<String, BoxError> {
+    use shared::runtime::config::{self, Secret, vars};
+    let key = Secret::new(env.required(vars::JWT_SIGNING_KEY)?);
+    let clock = shared::domain::time::Clock::system();
+    let signer = shared::infra::tokens::TokenSigner::new(&key, config::token_settings(env)?, clock.clone())?;
+    let openid = shared::domain::ids::Openid::parse(openid)
+        .ok_or("the openid must be 1-64 characters of A-Z a-z 0-9 _ -")?;
+    let now = clock.now();
+    let session_id = signer.new_session_id();
+    store.record_login(&openid, None, now).await?;
+    store
+        .put_session(&shared::infra::store::NewSession {
+            session_id: session_id.clone(),
+            openid: openid.clone(),
+            refresh_hash: signer.issue_refresh(&session_id).hash,
+            created_at: now,
+            expires_at: signer.refresh_expiry(now),
+        })
+        .await?;
+    Ok(signer
+        .issue_access(&openid, &session_id)?
+        .token
+        .expose()
+        .to_owned())
+}
+
 /// Creates `bucket`; an existing bucket of ours is left as it is.
 pub async fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BoxError> {
     match client.create_bucket().bucket(bucket).send().await {

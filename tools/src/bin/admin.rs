@@ -6,6 +6,8 @@
 //!                                 write the products in batches of 25, retrying unprocessed items;
 //!                                 products already in the table are left as they are (their stock
 //!                                 is live data) unless --overwrite is given
+//! admin dev-token OPENID          create the user and a session, print an access token for it
+//!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
 //!                                 JWT_SIGNING_KEY=KID:<base64 PKCS#8> (a secret: SSM SecureString)
 //!                                 JWT_PUBLIC_KEYS=KID:<base64url public key> (for the verifiers)
@@ -57,8 +59,14 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             );
             Ok(())
         }
+        ["dev-token", openid] => {
+            let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
+            println!("{}", tools::admin::dev_token(&store, &env, openid).await?);
+            Ok(())
+        }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin new-signing-key KID"
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin dev-token OPENID \
+             | admin new-signing-key KID"
                 .into(),
         ),
     }
