@@ -511,24 +511,10 @@ impl TestApp {
         let signer =
             shared::infra::tokens::TokenSigner::new(&key, settings, self.clock.clone()).expect("a signer");
         let openid = shared::domain::ids::Openid::parse(openid).expect("a valid openid");
-        let session_id = signer.new_session_id();
-        let now = self.clock.now();
-        self.store()
-            .put_session(&shared::infra::store::NewSession {
-                session_id: session_id.clone(),
-                openid: openid.clone(),
-                refresh_hash: signer.issue_refresh(&session_id).hash,
-                created_at: now,
-                expires_at: signer.refresh_expiry(now),
-            })
+        let (access, _) = shared::services::login::open_session(&self.store(), &signer, &openid)
             .await
-            .expect("store the session");
+            .expect("open a session");
         self.take_round_trips();
-        signer
-            .issue_access(&openid, &session_id)
-            .expect("sign")
-            .token
-            .expose()
-            .to_owned()
+        access.token.expose().to_owned()
     }
 }

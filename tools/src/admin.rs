@@ -22,23 +22,9 @@ pub async fn dev_token(
     let signer = shared::infra::tokens::TokenSigner::new(&key, config::token_settings(env)?, clock.clone())?;
     let openid = shared::domain::ids::Openid::parse(openid)
         .ok_or("the openid must be 1-64 characters of A-Z a-z 0-9 _ -")?;
-    let now = clock.now();
-    let session_id = signer.new_session_id();
-    store.record_login(&openid, None, now).await?;
-    store
-        .put_session(&shared::infra::store::NewSession {
-            session_id: session_id.clone(),
-            openid: openid.clone(),
-            refresh_hash: signer.issue_refresh(&session_id).hash,
-            created_at: now,
-            expires_at: signer.refresh_expiry(now),
-        })
-        .await?;
-    Ok(signer
-        .issue_access(&openid, &session_id)?
-        .token
-        .expose()
-        .to_owned())
+    store.record_login(&openid, None, clock.now()).await?;
+    let (access, _) = shared::services::login::open_session(store, &signer, &openid).await?;
+    Ok(access.token.expose().to_owned())
 }
 
 /// Creates `bucket`; an existing bucket of ours is left as it is.

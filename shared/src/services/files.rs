@@ -69,28 +69,6 @@ impl Files {
         }
     }
 
-    /// A presigned POST for a new object of `owner`, at a key the server chooses.
-    pub async fn upload_token(
-        &self,
-        owner: &Openid,
-        content_type: &str,
-        size: u64,
-        purpose: UploadPurpose,
-    ) -> Result<PresignedPost, FileError> {
-        let extension = self.limits.check_request(content_type, size)?;
-        let now = Timestamp::now();
-        let key = ObjectKey::generate(owner, extension, now, &random_id(18)).ok_or_else(|| {
-            FileError::KeyLayout {
-                owner: owner.clone(),
-                extension,
-            }
-        })?;
-        Ok(self
-            .s3
-            .upload_policy(&key, content_type, purpose, size, now)
-            .await?)
-    }
-
     /// A presigned GET URL for `key` and when it expires. Signed from the start of the current
     /// half-TTL window, so repeated reads answer the same URL for a while (the mini-program's
     /// image cache keeps working) and every answer stays valid for at least half the TTL.
@@ -174,8 +152,8 @@ impl UploadGrants {
         }
     }
 
-    /// A presigned POST for a new object of `owner`, if it keeps the limits and the quota: one
-    /// GetItem of the owner's usage; the policy is signed locally.
+    /// A presigned POST for a new object of `owner`, at a key the server chooses, if it keeps the
+    /// limits and the quota: one GetItem of the owner's usage; the policy is signed locally.
     pub async fn grant(
         &self,
         owner: &Openid,
@@ -183,7 +161,7 @@ impl UploadGrants {
         size: u64,
         purpose: UploadPurpose,
     ) -> Result<PresignedPost, FileError> {
-        self.files.limits.check_request(content_type, size)?;
+        let extension = self.files.limits.check_request(content_type, size)?;
         let usage = self.store.usage(owner).await?;
         if usage.stored_bytes.saturating_add(size) > self.quota_bytes {
             return Err(FileError::QuotaExceeded {
@@ -192,7 +170,18 @@ impl UploadGrants {
                 quota_bytes: self.quota_bytes,
             });
         }
-        self.files.upload_token(owner, content_type, size, purpose).await
+        let now = Timestamp::now();
+        let key = ObjectKey::generate(owner, extension, now, &random_id(18)).ok_or_else(|| {
+            FileError::KeyLayout {
+                owner: owner.clone(),
+                extension,
+            }
+        })?;
+        Ok(self
+            .files
+            .s3
+            .upload_policy(&key, content_type, purpose, size, now)
+            .await?)
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::domain::limits::{RateRules, Scope};
 use crate::domain::time::{Clock, Timestamp};
-use crate::infra::store::{Admission, Counted, StorageError, Store};
+use crate::infra::store::{Admission, Counted, Refused, StorageError, Store};
 
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +39,10 @@ impl Limiter {
         }
     }
 
-    /// Lets one request of `subject` in `scope` through, or refuses it: one transaction on the
-    /// happy path; a refusal also records a violation (one write), and the one that makes too
-    /// many bans the subject (one more).
+    /// Lets one request of `subject` in `scope` through, or refuses it: one conditional UpdateItem
+    /// on the happy path (two for a window's first request); a refusal also reads the item and
+    /// records a violation (one or two writes), and the one that makes too many bans the subject
+    /// (one more).
     #[tracing::instrument(skip_all, fields(scope = %scope))]
     pub async fn admit(&self, scope: Scope, subject: &str) -> Result<(), LimitError> {
         let now = self.clock.now();
@@ -76,14 +77,14 @@ impl Limiter {
                 let (ban_window, ban_window_end) = ban_rate.window_of(now);
                 let banned = self
                     .store
-                    .record_violation(
-                        scope.as_str(),
+                    .record_violation(Refused {
+                        scope: scope.as_str(),
                         subject,
-                        ban_window,
-                        ban_window_end,
-                        ban.violations,
-                        now.plus(ban.ban),
-                    )
+                        window: ban_window,
+                        window_end: ban_window_end,
+                        violations: ban.violations,
+                        ban_until: now.plus(ban.ban),
+                    })
                     .await?;
                 if banned {
                     tracing::warn!(security_event = "caller_banned", %scope, subject, "repeated refusals: banned");

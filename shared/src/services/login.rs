@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::ids::Openid;
 use crate::domain::users::{LoginCode, UserProfile};
 use crate::infra::store::{NewSession, StorageError, Store};
 use crate::infra::tokens::{AccessToken, RefreshToken, TokenError, TokenSigner};
@@ -51,6 +52,29 @@ pub struct Session {
     pub user: UserProfile,
 }
 
+/// Opens a new session for `openid` (one PutItem: the refresh token's hash, never the token) and
+/// answers its access and refresh tokens.
+pub async fn open_session(
+    store: &Store,
+    signer: &TokenSigner,
+    openid: &Openid,
+) -> Result<(AccessToken, RefreshToken), LoginError> {
+    let now = signer.clock().now();
+    let session_id = signer.new_session_id();
+    let refresh = signer.issue_refresh(&session_id);
+    let access = signer.issue_access(openid, &session_id)?;
+    store
+        .put_session(&NewSession {
+            session_id,
+            openid: openid.clone(),
+            refresh_hash: refresh.hash.clone(),
+            created_at: now,
+            expires_at: signer.refresh_expiry(now),
+        })
+        .await?;
+    Ok((access, refresh))
+}
+
 /// Logs users in.
 #[derive(Clone)]
 pub struct Login {
@@ -76,20 +100,14 @@ impl Login {
     pub async fn login(&self, code: &LoginCode) -> Result<Session, LoginError> {
         let wechat = self.wechat.code_to_session(code).await?;
         let now = self.tokens.clock().now();
-        let session_id = self.tokens.new_session_id();
-        let refresh = self.tokens.issue_refresh(&session_id);
-        let access = self.tokens.issue_access(&wechat.openid, &session_id)?;
-        let session = NewSession {
-            session_id,
-            openid: wechat.openid.clone(),
-            refresh_hash: refresh.hash.clone(),
-            created_at: now,
-            expires_at: self.tokens.refresh_expiry(now),
-        };
-        let (record, ()) = tokio::try_join!(
-            self.store
-                .record_login(&wechat.openid, wechat.unionid.as_deref(), now),
-            self.store.put_session(&session),
+        let (record, (access, refresh)) = tokio::try_join!(
+            async {
+                Ok(self
+                    .store
+                    .record_login(&wechat.openid, wechat.unionid.as_deref(), now)
+                    .await?)
+            },
+            open_session(&self.store, &self.tokens, &wechat.openid),
         )?;
         Ok(Session {
             access,

@@ -221,3 +221,50 @@ async fn a_signed_token_whose_subject_could_break_an_object_key_is_a_401_not_a_c
     }
     assert_eq!(app.take_s3_calls(), 0);
 }
+
+#[tokio::test]
+async fn during_a_key_rotation_tokens_of_the_old_and_the_new_key_both_verify_until_the_old_is_unlisted() {
+    let mut app = spawn_app().await;
+    let (new_private, new_public) = new_key_pair("test-2").unwrap();
+    let (old_private, old_public) = signing_keys();
+    let old_token = app.token_for("o_rotating").await;
+    let claims_for = |token: &str| -> Value {
+        let payload = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    };
+    // The same session, signed by the new key: what refresh answers once the new key signs.
+    let new_token = sign_with(&claims_for(&old_token), new_private.expose());
+    assert_ne!(old_private.as_str(), new_private.expose());
+
+    app.env = app
+        .env
+        .clone()
+        .with("JWT_PUBLIC_KEYS", format!("{new_public},{old_public}"));
+    let both = app.function::<GetUserInfo>().await;
+    app.env = app.env.clone().with("JWT_PUBLIC_KEYS", new_public.clone());
+    let new_only = app.function::<GetUserInfo>().await;
+
+    let status = |function, token: &str| {
+        let request = request(Method::GET, "/users/me").bearer(token).build();
+        async move {
+            let reply = call(function, request).await;
+            (reply.status, reply.code())
+        }
+    };
+    assert_eq!(
+        status(&both, &old_token).await,
+        (404, 40401),
+        "old key still listed: verified"
+    );
+    assert_eq!(
+        status(&both, &new_token).await,
+        (404, 40401),
+        "new key listed: verified"
+    );
+    assert_eq!(status(&new_only, &new_token).await, (404, 40401));
+    assert_eq!(
+        status(&new_only, &old_token).await,
+        (401, 40102),
+        "old key unlisted: refused"
+    );
+}

@@ -98,10 +98,19 @@ pub mod field {
         pub const FILES: &str = "files";
     }
 
-    /// A rate-limit counter, a violation counter, or a ban.
+    /// The requests, refusals and ban of one subject in one scope.
     pub mod limit {
-        pub const COUNT: &str = "count";
         pub const BANNED_UNTIL: &str = "bannedUntil";
+
+        /// The requests counted in window number `window`.
+        pub fn count(window: u64) -> String {
+            format!("c{window}")
+        }
+
+        /// The refusals counted in ban window number `window`.
+        pub fn violations(window: u64) -> String {
+            format!("v{window}")
+        }
     }
 
     /// The record of an idempotency key.
@@ -206,20 +215,9 @@ pub fn idempotency(digest: &str) -> Key {
     Key::new("IDEMPOTENCY#", digest, "IDEMPOTENCY")
 }
 
-/// The requests of `subject` (an IP address, an openid, a session id) in scope `scope`, in
-/// window number `window`.
-pub fn rate_window(scope: &str, subject: &str, window: u64) -> Key {
-    Key::new("RATE#", &format!("{scope}#{subject}"), &format!("W#{window}"))
-}
-
-/// The refused requests of `subject` in `scope`, in ban window number `window`.
-pub fn rate_violations(scope: &str, subject: &str, window: u64) -> Key {
-    Key::new("RATE#", &format!("{scope}#{subject}"), &format!("V#{window}"))
-}
-
-/// The ban of `subject` in `scope`.
-pub fn rate_ban(scope: &str, subject: &str) -> Key {
-    Key::new("RATE#", &format!("{scope}#{subject}"), "BAN")
+/// The requests, refusals and ban of `subject` (an IP address, an openid, a session id) in `scope`.
+pub fn rate(scope: &str, subject: &str) -> Key {
+    Key::new("RATE#", &format!("{scope}#{subject}"), "RATE")
 }
 
 /// A file uploaded by a user, recorded by `onUpload`.

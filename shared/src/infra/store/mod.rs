@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use files::{FileRecord, Usage};
-pub use limits::{Admission, Counted};
+pub use limits::{Admission, Counted, Refused};
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
 pub use pages::Cursors;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
