@@ -9,6 +9,7 @@ pub mod storage;
 pub mod store;
 pub mod tokens;
 pub mod wechat;
+pub mod wechatpay;
 
 /// A boxed cause kept for the log, never shown to the client.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
