@@ -2,3 +2,4 @@
 
 pub mod admin;
 pub mod fake_wechat;
+pub mod fake_wechatpay;

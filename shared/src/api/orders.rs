@@ -7,8 +7,10 @@ use crate::domain::limits::Scope;
 use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::infra::store::Cursors;
+use crate::infra::wechatpay::client::PaymentParams;
 use crate::runtime::http::{Limit, endpoint};
 use crate::services::checkout::{Checkout, CheckoutError};
+use crate::services::payment::{PaymentError, Payments};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
@@ -60,6 +62,15 @@ endpoint! {
     GetOrder: GET "get-order", Caller, Checkout;
     fn(checkout, ctx, input: OrderIdInput) -> Order {
         checkout.get(&ctx.caller.openid, &input.order_id()?).await
+    }
+}
+
+endpoint! {
+    /// `POST /orders/{id}/pay`: the parameters of `wx.requestPayment` for the caller's unpaid order.
+    PayOrder: POST "pay-order", Caller, Payments, limit = Limit::PerUser(Scope::Order);
+    fn(payments, ctx, input: OrderIdInput) -> PaymentParams {
+        let order_id = input.order_id().map_err(|_| PaymentError::NotFound)?;
+        payments.pay(&ctx.caller.openid, &order_id).await
     }
 }
 

@@ -284,9 +284,61 @@ pub struct Order {
     pub pay_by: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<Timestamp>,
+    /// The WeChat Pay prepay of this order, reused while it is valid. Never answered.
+    #[serde(skip)]
+    pub prepay: Option<Prepay>,
+}
+
+/// A WeChat Pay prepay: what `wx.requestPayment` needs, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepay {
+    pub id: String,
+    pub expires_at: Timestamp,
+}
+
+/// How long before `payBy` an order stops being payable: WeChat Pay wants `time_expire` at least a
+/// minute ahead.
+pub const PAY_MARGIN: Duration = Duration::from_secs(60);
+/// The longest description WeChat Pay accepts, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 127;
+
+/// Why an order cannot be paid now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PayRefusal {
+    #[error("the order is {0}, not awaiting payment")]
+    NotPending(OrderStatus),
+    #[error("the time to pay this order has passed")]
+    Expired,
 }
 
 impl Order {
+    /// Whether the order can be paid at `now`: awaiting payment, and a minute or more before `payBy`.
+    pub fn check_payable(&self, now: Timestamp) -> Result<(), PayRefusal> {
+        if self.status != OrderStatus::PendingPayment {
+            return Err(PayRefusal::NotPending(self.status));
+        }
+        if now.plus(PAY_MARGIN) >= self.pay_by {
+            return Err(PayRefusal::Expired);
+        }
+        Ok(())
+    }
+
+    /// The prepay to reuse at `now`, if one is still valid for a while.
+    pub fn reusable_prepay(&self, now: Timestamp) -> Option<&Prepay> {
+        self.prepay
+            .as_ref()
+            .filter(|p| p.expires_at > now.plus(PAY_MARGIN))
+    }
+
+    /// What the payer sees: the first item's name, and how many items there are in all.
+    pub fn description(&self) -> String {
+        let first = self.items.first().map_or("", |line| line.name.as_str());
+        let text = match self.items.len() {
+            0 | 1 => first.to_owned(),
+            n => format!("{first} 等{n}件商品"),
+        };
+        text.chars().take(DESCRIPTION_MAX_CHARS).collect()
+    }
     /// Whether `openid` owns this order.
     pub fn is_owned_by(&self, openid: &Openid) -> bool {
         self.openid == *openid
@@ -410,6 +462,7 @@ pub fn build_order(
         updated_at: now,
         pay_by: now.plus(PAY_WINDOW),
         cancelled_at: None,
+        prepay: None,
     })
 }
 
@@ -557,6 +610,28 @@ mod tests {
         let b = request(json!({"items": [{"productId": "a", "quantity": 2}]}));
         assert_eq!(a.canonical_bytes(), a.clone().canonical_bytes());
         assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+    }
+
+    #[test]
+    fn an_order_is_payable_while_pending_and_a_minute_before_its_deadline() {
+        let products = catalog(vec![product("a", 10, 5, ProductStatus::OnSale)]);
+        let order = build(
+            &request(json!({"items": [{"productId": "a", "quantity": 1}]})),
+            &products,
+        )
+        .unwrap();
+        let created = order.created_at;
+        assert_eq!(order.check_payable(created), Ok(()));
+        assert_eq!(
+            order.check_payable(created.plus(PAY_WINDOW - PAY_MARGIN)),
+            Err(PayRefusal::Expired)
+        );
+        let cancelled = order.clone().cancelled(created);
+        assert_eq!(
+            cancelled.check_payable(created),
+            Err(PayRefusal::NotPending(OrderStatus::Cancelled))
+        );
+        assert_eq!(order.description(), "name of a");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
 use crate::infra::tokens::{PublicKeys, TokenSettings};
 use crate::infra::wechat::WeChatConfig;
+use crate::infra::wechatpay::client::PayConfig;
+use crate::infra::wechatpay::crypto::{MerchantKey, PlatformKeys};
 
 /// Names of every environment variable the functions read. Documented in the README's table.
 pub mod vars {
@@ -45,6 +47,18 @@ pub mod vars {
     pub const RATE_LIMITS: &str = "RATE_LIMITS";
     /// When refusals become a ban: `VIOLATIONS/WINDOW_SECONDS/BAN_SECONDS`.
     pub const RATE_BAN: &str = "RATE_BAN";
+    /// WeChat Pay: the merchant id.
+    pub const WECHATPAY_MCHID: &str = "WECHATPAY_MCHID";
+    /// WeChat Pay: the merchant API certificate's serial.
+    pub const WECHATPAY_SERIAL_NO: &str = "WECHATPAY_SERIAL_NO";
+    /// WeChat Pay: the merchant API private key, PKCS#8 PEM (a secret).
+    pub const WECHATPAY_MERCHANT_KEY: &str = "WECHATPAY_MERCHANT_KEY";
+    /// WeChat Pay: its public keys, `id:base64(SPKI DER)`, comma-separated.
+    pub const WECHATPAY_PLATFORM_KEYS: &str = "WECHATPAY_PLATFORM_KEYS";
+    /// WeChat Pay: where it posts payment notifications (https, no query).
+    pub const WECHATPAY_NOTIFY_URL: &str = "WECHATPAY_NOTIFY_URL";
+    /// WeChat Pay's API (`https://api.mch.weixin.qq.com`, or a fake's address).
+    pub const WECHATPAY_API_BASE: &str = "WECHATPAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
     pub const CURSOR_KEY: &str = "CURSOR_KEY";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
@@ -69,6 +83,7 @@ pub mod defaults {
     pub const ACCESS_TOKEN_TTL_SECS: u64 = 2 * 60 * 60;
     pub const REFRESH_TOKEN_TTL_SECS: u64 = 7 * 24 * 60 * 60;
     pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+    pub const WECHATPAY_API_BASE: &str = "https://api.mch.weixin.qq.com";
     pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
     pub const FILE_URL_TTL_SECS: u64 = 3600;
     pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
@@ -263,6 +278,29 @@ pub fn rate_rules(env: &Env) -> Result<RateRules, ConfigError> {
         })?;
     }
     Ok(rules)
+}
+
+/// Settings of the WeChat Pay client; the merchant key is loaded by `Startup::secret`.
+pub fn pay_config(env: &Env, merchant_key: Secret) -> Result<PayConfig, ConfigError> {
+    let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
+    let notify_url = env.required(vars::WECHATPAY_NOTIFY_URL)?;
+    if !notify_url.starts_with("https://") || notify_url.contains(['?', '#']) {
+        return Err(invalid(
+            vars::WECHATPAY_NOTIFY_URL,
+            "must be an https URL without a query".into(),
+        ));
+    }
+    Ok(PayConfig {
+        mchid: env.required(vars::WECHATPAY_MCHID)?.to_owned(),
+        appid: env.required(vars::WECHAT_APPID)?.to_owned(),
+        serial_no: env.required(vars::WECHATPAY_SERIAL_NO)?.to_owned(),
+        merchant_key: MerchantKey::from_pem(&merchant_key)
+            .map_err(|e| invalid(vars::WECHATPAY_MERCHANT_KEY, e.to_string()))?,
+        platform_keys: PlatformKeys::parse(env.required(vars::WECHATPAY_PLATFORM_KEYS)?)
+            .map_err(|e| invalid(vars::WECHATPAY_PLATFORM_KEYS, e.to_string()))?,
+        notify_url: notify_url.to_owned(),
+        api_base: env.http_url_or(vars::WECHATPAY_API_BASE, defaults::WECHATPAY_API_BASE)?,
+    })
 }
 
 /// Settings of the WeChat API client; the app secret is loaded by `Startup::secret`.

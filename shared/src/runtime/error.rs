@@ -10,16 +10,19 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::domain::orders::OrderError;
+use crate::domain::orders::PayRefusal;
 use crate::domain::uploads::UploadError;
 pub use crate::infra::BoxError;
 use crate::infra::storage::StorageError;
 use crate::infra::tokens::TokenError;
 use crate::infra::wechat::WeChatError;
+use crate::infra::wechatpay::client::PayError;
 use crate::services::catalog::CatalogError;
 use crate::services::checkout::CheckoutError;
 use crate::services::files::FileError;
 use crate::services::limits::LimitError;
 use crate::services::login::LoginError;
+use crate::services::payment::PaymentError;
 use crate::services::profile::ProfileError;
 use crate::services::session::SessionError;
 
@@ -89,6 +92,12 @@ pub enum ApiError {
         #[source]
         source: BoxError,
     },
+    #[error("WeChat Pay is unavailable; retry later")]
+    PayUnavailable {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
     #[error("storage is unavailable; retry later")]
     StorageUnavailable {
         context: String,
@@ -106,6 +115,7 @@ pub enum Conflict {
     OrderNotCancellable,
     HoldingLimit,
     StorageQuota,
+    OrderNotPayable,
 }
 
 impl ApiError {
@@ -160,6 +170,7 @@ impl ApiError {
                 Conflict::OrderNotCancellable => 40904,
                 Conflict::HoldingLimit => 40905,
                 Conflict::StorageQuota => 40906,
+                Conflict::OrderNotPayable => 40907,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -168,6 +179,7 @@ impl ApiError {
             Self::Internal { .. } => 50001,
             Self::WeChatUnavailable { .. } => 50301,
             Self::StorageUnavailable { .. } => 50302,
+            Self::PayUnavailable { .. } => 50303,
         }
     }
 
@@ -212,6 +224,7 @@ impl ApiError {
         let mut out = String::new();
         if let Self::Internal { context, .. }
         | Self::WeChatUnavailable { context, .. }
+        | Self::PayUnavailable { context, .. }
         | Self::StorageUnavailable { context, .. } = self
         {
             out.push_str(context);
@@ -305,6 +318,31 @@ impl From<LimitError> for ApiError {
             LimitError::Limited { retry_after, .. } => Self::TooManyRequests { retry_after },
             LimitError::Banned { retry_after, .. } => Self::Banned { retry_after },
             LimitError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(err: PaymentError) -> Self {
+        match err {
+            PaymentError::NotFound => Self::NotFound("order"),
+            PaymentError::NotPayable(refusal) => {
+                let status = match refusal {
+                    PayRefusal::NotPending(status) => status.as_str(),
+                    PayRefusal::Expired => "EXPIRED",
+                };
+                Self::conflict(
+                    Conflict::OrderNotPayable,
+                    refusal.to_string(),
+                    Some(json!({ "status": status })),
+                )
+            }
+            PaymentError::Pay(err @ PayError::Unavailable { .. }) => Self::PayUnavailable {
+                context: "calling WeChat Pay".into(),
+                source: Box::new(err),
+            },
+            PaymentError::Pay(err) => Self::internal("calling WeChat Pay", err),
+            PaymentError::Storage(err) => err.into(),
         }
     }
 }

@@ -12,11 +12,13 @@ use crate::infra::s3::{self, S3Gateway};
 use crate::infra::store::{Cursors, Store};
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
+use crate::infra::wechatpay::client::WeChatPayClient;
 use crate::services::catalog::Catalog;
 use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
+use crate::services::payment::Payments;
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
 
@@ -306,5 +308,19 @@ impl Build for Limiter {
             config::rate_rules(&startup.env)?,
             startup.clock(),
         ))
+    }
+}
+
+impl Build for Payments {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let key = startup.secret(vars::WECHATPAY_MERCHANT_KEY).await?;
+        let client =
+            WeChatPayClient::new(config::pay_config(&startup.env, key)?, startup.clock()).map_err(|e| {
+                ConfigError::Invalid {
+                    name: vars::WECHATPAY_API_BASE,
+                    reason: format!("cannot build the HTTP client: {e}"),
+                }
+            })?;
+        Ok(Payments::new(startup.store(), client, startup.clock()))
     }
 }

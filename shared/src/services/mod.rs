@@ -7,5 +7,6 @@ pub mod checkout;
 pub mod files;
 pub mod limits;
 pub mod login;
+pub mod payment;
 pub mod profile;
 pub mod session;

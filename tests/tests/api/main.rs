@@ -8,6 +8,7 @@ mod events;
 mod limits;
 mod login;
 mod orders;
+mod payments;
 mod secrets;
 mod sessions;
 mod tokens;

@@ -75,6 +75,8 @@ pub mod field {
         pub const UPDATED_AT: &str = "updatedAt";
         pub const PAY_BY: &str = "payBy";
         pub const CANCELLED_AT: &str = "cancelledAt";
+        pub const PREPAY_ID: &str = "prepayId";
+        pub const PREPAY_EXPIRES_AT: &str = "prepayExpiresAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
         pub const LINE_NAME: &str = "name";
         pub const LINE_PRICE_FEN: &str = "priceFen";

@@ -16,7 +16,7 @@ use super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
-    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Shortage, ShortageReason,
+    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Prepay, Shortage, ShortageReason,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
@@ -274,6 +274,42 @@ impl Store {
             // Only an order that was counted is released, so counts never go below zero.
             .condition_expression("#pending >= :one")
             .build()
+    }
+
+    /// Stores the prepay of `order`, if it is still awaiting payment. One conditional UpdateItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn save_prepay(&self, order: &Order, prepay: &Prepay) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+            .update_expression("SET #prepay = :prepay, #expires = :expires")
+            .condition_expression("#status = :pending AND #owner = :owner")
+            .expression_attribute_names("#prepay", f::PREPAY_ID)
+            .expression_attribute_names("#expires", f::PREPAY_EXPIRES_AT)
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_names("#owner", f::OPENID)
+            .expression_attribute_values(":prepay", s(&prepay.id))
+            .expression_attribute_values(":expires", s(prepay.expires_at.to_string()))
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":owner", s(order.openid.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(StorageError::from_sdk("storing the prepay", err)),
+        }
     }
 
     /// One order, read consistently.
@@ -572,5 +608,9 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
         updated_at: item.time(f::UPDATED_AT)?,
         pay_by: item.time(f::PAY_BY)?,
         cancelled_at: item.opt_time(f::CANCELLED_AT)?,
+        prepay: match (item.opt_s(f::PREPAY_ID), item.opt_time(f::PREPAY_EXPIRES_AT)?) {
+            (Some(id), Some(expires_at)) => Some(Prepay { id, expires_at }),
+            _ => None,
+        },
     })
 }

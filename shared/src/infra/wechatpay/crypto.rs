@@ -139,6 +139,27 @@ impl PlatformKeys {
         Ok(())
     }
 
+    /// Keys as configured: `id:base64(SPKI DER)`, comma-separated (`PUB_KEY_ID_...` ids and
+    /// platform certificate serials alike).
+    pub fn parse(text: &str) -> Result<Self, PayCryptoError> {
+        let mut keys = Self::default();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (id, der) = entry
+                .split_once(':')
+                .ok_or(PayCryptoError::Key("a platform key is not id:base64(SPKI DER)"))?;
+            let der = STANDARD
+                .decode(der)
+                .map_err(|_| PayCryptoError::Key("a platform key is not base64"))?;
+            let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der)
+                .map_err(|_| PayCryptoError::Key("not an RSA public key of 2048 bits or more"))?;
+            keys.0.insert(id.to_owned(), key);
+        }
+        if keys.0.is_empty() {
+            return Err(PayCryptoError::Key("no platform key is listed"));
+        }
+        Ok(keys)
+    }
+
     /// Verifies a response or notification of WeChat Pay at `now`.
     pub fn verify(&self, signed: Signed<'_>, now: Timestamp) -> Result<(), PayCryptoError> {
         let key = self

@@ -1,0 +1,267 @@
+//! The WeChat Pay API v3 client: JSAPI prepay (the mini-program payment) and the parameters of
+//! `wx.requestPayment`. Every request is signed with the merchant key; every answer's signature is
+//! verified before its body is believed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::crypto::{MerchantKey, PayCryptoError, PlatformKeys, Signed};
+use crate::domain::time::{Clock, Timestamp};
+use crate::infra::BoxError;
+use crate::infra::crypto::random_id;
+
+/// Longest wait for a TCP/TLS connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest wait for a whole call.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
+const JSAPI_PATH: &str = "/v3/pay/transactions/jsapi";
+
+/// The merchant's settings.
+pub struct PayConfig {
+    pub mchid: String,
+    /// The mini-program's appid (the payment's `appid` and `paySign`'s `appId`).
+    pub appid: String,
+    /// The merchant API certificate's serial (`serial_no` of the Authorization header).
+    pub serial_no: String,
+    pub merchant_key: MerchantKey,
+    pub platform_keys: PlatformKeys,
+    /// Where WeChat Pay posts payment notifications: https, no query.
+    pub notify_url: String,
+    /// `https://api.mch.weixin.qq.com`, or a fake's address.
+    pub api_base: String,
+}
+
+/// How a WeChat Pay call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    /// Down, slow, or answering something unsigned or not its contract: retry later.
+    #[error("WeChat Pay is unavailable while {context}")]
+    Unavailable {
+        context: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    /// WeChat Pay refused the request (a configuration or a parameter problem).
+    #[error("WeChat Pay refused {context}: HTTP {status} {code}: {message}")]
+    Rejected {
+        context: &'static str,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error(transparent)]
+    Crypto(#[from] PayCryptoError),
+}
+
+/// What a prepay needs.
+#[derive(Debug, Clone)]
+pub struct PrepayRequest<'a> {
+    /// Our order id (6-32 characters).
+    pub out_trade_no: &'a str,
+    /// Shown to the payer (at most 127 characters).
+    pub description: &'a str,
+    pub total_fen: i64,
+    pub payer_openid: &'a str,
+    /// After this the order cannot be paid (at least one minute ahead).
+    pub time_expire: Timestamp,
+}
+
+/// Exactly the parameters of `wx.requestPayment`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentParams {
+    pub time_stamp: String,
+    pub nonce_str: String,
+    pub package: String,
+    pub sign_type: &'static str,
+    pub pay_sign: String,
+}
+
+#[derive(Deserialize)]
+struct PrepayAnswer {
+    prepay_id: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorAnswer {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The client, built once per process.
+#[derive(Clone)]
+pub struct WeChatPayClient {
+    http: reqwest::Client,
+    config: Arc<PayConfig>,
+    clock: Clock,
+}
+
+fn unavailable(context: &'static str, source: impl Into<BoxError>) -> PayError {
+    PayError::Unavailable {
+        context,
+        source: source.into(),
+    }
+}
+
+/// WeChat Pay's time format: RFC 3339 to the second, in China time (`2026-11-24T18:13:21+08:00`).
+pub fn china_time(at: Timestamp) -> String {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(china) => at
+            .inner()
+            .with_timezone(&china)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        None => at.inner().format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+    }
+}
+
+impl WeChatPayClient {
+    pub fn new(config: PayConfig, clock: Clock) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            http,
+            config: Arc::new(config),
+            clock,
+        })
+    }
+
+    /// A JSAPI prepay for `request`: the `prepay_id` (valid two hours).
+    #[tracing::instrument(skip_all)]
+    pub async fn jsapi_prepay(&self, request: &PrepayRequest<'_>) -> Result<String, PayError> {
+        const CONTEXT: &str = "creating the prepay";
+        let config = &self.config;
+        let body = json!({
+            "appid": config.appid,
+            "mchid": config.mchid,
+            "description": request.description,
+            "out_trade_no": request.out_trade_no,
+            "time_expire": china_time(request.time_expire),
+            "notify_url": config.notify_url,
+            "amount": {"total": request.total_fen, "currency": "CNY"},
+            "payer": {"openid": request.payer_openid},
+        })
+        .to_string();
+        let answer = self.call(CONTEXT, "POST", JSAPI_PATH, body).await?;
+        let prepay: PrepayAnswer = serde_json::from_slice(&answer)
+            .map_err(|e| unavailable(CONTEXT, format!("the answer is not a prepay: {e}")))?;
+        if prepay.prepay_id.is_empty() {
+            return Err(unavailable(CONTEXT, "the answer has no prepay_id"));
+        }
+        Ok(prepay.prepay_id)
+    }
+
+    /// The parameters of `wx.requestPayment` for `prepay_id`, signed with the merchant key.
+    pub fn request_payment(&self, prepay_id: &str) -> Result<PaymentParams, PayError> {
+        let time_stamp = self.clock.now().epoch_secs().to_string();
+        let nonce_str = random_id(24);
+        let package = format!("prepay_id={prepay_id}");
+        let pay_sign =
+            self.config
+                .merchant_key
+                .pay_sign(&self.config.appid, &time_stamp, &nonce_str, &package)?;
+        Ok(PaymentParams {
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type: "RSA",
+            pay_sign,
+        })
+    }
+
+    /// One signed call; answers the verified body of a 2xx.
+    async fn call(
+        &self,
+        context: &'static str,
+        method: &str,
+        path: &str,
+        body: String,
+    ) -> Result<Vec<u8>, PayError> {
+        let config = &self.config;
+        let timestamp = self.clock.now().epoch_secs();
+        let nonce = random_id(24);
+        let authorization = config.merchant_key.authorization(
+            &config.mchid,
+            &config.serial_no,
+            method,
+            path,
+            timestamp,
+            &nonce,
+            &body,
+        )?;
+        let response = self
+            .http
+            .post(format!("{}{path}", config.api_base))
+            .header("authorization", authorization)
+            .header("accept", "application/json")
+            .header("content-type", "application/json")
+            .header("user-agent", "wx-serverless")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| unavailable(context, e.without_url()))?;
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (serial, signed_at, signed_nonce, signature) = (
+            header("wechatpay-serial"),
+            header("wechatpay-timestamp"),
+            header("wechatpay-nonce"),
+            header("wechatpay-signature"),
+        );
+        let answer = response
+            .bytes()
+            .await
+            .map_err(|e| unavailable(context, e.without_url()))?;
+        if !status.is_success() {
+            let error: ErrorAnswer = serde_json::from_slice(&answer).unwrap_or_default();
+            if status.is_server_error() {
+                return Err(unavailable(context, format!("HTTP {status} {}", error.code)));
+            }
+            return Err(PayError::Rejected {
+                context,
+                status: status.as_u16(),
+                code: error.code,
+                message: error.message,
+            });
+        }
+        config
+            .platform_keys
+            .verify(
+                Signed {
+                    serial: &serial,
+                    timestamp: &signed_at,
+                    nonce: &signed_nonce,
+                    signature: &signature,
+                    body: &answer,
+                },
+                self.clock.now(),
+            )
+            .map_err(|e| unavailable(context, format!("the answer's signature: {e}")))?;
+        Ok(answer.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_sent_in_china_time_to_the_second() {
+        let at = Timestamp::from_epoch_secs(1_700_000_000).unwrap();
+        assert_eq!(china_time(at), "2023-11-15T06:13:20+08:00");
+    }
+}

@@ -1,0 +1,275 @@
+//! A local fake of WeChat Pay API v3 for tests: it speaks the real HTTP contract, signatures
+//! included. It checks the merchant's `Authorization` signature with the merchant's public key and
+//! signs every answer with its own platform key (`Wechatpay-Serial/Timestamp/Nonce/Signature`), so a
+//! client that skips either check fails against it. Tests only: it binds to loopback.
+//!
+//! `POST /v3/pay/transactions/jsapi` answers `{prepay_id}` for a well-formed request and counts the
+//! prepays of each `out_trade_no`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use shared::infra::crypto::{Secret, random_id};
+use shared::infra::wechatpay::crypto::MerchantKey;
+use tokio::net::TcpListener;
+
+/// A generated RSA key pair, as the settings name them.
+pub struct RsaKeys {
+    /// `-----BEGIN PRIVATE KEY-----` PKCS#8 PEM.
+    pub private_pem: String,
+    /// SubjectPublicKeyInfo DER, base64.
+    pub public_der_base64: String,
+}
+
+/// A new 2048-bit RSA key pair.
+pub fn rsa_keys() -> RsaKeys {
+    let pair = RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
+    let pkcs8: Pkcs8V1Der<'static> = pair.as_der().expect("PKCS#8 encoding");
+    let public: PublicKeyX509Der<'static> = pair.public_key().as_der().expect("SPKI encoding");
+    let body = STANDARD.encode(pkcs8.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    RsaKeys {
+        private_pem: format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        ),
+        public_der_base64: STANDARD.encode(public.as_ref()),
+    }
+}
+
+/// What the fake expects and how it signs.
+pub struct FakePayConfig {
+    pub mchid: String,
+    pub appid: String,
+    /// The merchant's public key (SPKI DER, base64): verifies the Authorization signatures.
+    pub merchant_public_der_base64: String,
+    /// The fake's platform private key (PKCS#8 PEM) and the id it signs under (`PUB_KEY_ID_...`).
+    pub platform_private_pem: String,
+    pub platform_key_id: String,
+}
+
+#[derive(Default)]
+struct State {
+    prepays: HashMap<String, u32>,
+}
+
+/// A running fake: its address and what it saw.
+#[derive(Clone)]
+pub struct FakePay {
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakePay {
+    /// How many prepays were made for `out_trade_no`.
+    pub fn prepays(&self, out_trade_no: &str) -> u32 {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.prepays.get(out_trade_no).copied().unwrap_or(0)
+    }
+}
+
+/// Binds to a free loopback port and serves in the background.
+pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let state = Arc::new(Mutex::new(State::default()));
+    let platform = MerchantKey::from_pem(&Secret::new(config.platform_private_pem.clone()))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let merchant = STANDARD
+        .decode(&config.merchant_public_der_base64)
+        .ok()
+        .and_then(|der| ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).ok())
+        .ok_or_else(|| std::io::Error::other("the merchant public key is not an RSA SPKI"))?;
+    let shared = Arc::new((config, platform, merchant, state.clone()));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let shared = shared.clone();
+                    async move { Ok::<_, Infallible>(handle(request, &shared).await) }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(FakePay { base_url, state })
+}
+
+type Shared = (FakePayConfig, MerchantKey, ParsedPublicKey, Arc<Mutex<State>>);
+
+async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+    let (config, platform, merchant, state) = shared;
+    let method = request.method().as_str().to_owned();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return answer(
+                platform,
+                config,
+                StatusCode::BAD_REQUEST,
+                &error("PARAM_ERROR", "unreadable body"),
+            );
+        }
+    };
+    if let Err(why) = check_authorization(&authorization, &method, &path, &body, config, merchant) {
+        return answer(
+            platform,
+            config,
+            StatusCode::UNAUTHORIZED,
+            &error("SIGN_ERROR", &why),
+        );
+    }
+    if method != "POST" || path != "/v3/pay/transactions/jsapi" {
+        return answer(
+            platform,
+            config,
+            StatusCode::NOT_FOUND,
+            &error("NOT_FOUND", "no such API in the fake"),
+        );
+    }
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let out_trade_no = request["out_trade_no"].as_str().unwrap_or_default().to_owned();
+    let valid = request["appid"] == config.appid.as_str()
+        && request["mchid"] == config.mchid.as_str()
+        && (6..=32).contains(&out_trade_no.len())
+        && request["amount"]["total"].as_i64().is_some_and(|t| t > 0)
+        && request["amount"]["currency"] == "CNY"
+        && request["payer"]["openid"].as_str().is_some_and(|o| !o.is_empty())
+        && request["notify_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://") && !u.contains('?'))
+        && request["time_expire"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+08:00"))
+        && request["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty() && d.chars().count() <= 127);
+    if !valid {
+        return answer(
+            platform,
+            config,
+            StatusCode::BAD_REQUEST,
+            &error("PARAM_ERROR", "a parameter is missing or invalid"),
+        );
+    }
+    {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        *state.prepays.entry(out_trade_no).or_default() += 1;
+    }
+    let prepay_id = format!("wx{}", random_id(18).replace(['-', '_'], "0"));
+    answer(
+        platform,
+        config,
+        StatusCode::OK,
+        &json!({ "prepay_id": prepay_id }),
+    )
+}
+
+/// Checks `WECHATPAY2-SHA256-RSA2048 mchid="..",nonce_str="..",timestamp="..",serial_no="..",signature=".."`.
+fn check_authorization(
+    header: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    config: &FakePayConfig,
+    merchant: &ParsedPublicKey,
+) -> Result<(), String> {
+    let fields = header
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .ok_or("not a WECHATPAY2-SHA256-RSA2048 authorization")?;
+    let field = |name: &str| {
+        fields.split(',').find_map(|part| {
+            let (key, value) = part.trim().split_once('=')?;
+            (key == name).then(|| value.trim_matches('"').to_owned())
+        })
+    };
+    let (Some(mchid), Some(nonce), Some(timestamp), Some(signature)) = (
+        field("mchid"),
+        field("nonce_str"),
+        field("timestamp"),
+        field("signature"),
+    ) else {
+        return Err("a field of the authorization is missing".into());
+    };
+    if mchid != config.mchid || field("serial_no").is_none_or(|s| s.is_empty()) {
+        return Err("unknown merchant or serial".into());
+    }
+    let mut message = format!("{method}\n{path}\n{timestamp}\n{nonce}\n").into_bytes();
+    message.extend_from_slice(body);
+    message.push(b'\n');
+    let signature = STANDARD
+        .decode(signature)
+        .map_err(|_| "the signature is not base64")?;
+    merchant
+        .verify_sig(&message, &signature)
+        .map_err(|_| "the signature does not verify".to_owned())
+}
+
+fn error(code: &str, message: &str) -> Value {
+    json!({ "code": code, "message": message })
+}
+
+/// An answer signed as WeChat Pay signs: over `timestamp\nnonce\nbody\n` with the platform key.
+fn answer(
+    platform: &MerchantKey,
+    config: &FakePayConfig,
+    status: StatusCode,
+    body: &Value,
+) -> Response<Full<Bytes>> {
+    let body = body.to_string();
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let nonce = random_id(16);
+    let signature = platform
+        .sign(format!("{timestamp}\n{nonce}\n{body}\n").as_bytes())
+        .unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("content-type", "application/json".to_owned()),
+        ("wechatpay-serial", config.platform_key_id.clone()),
+        ("wechatpay-timestamp", timestamp),
+        ("wechatpay-nonce", nonce),
+        ("wechatpay-signature", signature),
+    ] {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
