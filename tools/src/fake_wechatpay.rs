@@ -4,7 +4,9 @@
 //! client that skips either check fails against it. Tests only: it binds to loopback.
 //!
 //! `POST /v3/pay/transactions/jsapi` answers `{prepay_id}` for a well-formed request and counts the
-//! prepays of each `out_trade_no`.
+//! prepays of each `out_trade_no`; `POST /v3/refund/domestic/refunds` answers a refund and counts
+//! each `out_refund_no` once, as WeChat Pay refunds it once. [`FakePay::notification`] makes the
+//! signed, encrypted notification WeChat Pay would send.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -64,11 +66,15 @@ pub struct FakePayConfig {
     /// The fake's platform private key (PKCS#8 PEM) and the id it signs under (`PUB_KEY_ID_...`).
     pub platform_private_pem: String,
     pub platform_key_id: String,
+    /// The APIv3 key (32 bytes) that encrypts notifications.
+    pub api_v3_key: String,
 }
 
 #[derive(Default)]
 struct State {
     prepays: HashMap<String, u32>,
+    /// Refunds by out_refund_no: how often each was asked.
+    refunds: HashMap<String, u32>,
 }
 
 /// A running fake: its address and what it saw.
@@ -76,9 +82,71 @@ struct State {
 pub struct FakePay {
     pub base_url: String,
     state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
+}
+
+/// A notification as WeChat Pay posts it: its signature headers and its body.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
 }
 
 impl FakePay {
+    /// The refunds asked, by `out_refund_no` (each refunded once, however often it was asked).
+    pub fn refunds(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut refunds: Vec<String> = state.refunds.keys().cloned().collect();
+        refunds.sort();
+        refunds
+    }
+
+    /// A `TRANSACTION.SUCCESS` notification for `transaction` (the plaintext resource), encrypted
+    /// with the APIv3 key and signed at `timestamp` with the platform key.
+    pub fn notification(&self, transaction: &Value, timestamp: i64) -> Notification {
+        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+        let (config, platform, _, _) = &*self.shared;
+        let nonce = random_id(9)[..12].to_owned();
+        let key = LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, config.api_v3_key.as_bytes()).expect("a 32-byte APIv3 key"),
+        );
+        let mut data = transaction.to_string().into_bytes();
+        key.seal_in_place_append_tag(
+            Nonce::try_assume_unique_for_key(nonce.as_bytes()).expect("a 12-byte nonce"),
+            Aad::from(b"transaction"),
+            &mut data,
+        )
+        .expect("encryption");
+        let body = json!({
+            "id": format!("EV-{}", random_id(9)),
+            "create_time": "2026-11-25T10:00:00+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": STANDARD.encode(&data),
+                "associated_data": "transaction",
+                "nonce": nonce,
+            }
+        })
+        .to_string();
+        let signed_nonce = random_id(16);
+        let signature = platform
+            .sign(format!("{timestamp}\n{signed_nonce}\n{body}\n").as_bytes())
+            .expect("signing");
+        Notification {
+            headers: vec![
+                ("wechatpay-serial", config.platform_key_id.clone()),
+                ("wechatpay-timestamp", timestamp.to_string()),
+                ("wechatpay-nonce", signed_nonce),
+                ("wechatpay-signature", signature),
+            ],
+            body,
+        }
+    }
+
     /// How many prepays were made for `out_trade_no`.
     pub fn prepays(&self, out_trade_no: &str) -> u32 {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -99,6 +167,11 @@ pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
         .and_then(|der| ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).ok())
         .ok_or_else(|| std::io::Error::other("the merchant public key is not an RSA SPKI"))?;
     let shared = Arc::new((config, platform, merchant, state.clone()));
+    let fake = FakePay {
+        base_url,
+        state,
+        shared: shared.clone(),
+    };
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -116,7 +189,7 @@ pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
             });
         }
     });
-    Ok(FakePay { base_url, state })
+    Ok(fake)
 }
 
 type Shared = (FakePayConfig, MerchantKey, ParsedPublicKey, Arc<Mutex<State>>);
@@ -154,6 +227,30 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             &error("SIGN_ERROR", &why),
         );
     }
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    if method == "POST" && path == "/v3/refund/domestic/refunds" {
+        let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default().to_owned();
+        let refund = request["amount"]["refund"].as_i64().unwrap_or(0);
+        let total = request["amount"]["total"].as_i64().unwrap_or(0);
+        if out_refund_no.is_empty() || out_refund_no.len() > 64 || refund <= 0 || refund > total {
+            return answer(
+                platform,
+                config,
+                StatusCode::BAD_REQUEST,
+                &error("PARAM_ERROR", "bad refund"),
+            );
+        }
+        {
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            *state.refunds.entry(out_refund_no.clone()).or_default() += 1;
+        }
+        return answer(
+            platform,
+            config,
+            StatusCode::OK,
+            &json!({"refund_id": format!("5030{}", random_id(9)), "out_refund_no": out_refund_no, "status": "PROCESSING"}),
+        );
+    }
     if method != "POST" || path != "/v3/pay/transactions/jsapi" {
         return answer(
             platform,
@@ -162,7 +259,6 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             &error("NOT_FOUND", "no such API in the fake"),
         );
     }
-    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
     let out_trade_no = request["out_trade_no"].as_str().unwrap_or_default().to_owned();
     let valid = request["appid"] == config.appid.as_str()
         && request["mchid"] == config.mchid.as_str()

@@ -5,5 +5,6 @@
 pub mod auth;
 pub mod catalog;
 pub mod orders;
+pub mod pay;
 pub mod uploads;
 pub mod users;

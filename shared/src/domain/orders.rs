@@ -252,6 +252,7 @@ closed_set! {
     /// An order's state.
     pub enum OrderStatus {
         PendingPayment = "PENDING_PAYMENT",
+        Paid = "PAID",
         Cancelled = "CANCELLED",
     }
 }
@@ -284,9 +285,61 @@ pub struct Order {
     pub pay_by: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<Timestamp>,
+    /// The payment, once WeChat Pay confirmed it.
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub payment: Option<Payment>,
     /// The WeChat Pay prepay of this order, reused while it is valid. Never answered.
     #[serde(skip)]
     pub prepay: Option<Prepay>,
+}
+
+/// A confirmed payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    /// WeChat Pay's id of the transaction.
+    pub transaction_id: String,
+    pub paid_at: Timestamp,
+}
+
+/// What WeChat Pay says happened to a transaction (a notification's decrypted resource).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PaymentNotice {
+    pub mchid: String,
+    pub appid: String,
+    pub out_trade_no: String,
+    pub transaction_id: String,
+    pub trade_state: String,
+    pub amount: NoticeAmount,
+    #[serde(default)]
+    pub success_time: Option<String>,
+}
+
+/// The amount of a [`PaymentNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NoticeAmount {
+    pub total: i64,
+    #[serde(default)]
+    pub payer_total: Option<i64>,
+    pub currency: String,
+}
+
+/// Why a notice does not describe a payment of this order by this merchant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the notice does not match the order: {0}")]
+pub struct NoticeMismatch(pub &'static str);
+
+/// What a matching notice means for the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeVerdict {
+    /// Paid while awaiting payment: mark it paid.
+    Pay,
+    /// Already paid by this very transaction: a repeated notification.
+    AlreadyPaid,
+    /// Paid although the order was cancelled (its stock released): refund, never resurrect.
+    Refund,
+    /// Not a success (`NOTPAY`, `CLOSED`, ...): nothing to do.
+    Ignore,
 }
 
 /// A WeChat Pay prepay: what `wx.requestPayment` needs, valid until `expires_at`.
@@ -328,6 +381,41 @@ impl Order {
         self.prepay
             .as_ref()
             .filter(|p| p.expires_at > now.plus(PAY_MARGIN))
+    }
+
+    /// What a WeChat Pay notice means for this order, once it is checked to be about this order,
+    /// from this merchant and app, for the whole amount in CNY.
+    pub fn judge(
+        &self,
+        notice: &PaymentNotice,
+        mchid: &str,
+        appid: &str,
+    ) -> Result<NoticeVerdict, NoticeMismatch> {
+        if notice.mchid != mchid {
+            return Err(NoticeMismatch("mchid"));
+        }
+        if notice.appid != appid {
+            return Err(NoticeMismatch("appid"));
+        }
+        if notice.out_trade_no != self.order_id.as_str() {
+            return Err(NoticeMismatch("out_trade_no"));
+        }
+        if notice.amount.total != self.total_fen {
+            return Err(NoticeMismatch("amount"));
+        }
+        if notice.amount.currency != "CNY" {
+            return Err(NoticeMismatch("currency"));
+        }
+        if notice.trade_state != "SUCCESS" {
+            return Ok(NoticeVerdict::Ignore);
+        }
+        Ok(match (self.status, &self.payment) {
+            (OrderStatus::PendingPayment, _) => NoticeVerdict::Pay,
+            (OrderStatus::Paid, Some(payment)) if payment.transaction_id == notice.transaction_id => {
+                NoticeVerdict::AlreadyPaid
+            }
+            (OrderStatus::Paid, _) | (OrderStatus::Cancelled, _) => NoticeVerdict::Refund,
+        })
     }
 
     /// What the payer sees: the first item's name, and how many items there are in all.
@@ -462,6 +550,7 @@ pub fn build_order(
         updated_at: now,
         pay_by: now.plus(PAY_WINDOW),
         cancelled_at: None,
+        payment: None,
         prepay: None,
     })
 }

@@ -57,6 +57,8 @@ pub mod vars {
     pub const WECHATPAY_PLATFORM_KEYS: &str = "WECHATPAY_PLATFORM_KEYS";
     /// WeChat Pay: where it posts payment notifications (https, no query).
     pub const WECHATPAY_NOTIFY_URL: &str = "WECHATPAY_NOTIFY_URL";
+    /// WeChat Pay: the APIv3 key that encrypts notifications (a secret; the notification function only).
+    pub const WECHATPAY_API_V3_KEY: &str = "WECHATPAY_API_V3_KEY";
     /// WeChat Pay's API (`https://api.mch.weixin.qq.com`, or a fake's address).
     pub const WECHATPAY_API_BASE: &str = "WECHATPAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
@@ -281,7 +283,11 @@ pub fn rate_rules(env: &Env) -> Result<RateRules, ConfigError> {
 }
 
 /// Settings of the WeChat Pay client; the merchant key is loaded by `Startup::secret`.
-pub fn pay_config(env: &Env, merchant_key: Secret) -> Result<PayConfig, ConfigError> {
+pub fn pay_config(
+    env: &Env,
+    merchant_key: Secret,
+    api_v3_key: Option<Secret>,
+) -> Result<PayConfig, ConfigError> {
     let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
     let notify_url = env.required(vars::WECHATPAY_NOTIFY_URL)?;
     if !notify_url.starts_with("https://") || notify_url.contains(['?', '#']) {
@@ -300,6 +306,12 @@ pub fn pay_config(env: &Env, merchant_key: Secret) -> Result<PayConfig, ConfigEr
             .map_err(|e| invalid(vars::WECHATPAY_PLATFORM_KEYS, e.to_string()))?,
         notify_url: notify_url.to_owned(),
         api_base: env.http_url_or(vars::WECHATPAY_API_BASE, defaults::WECHATPAY_API_BASE)?,
+        api_v3_key: match api_v3_key {
+            Some(key) if key.expose().len() != 32 => {
+                return Err(invalid(vars::WECHATPAY_API_V3_KEY, "must be 32 bytes".into()));
+            }
+            key => key,
+        },
     })
 }
 

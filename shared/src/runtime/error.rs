@@ -458,6 +458,17 @@ impl From<ProfileError> for ApiError {
     }
 }
 
+/// `err` and every cause under it, for a log line. Never sent to a client.
+pub fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let _ = write!(out, ": {cause}");
+        source = cause.source();
+    }
+    out
+}
+
 /// The response envelope: `{"code":0,"message":"ok","data":...,"requestId":"..."}` on success,
 /// `{"code":NNNNN,"message":"...","requestId":"..."}` on error.
 #[derive(Debug, Serialize)]

@@ -8,3 +8,4 @@ pub mod http;
 pub mod input;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook;

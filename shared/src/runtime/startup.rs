@@ -18,7 +18,7 @@ use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
-use crate::services::payment::Payments;
+use crate::services::payment::{PaymentNotices, Payments};
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
 
@@ -168,6 +168,22 @@ impl Startup {
         })
     }
 
+    /// The WeChat Pay client; `notifications` also loads the APIv3 key that decrypts them.
+    pub async fn wechat_pay(&self, notifications: bool) -> Result<WeChatPayClient, ConfigError> {
+        let key = self.secret(vars::WECHATPAY_MERCHANT_KEY).await?;
+        let api_v3_key = if notifications {
+            Some(self.secret(vars::WECHATPAY_API_V3_KEY).await?)
+        } else {
+            None
+        };
+        WeChatPayClient::new(config::pay_config(&self.env, key, api_v3_key)?, self.clock()).map_err(|e| {
+            ConfigError::Invalid {
+                name: vars::WECHATPAY_API_BASE,
+                reason: format!("cannot build the HTTP client: {e}"),
+            }
+        })
+    }
+
     /// A secret: the variable `NAME` itself (local development), or else the SSM SecureString
     /// parameter named by `NAME_PARAMETER` (deployments), read once here at cold start.
     pub async fn secret(&self, name: &'static str) -> Result<Secret, ConfigError> {
@@ -313,14 +329,20 @@ impl Build for Limiter {
 
 impl Build for Payments {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        let key = startup.secret(vars::WECHATPAY_MERCHANT_KEY).await?;
-        let client =
-            WeChatPayClient::new(config::pay_config(&startup.env, key)?, startup.clock()).map_err(|e| {
-                ConfigError::Invalid {
-                    name: vars::WECHATPAY_API_BASE,
-                    reason: format!("cannot build the HTTP client: {e}"),
-                }
-            })?;
-        Ok(Payments::new(startup.store(), client, startup.clock()))
+        Ok(Payments::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
+            startup.clock(),
+        ))
+    }
+}
+
+impl Build for PaymentNotices {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(PaymentNotices::new(
+            startup.store(),
+            startup.wechat_pay(true).await?,
+            startup.clock(),
+        ))
     }
 }

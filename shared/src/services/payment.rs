@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use crate::domain::ids::{Openid, OrderId};
-use crate::domain::orders::{PayRefusal, Prepay};
-use crate::domain::time::Clock;
-use crate::infra::store::{StorageError, Store};
-use crate::infra::wechatpay::client::{PayError, PaymentParams, PrepayRequest, WeChatPayClient};
+use crate::domain::orders::{NoticeVerdict, Order, PayRefusal, Payment, PaymentNotice, Prepay};
+use crate::domain::time::{Clock, Timestamp};
+use crate::infra::store::{PaidOutcome, StorageError, Store};
+use crate::infra::wechatpay::client::{NotifyError, PayError, PaymentParams, PrepayRequest, WeChatPayClient};
 
 /// How long WeChat Pay keeps a prepay valid.
 const PREPAY_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
@@ -76,5 +76,174 @@ impl Payments {
             return Err(PayRefusal::NotPending(crate::domain::orders::OrderStatus::Cancelled).into());
         }
         Ok(self.pay.request_payment(&prepay.id)?)
+    }
+}
+
+/// The signature headers of a WeChat Pay notification.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeHeaders<'a> {
+    pub serial: &'a str,
+    pub timestamp: &'a str,
+    pub nonce: &'a str,
+    pub signature: &'a str,
+}
+
+/// Why a notification was refused (WeChat Pay will send it again, unless it was forged).
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    /// Unsigned, forged, stale, or signed by a key we do not know.
+    #[error("refused: {0}")]
+    Forged(NotifyError),
+    #[error("malformed: {0}")]
+    Malformed(String),
+    /// Signed, but not about an order of ours, or not matching it: a security event.
+    #[error("does not match: {0}")]
+    Mismatch(String),
+    #[error(transparent)]
+    Pay(#[from] PayError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What a notification did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeOutcome {
+    Paid,
+    /// A repeat of a notification already handled.
+    Duplicate,
+    /// Paid after the order was cancelled: refunded (or the refund was already asked).
+    Refunded,
+    /// Not a payment (another event, or not a success).
+    Ignored,
+}
+
+/// Takes WeChat Pay's payment notifications: verified, decrypted, matched to the order, and
+/// applied exactly once.
+#[derive(Clone)]
+pub struct PaymentNotices {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+}
+
+impl PaymentNotices {
+    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
+        Self { store, pay, clock }
+    }
+
+    /// Handles one notification. A forged, stale or mismatched one changes nothing and is logged
+    /// as a security event; a repeated one answers success without doing the work again.
+    #[tracing::instrument(skip_all)]
+    pub async fn receive(
+        &self,
+        headers: NoticeHeaders<'_>,
+        body: &[u8],
+    ) -> Result<NoticeOutcome, NoticeError> {
+        let notification = self
+            .pay
+            .open_notification(
+                headers.serial,
+                headers.timestamp,
+                headers.nonce,
+                headers.signature,
+                body,
+            )
+            .map_err(|err| match err {
+                NotifyError::Signature(_) => {
+                    tracing::warn!(security_event = "forged_payment_notification", error = %err, "refused");
+                    NoticeError::Forged(err)
+                }
+                NotifyError::Malformed(reason) => NoticeError::Malformed(reason),
+            })?;
+        if notification.event_type != "TRANSACTION.SUCCESS" {
+            return Ok(NoticeOutcome::Ignored);
+        }
+        let notice: PaymentNotice = serde_json::from_slice(&notification.resource)
+            .map_err(|e| NoticeError::Malformed(format!("the transaction: {e}")))?;
+        let mismatch = |reason: String| {
+            tracing::warn!(
+                security_event = "mismatched_payment_notification",
+                notification = %notification.id,
+                out_trade_no = %notice.out_trade_no,
+                reason,
+                "refused"
+            );
+            NoticeError::Mismatch(reason)
+        };
+        let order_id =
+            OrderId::parse(&notice.out_trade_no).ok_or_else(|| mismatch("no such order".into()))?;
+        for _ in 0..2 {
+            let order = self
+                .store
+                .get_order(&order_id)
+                .await?
+                .ok_or_else(|| mismatch("no such order".into()))?;
+            let verdict = order
+                .judge(&notice, self.pay.mchid(), self.pay.appid())
+                .map_err(|e| mismatch(e.to_string()))?;
+            match verdict {
+                NoticeVerdict::Ignore => return Ok(NoticeOutcome::Ignored),
+                NoticeVerdict::AlreadyPaid => return Ok(NoticeOutcome::Duplicate),
+                NoticeVerdict::Refund => return self.refund(&order, &notice).await,
+                NoticeVerdict::Pay => {
+                    let payment = Payment {
+                        transaction_id: notice.transaction_id.clone(),
+                        paid_at: notice
+                            .success_time
+                            .as_deref()
+                            .and_then(Timestamp::parse)
+                            .unwrap_or_else(|| self.clock.now()),
+                    };
+                    match self.store.mark_paid(&order, &payment).await? {
+                        PaidOutcome::Paid => return Ok(NoticeOutcome::Paid),
+                        // Cancelled or paid meanwhile: judge again on the order as it is now.
+                        PaidOutcome::AlreadyChanged => {}
+                        PaidOutcome::Conflict => {
+                            return Err(StorageError::unavailable(
+                                "marking the order paid",
+                                "transaction conflict",
+                            )
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        Err(StorageError::unavailable("applying the notification", "the order kept changing").into())
+    }
+
+    /// Money arrived for an order that is cancelled (its stock released) or already paid by another
+    /// transaction: refund it in full, recording both facts; never resurrect the order. The refund
+    /// number is derived from the transaction, so a repeated notification never refunds twice.
+    async fn refund(&self, order: &Order, notice: &PaymentNotice) -> Result<NoticeOutcome, NoticeError> {
+        let out_refund_no: String = format!("RL{}", notice.transaction_id).chars().take(64).collect();
+        let reason = "订单已取消或已支付，自动退款 (order no longer payable: refunded)";
+        let new = self
+            .store
+            .record_refund(
+                &out_refund_no,
+                order,
+                &notice.transaction_id,
+                "PAID_WHEN_NOT_PAYABLE",
+                self.clock.now(),
+            )
+            .await?;
+        self.pay
+            .refund(
+                order.order_id.as_str(),
+                &out_refund_no,
+                notice.amount.total,
+                notice.amount.total,
+                reason,
+            )
+            .await?;
+        tracing::warn!(
+            order = %order.order_id,
+            status = %order.status,
+            transaction = %notice.transaction_id,
+            first_time = new,
+            "a payment for an order that is not payable was refunded"
+        );
+        Ok(NoticeOutcome::Refunded)
     }
 }

@@ -9,11 +9,15 @@ use base64::engine::general_purpose::STANDARD;
 use integration_tests::{TestApp, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::orders::{CancelOrder, PayOrder, SubmitOrder};
-use tools::fake_wechatpay::{self, FakePay, FakePayConfig, RsaKeys, rsa_keys};
+use shared::api::orders::{CancelOrder, GetOrder, PayOrder, SubmitOrder};
+use shared::api::pay::PayNotify;
+use shared::infra::store::keys;
+use shared::runtime::webhook::WebhookAdapter;
+use tools::fake_wechatpay::{self, FakePay, FakePayConfig, Notification, RsaKeys, rsa_keys};
 
 const MCHID: &str = "1900000109";
 const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0119000001092026112500000000000001";
+const API_V3_KEY: &str = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
 
 struct Shop {
     app: TestApp,
@@ -33,6 +37,7 @@ async fn shop() -> Shop {
         merchant_public_der_base64: merchant.public_der_base64.clone(),
         platform_private_pem: platform.private_pem.clone(),
         platform_key_id: PLATFORM_KEY_ID.into(),
+        api_v3_key: API_V3_KEY.into(),
     })
     .await
     .unwrap();
@@ -47,6 +52,7 @@ async fn shop() -> Shop {
             format!("{PLATFORM_KEY_ID}:{}", platform.public_der_base64),
         )
         .with("WECHATPAY_NOTIFY_URL", "https://api.example.com/pay/notify")
+        .with("WECHATPAY_API_V3_KEY", API_V3_KEY)
         .with("WECHATPAY_API_BASE", pay.base_url.clone());
     let token = app.token_for("o_payer").await;
     Shop {
@@ -201,4 +207,173 @@ async fn a_wrong_merchant_key_or_an_unsigned_answer_never_yields_payment_paramet
             json!(item.contains_key(shared::infra::store::keys::field::order::PREPAY_ID))
         });
     assert_eq!(order, json!(false), "an unverified prepay is not kept");
+}
+
+/// The transaction WeChat Pay reports for a paid order.
+fn transaction(shop: &Shop, order_id: &str, total: i64, transaction_id: &str) -> Value {
+    json!({
+        "mchid": MCHID, "appid": shop.app.wechat.appid, "out_trade_no": order_id,
+        "transaction_id": transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
+        "trade_state_desc": "支付成功", "bank_type": "OTHERS", "success_time": "2026-11-25T18:00:00+08:00",
+        "payer": {"openid": "o_payer"},
+        "amount": {"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"}
+    })
+}
+
+/// Posts `notification` to the notify function as API Gateway delivers it: (status, body).
+async fn notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
+    let handler = WebhookAdapter::<PayNotify>::build(&shop.app.startup())
+        .await
+        .unwrap();
+    let mut builder = request(Method::POST, "/pay/notify").header("content-type", "application/json");
+    for (name, value) in &notification.headers {
+        builder = builder.header(name, value);
+    }
+    let response = handler
+        .handle(builder.raw_body(notification.body.clone()).build())
+        .await;
+    let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+async fn order_status(shop: &Shop, id: &str) -> Value {
+    let reply = shop
+        .app
+        .call::<GetOrder>(
+            request(Method::GET, "/orders/x")
+                .bearer(&shop.token)
+                .path_param("id", id)
+                .build(),
+        )
+        .await;
+    reply.data().clone()
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn a_signed_payment_notification_marks_the_order_paid_once_and_a_repeat_changes_nothing() {
+    let shop = shop().await;
+    let id = place(&shop, "notify-key-01").await;
+    let paid = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000001"), now());
+
+    let first = notify(&shop, &paid).await;
+    let after_first = shop.app.table_snapshot().await;
+    let repeat = notify(&shop, &paid).await;
+
+    assert_eq!(first, (204, Value::Null));
+    assert_eq!(repeat, (204, Value::Null), "a repeat answers success");
+    assert_eq!(
+        shop.app.table_snapshot().await,
+        after_first,
+        "and changes nothing"
+    );
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "PAID");
+    assert_eq!(order["transactionId"], "4200002026112500000001");
+    assert_eq!(order["paidAt"], "2026-11-25T10:00:00.000Z");
+    let holdings = shop.app.item(&keys::holdings("o_payer")).await.unwrap();
+    assert_eq!(
+        holdings[keys::field::holdings::PENDING_ORDERS].as_n().unwrap(),
+        "0",
+        "a paid order no longer counts as unpaid"
+    );
+    let refused = shop.app.call::<PayOrder>(pay_request(&shop.token, &id)).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, 40907),
+        "a paid order is not paid again"
+    );
+}
+
+#[tokio::test]
+async fn forged_stale_or_mismatched_notifications_change_nothing_and_are_logged() {
+    let shop = shop().await;
+    let id = place(&shop, "notify-key-02").await;
+    let before = shop.app.table_snapshot().await;
+    let good = transaction(&shop, &id, 2500, "4200002026112500000002");
+
+    let mut tampered = shop.pay.notification(&good, now());
+    tampered.body = tampered
+        .body
+        .replace("TRANSACTION.SUCCESS", "TRANSACTION.SUCCESS ");
+    let mut unknown_key = shop.pay.notification(&good, now());
+    unknown_key.headers[0].1 = "PUB_KEY_ID_0000000000000000000000000000000000".into();
+    let stale = shop.pay.notification(&good, now() - 301);
+    let mut cheap = good.clone();
+    cheap["amount"]["total"] = json!(1);
+    let mut other_merchant = good.clone();
+    other_merchant["mchid"] = json!("1900000999");
+    let mut other_order = good.clone();
+    other_order["out_trade_no"] = json!("2026112500000000000000");
+
+    let statuses = [
+        notify(&shop, &tampered).await.0,
+        notify(&shop, &unknown_key).await.0,
+        notify(&shop, &stale).await.0,
+        notify(&shop, &shop.pay.notification(&cheap, now())).await.0,
+        notify(&shop, &shop.pay.notification(&other_merchant, now()))
+            .await
+            .0,
+        notify(&shop, &shop.pay.notification(&other_order, now())).await.0,
+    ];
+
+    assert_eq!(statuses, [401, 401, 401, 400, 400, 400]);
+    let (_, body) = notify(&shop, &tampered).await;
+    assert_eq!(body["code"], "FAIL");
+    assert_eq!(shop.app.table_snapshot().await, before, "nothing was written");
+    assert_eq!(order_status(&shop, &id).await["status"], "PENDING_PAYMENT");
+    let logs = integration_tests::captured_logs();
+    assert!(logs.contains("forged_payment_notification"));
+    assert!(logs.contains("mismatched_payment_notification"));
+}
+
+#[tokio::test]
+async fn a_payment_for_a_cancelled_order_is_refunded_once_and_the_order_stays_cancelled() {
+    let shop = shop().await;
+    let id = place(&shop, "notify-key-03").await;
+    let cancelled = shop
+        .app
+        .call::<CancelOrder>(
+            request(Method::POST, "/orders/x/cancel")
+                .bearer(&shop.token)
+                .path_param("id", &id)
+                .build(),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let late = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000003"), now());
+
+    let first = notify(&shop, &late).await;
+    let repeat = notify(&shop, &late).await;
+
+    assert_eq!((first.0, repeat.0), (204, 204));
+    assert_eq!(
+        shop.pay.refunds(),
+        ["RL4200002026112500000003"],
+        "refunded, under one refund number"
+    );
+    assert_eq!(
+        order_status(&shop, &id).await["status"],
+        "CANCELLED",
+        "never resurrected"
+    );
+    assert!(
+        shop.app
+            .item(&keys::refund("RL4200002026112500000003"))
+            .await
+            .is_some(),
+        "the refund is recorded"
+    );
+    assert_eq!(
+        shop.app.stock("tea").await,
+        10,
+        "the released stock stays released"
+    );
 }

@@ -76,6 +76,8 @@ pub mod field {
         pub const PAY_BY: &str = "payBy";
         pub const CANCELLED_AT: &str = "cancelledAt";
         pub const PREPAY_ID: &str = "prepayId";
+        pub const TRANSACTION_ID: &str = "transactionId";
+        pub const PAID_AT: &str = "paidAt";
         pub const PREPAY_EXPIRES_AT: &str = "prepayExpiresAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
         pub const LINE_NAME: &str = "name";
@@ -92,6 +94,15 @@ pub mod field {
         pub fn units(product_id: &str) -> String {
             format!("units:{product_id}")
         }
+    }
+
+    /// A refund asked of WeChat Pay.
+    pub mod refund {
+        pub const ORDER_ID: &str = "orderId";
+        pub const TRANSACTION_ID: &str = "transactionId";
+        pub const AMOUNT_FEN: &str = "amountFen";
+        pub const REASON: &str = "reason";
+        pub const CREATED_AT: &str = "createdAt";
     }
 
     /// What a user stores in the uploads bucket.
@@ -222,6 +233,11 @@ pub fn rate(scope: &str, subject: &str) -> Key {
     Key::new("RATE#", &format!("{scope}#{subject}"), "RATE")
 }
 
+/// A refund, by its `out_refund_no`.
+pub fn refund(out_refund_no: &str) -> Key {
+    Key::new("REFUND#", out_refund_no, "REFUND")
+}
+
 /// A file uploaded by a user, recorded by `onUpload`.
 pub fn file(object_key: &str) -> Key {
     Key::new("FILE#", object_key, "FILE")
@@ -252,6 +268,7 @@ pub mod item_type {
     pub const HOLDINGS: &str = "HOLDINGS";
     pub const RATE: &str = "RATE";
     pub const USAGE: &str = "USAGE";
+    pub const REFUND: &str = "REFUND";
     pub const FILE: &str = "FILE";
 }
 

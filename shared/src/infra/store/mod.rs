@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub use files::{FileRecord, Usage};
 pub use limits::{Admission, Counted, Refused};
-pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord};
+pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 

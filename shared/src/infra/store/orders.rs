@@ -16,7 +16,7 @@ use super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
-    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Prepay, Shortage, ShortageReason,
+    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shortage, ShortageReason,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
@@ -453,6 +453,120 @@ impl Store {
     }
 }
 
+/// How marking an order paid ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidOutcome {
+    Paid,
+    /// The order was no longer awaiting payment: read it again.
+    AlreadyChanged,
+    Conflict,
+}
+
+/// The actions of the paying transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PayAction {
+    Order,
+    Release,
+}
+
+impl Store {
+    /// Marks `order` paid by `payment`, exactly once (conditioned on it still awaiting payment), and
+    /// takes it out of its user's holdings, in one transaction.
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_paid(&self, order: &Order, payment: &Payment) -> Result<PaidOutcome, StorageError> {
+        use field::order as f;
+        const CONTEXT: &str = "marking the order paid";
+        let built = |e| StorageError::failed(CONTEXT, e);
+        let mut release = true;
+        loop {
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(super::item::key_attributes(&keys::order(
+                    order.order_id.as_str(),
+                ))))
+                .update_expression("SET #status = :paid, #txn = :txn, #paid_at = :at, #updated = :at")
+                .condition_expression("#status = :pending")
+                .expression_attribute_names("#status", f::STATUS)
+                .expression_attribute_names("#txn", f::TRANSACTION_ID)
+                .expression_attribute_names("#paid_at", f::PAID_AT)
+                .expression_attribute_names("#updated", f::UPDATED_AT)
+                .expression_attribute_values(":paid", s(OrderStatus::Paid.as_str()))
+                .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+                .expression_attribute_values(":txn", s(&payment.transaction_id))
+                .expression_attribute_values(":at", s(payment.paid_at.to_string()))
+                .build()
+                .map_err(built)?;
+            let mut transaction = Transaction::new();
+            transaction.push(
+                PayAction::Order,
+                TransactWriteItem::builder().update(update).build(),
+            );
+            if release {
+                transaction.push(
+                    PayAction::Release,
+                    TransactWriteItem::builder()
+                        .update(self.release(order).map_err(built)?)
+                        .build(),
+                );
+            }
+            let failed = match transaction.run(self, CONTEXT).await? {
+                Outcome::Committed => return Ok(PaidOutcome::Paid),
+                Outcome::Conflict => return Ok(PaidOutcome::Conflict),
+                Outcome::Failed(failed) => failed,
+            };
+            if failed.iter().any(|(action, _)| *action == PayAction::Order) {
+                return Ok(PaidOutcome::AlreadyChanged);
+            }
+            if !release {
+                return Err(StorageError::failed(CONTEXT, "the payment could not be recorded"));
+            }
+            // Placed before the holdings were counted: record the payment without releasing them.
+            release = false;
+        }
+    }
+
+    /// Records a refund asked of WeChat Pay; false when it was already recorded. One PutItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_refund(
+        &self,
+        out_refund_no: &str,
+        order: &Order,
+        transaction_id: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::refund as f;
+        let mut item = super::item::key_attributes(&keys::refund(out_refund_no));
+        item.extend([
+            (attr::TYPE.to_owned(), s(item_type::REFUND)),
+            (f::ORDER_ID.to_owned(), s(order.order_id.as_str())),
+            (f::TRANSACTION_ID.to_owned(), s(transaction_id)),
+            (f::AMOUNT_FEN.to_owned(), n(order.total_fen)),
+            (f::REASON.to_owned(), s(reason)),
+            (f::CREATED_AT.to_owned(), s(now.to_string())),
+        ]);
+        let result = self
+            .client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(StorageError::from_sdk("recording the refund", err)),
+        }
+    }
+}
+
 /// What the user holds, from their holdings as they were (ALL_OLD) when the caps refused `order`.
 fn holdings_over(
     order: &Order,
@@ -608,6 +722,13 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
         updated_at: item.time(f::UPDATED_AT)?,
         pay_by: item.time(f::PAY_BY)?,
         cancelled_at: item.opt_time(f::CANCELLED_AT)?,
+        payment: match (item.opt_s(f::TRANSACTION_ID), item.opt_time(f::PAID_AT)?) {
+            (Some(transaction_id), Some(paid_at)) => Some(Payment {
+                transaction_id,
+                paid_at,
+            }),
+            _ => None,
+        },
         prepay: match (item.opt_s(f::PREPAY_ID), item.opt_time(f::PREPAY_EXPIRES_AT)?) {
             (Some(id), Some(expires_at)) => Some(Prepay { id, expires_at }),
             _ => None,

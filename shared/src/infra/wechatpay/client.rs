@@ -18,6 +18,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for a whole call.
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
 const JSAPI_PATH: &str = "/v3/pay/transactions/jsapi";
+const REFUND_PATH: &str = "/v3/refund/domestic/refunds";
 
 /// The merchant's settings.
 pub struct PayConfig {
@@ -32,6 +33,44 @@ pub struct PayConfig {
     pub notify_url: String,
     /// `https://api.mch.weixin.qq.com`, or a fake's address.
     pub api_base: String,
+    /// The APIv3 key that encrypts notifications (only the notification function has it).
+    pub api_v3_key: Option<crate::infra::crypto::Secret>,
+}
+
+/// Why a notification was not believed.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// Unsigned, forged, stale, or signed by a key we do not know.
+    #[error("the notification's signature: {0}")]
+    Signature(PayCryptoError),
+    /// Signed but not the documented shape, or its resource does not decrypt.
+    #[error("the notification is malformed: {0}")]
+    Malformed(String),
+}
+
+/// A verified, decrypted notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: String,
+    pub event_type: String,
+    /// The decrypted resource (a transaction or a refund, as JSON).
+    pub resource: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct NotificationBody {
+    id: String,
+    event_type: String,
+    resource: EncryptedResource,
+}
+
+#[derive(Deserialize)]
+struct EncryptedResource {
+    algorithm: String,
+    ciphertext: String,
+    nonce: String,
+    #[serde(default)]
+    associated_data: String,
 }
 
 /// How a WeChat Pay call failed.
@@ -156,6 +195,87 @@ impl WeChatPayClient {
             return Err(unavailable(CONTEXT, "the answer has no prepay_id"));
         }
         Ok(prepay.prepay_id)
+    }
+
+    /// Asks WeChat Pay to refund `refund_fen` of the transaction of `out_trade_no`. The same
+    /// `out_refund_no` never refunds twice, so a retry is safe.
+    #[tracing::instrument(skip_all)]
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_refund_no: &str,
+        total_fen: i64,
+        refund_fen: i64,
+        reason: &str,
+    ) -> Result<(), PayError> {
+        let body = json!({
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "reason": reason,
+            "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+        })
+        .to_string();
+        self.call("asking for a refund", "POST", REFUND_PATH, body)
+            .await?;
+        Ok(())
+    }
+
+    /// Verifies a notification (its signature, under the key its serial names, within five
+    /// minutes) and decrypts its resource. Nothing of an unverified notification is read.
+    pub fn open_notification(
+        &self,
+        serial: &str,
+        timestamp: &str,
+        nonce: &str,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<Notification, NotifyError> {
+        self.config
+            .platform_keys
+            .verify(
+                Signed {
+                    serial,
+                    timestamp,
+                    nonce,
+                    signature,
+                    body,
+                },
+                self.clock.now(),
+            )
+            .map_err(NotifyError::Signature)?;
+        let notice: NotificationBody =
+            serde_json::from_slice(body).map_err(|e| NotifyError::Malformed(e.to_string()))?;
+        if notice.resource.algorithm != "AEAD_AES_256_GCM" {
+            return Err(NotifyError::Malformed(format!(
+                "unknown algorithm {}",
+                notice.resource.algorithm
+            )));
+        }
+        let key = self
+            .config
+            .api_v3_key
+            .as_ref()
+            .ok_or_else(|| NotifyError::Malformed("no APIv3 key is configured".into()))?;
+        let resource = super::crypto::decrypt_resource(
+            key,
+            &notice.resource.nonce,
+            &notice.resource.associated_data,
+            &notice.resource.ciphertext,
+        )
+        .map_err(|e| NotifyError::Malformed(e.to_string()))?;
+        Ok(Notification {
+            id: notice.id,
+            event_type: notice.event_type,
+            resource,
+        })
+    }
+
+    pub fn mchid(&self) -> &str {
+        &self.config.mchid
+    }
+
+    pub fn appid(&self) -> &str {
+        &self.config.appid
     }
 
     /// The parameters of `wx.requestPayment` for `prepay_id`, signed with the merchant key.

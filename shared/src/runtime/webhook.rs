@@ -1,0 +1,126 @@
+//! The adapter of webhooks: HTTP endpoints that other services call with their own contract (a
+//! raw, signed body; an answer in their format, not our envelope), such as WeChat Pay's
+//! notifications. State built once, one access-log line per call, panics caught.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::FutureExt as _;
+use lambda_http::http::header::CONTENT_TYPE;
+use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
+
+use super::config::ConfigError;
+use super::http::panic_message;
+use super::startup::{Build, Startup};
+
+/// What a webhook answers: a status and, when it has one, a JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookReply {
+    pub status: StatusCode,
+    pub body: Option<String>,
+    /// What happened, for the log (never sent).
+    pub outcome: String,
+}
+
+/// One webhook endpoint.
+pub trait Webhook: Send + Sync + 'static {
+    const NAME: &'static str;
+    const METHOD: Method;
+    type Service: Build;
+
+    /// Handles one call, given its headers and its body exactly as received.
+    fn handle(
+        service: &Self::Service,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> impl Future<Output = WebhookReply> + Send;
+
+    /// The answer when the handler panicked or the method is wrong.
+    fn failure(status: StatusCode, message: &str) -> WebhookReply;
+}
+
+/// Runs `W` as a Lambda function.
+pub async fn serve<W: Webhook>() -> Result<(), lambda_http::Error> {
+    let startup = Startup::from_env().await;
+    super::telemetry::init(&startup.env);
+    let adapter = WebhookAdapter::<W>::build(&startup).await.inspect_err(|err| {
+        tracing::error!(function = W::NAME, error = %err, "cold start failed");
+    })?;
+    startup.warm_up().await;
+    let adapter = Arc::new(adapter);
+    lambda_http::run_concurrent(service_fn(move |request| {
+        let adapter = adapter.clone();
+        async move { Ok::<_, Infallible>(adapter.handle(request).await) }
+    }))
+    .await
+}
+
+/// Wraps a [`Webhook`] with what every webhook does the same way.
+pub struct WebhookAdapter<W: Webhook> {
+    service: W::Service,
+}
+
+impl<W: Webhook> WebhookAdapter<W> {
+    pub async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            service: W::Service::build(startup).await?,
+        })
+    }
+
+    /// Turns any call into an answer; never fails, never panics.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let request_id = request
+            .lambda_context_ref()
+            .map(|ctx| ctx.request_id.clone())
+            .unwrap_or_default();
+        let reply = if request.method() != W::METHOD {
+            W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        } else {
+            AssertUnwindSafe(W::handle(&self.service, request.headers(), request.body()))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    tracing::error!(
+                        request_id,
+                        function = W::NAME,
+                        error = panic_message(&*panic),
+                        "panic"
+                    );
+                    W::failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                })
+        };
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let status = reply.status.as_u16();
+        if reply.status.is_success() {
+            tracing::info!(
+                request_id,
+                function = W::NAME,
+                status,
+                latency_ms,
+                outcome = reply.outcome,
+                "webhook"
+            );
+        } else {
+            tracing::warn!(
+                request_id,
+                function = W::NAME,
+                status,
+                latency_ms,
+                outcome = reply.outcome,
+                "webhook"
+            );
+        }
+        let mut response = Response::new(reply.body.map_or(Body::Empty, Body::Text));
+        *response.status_mut() = reply.status;
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        response
+    }
+}
