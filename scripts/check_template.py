@@ -9,10 +9,12 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
   AWS::Serverless::Function resources (exactly one resource each) == the files events/*.json;
 - each function resource is built by rust-cargolambda from the workspace root (CodeUri "."), its
   logical id is the binary in PascalCase + "Function", and the binary is one its crate builds;
-- every function except the S3-triggered ones (on-upload) has exactly one event, of type HttpApi,
-  on the template's one AWS::Serverless::HttpApi; on-upload has exactly one event, of type S3;
+- every function except the S3-triggered ones (on-upload) and the scheduled ones (expire-orders)
+  has exactly one event, of type HttpApi, on the template's one AWS::Serverless::HttpApi; on-upload
+  has exactly one event, of type S3; expire-orders exactly one, of type ScheduleV2;
 - no two functions share a route, and each route equals the `routeKey` of events/<binary>.json
-  (on-upload's sample must be an aws:s3 ObjectCreated event);
+  (on-upload's sample must be an aws:s3 ObjectCreated event, expire-orders' an aws.scheduler
+  Scheduled Event);
 - every ARN written with Fn::Sub contains ${AWS::Partition}, and no string hard-codes "arn:aws:";
 - no IAM statement has Action "*" or Resource "*" unless its Sid starts with "AwsRequiresWildcard",
   and no Allow statement grants a whole service ("s3:*") either. (Patterns in a Condition, such as
@@ -43,6 +45,8 @@ FUNCTIONS_DIR = ROOT / "functions"
 EVENTS_DIR = ROOT / "events"
 # Functions triggered by S3 rather than by an HTTP route.
 S3_FUNCTIONS = {"on-upload"}
+# Functions run by an EventBridge Scheduler schedule (SAM event type ScheduleV2).
+SCHEDULED_FUNCTIONS = {"expire-orders"}
 WILDCARD_SID_PREFIX = "AwsRequiresWildcard"
 # SAM event types whose source invokes the function asynchronously (InvocationType Event): Lambda
 # retries a failed event and then drops it unless the function has an on-failure destination. A
@@ -239,7 +243,11 @@ def main() -> int:
     for name in sorted(declared - crates):
         report.fail(f"functions/{name}/ is missing: {TEMPLATE} deploys {', '.join(functions[name])} (Binary: {name}) but there is no such crate")
     for name in sorted((crates | declared) - samples):
-        kind = "an S3 ObjectCreated event" if name in S3_FUNCTIONS else "an API Gateway HTTP API (payload 2.0) request"
+        kind = (
+            "an S3 ObjectCreated event" if name in S3_FUNCTIONS
+            else "an EventBridge Scheduler event" if name in SCHEDULED_FUNCTIONS
+            else "an API Gateway HTTP API (payload 2.0) request"
+        )
         report.fail(f"events/{name}.json is missing: add a sample of {kind} for {name}")
     for name in sorted(samples - crates - declared):
         report.fail(f"events/{name}.json belongs to no function: there is neither functions/{name}/ nor a function with Binary: {name}")
@@ -253,6 +261,7 @@ def main() -> int:
 
     routes: dict[str, str] = {}  # binary -> "METHOD /path"
     s3_prefixes: dict[str, str] = {}  # binary -> key prefix of its S3 event
+    schedules: dict[str, str] = {}  # binary -> its ScheduleExpression
     for binary, ids in sorted(functions.items()):
         logical_id = ids[0]
         resource = resources[logical_id]
@@ -279,7 +288,7 @@ def main() -> int:
         if not isinstance(events, dict):
             report.fail(f"{prefix}: Events must be a map")
             continue
-        wanted = "S3" if binary in S3_FUNCTIONS else "HttpApi"
+        wanted = "S3" if binary in S3_FUNCTIONS else "ScheduleV2" if binary in SCHEDULED_FUNCTIONS else "HttpApi"
         kinds = sorted(f"{name} ({(e or {}).get('Type')})" for name, e in events.items())
         if len(events) != 1 or next(iter(events.values()), {}).get("Type") != wanted:
             report.fail(f"{prefix}: expected exactly one event of type {wanted}, found {len(events)}: {', '.join(kinds) or 'none'}")
@@ -293,6 +302,12 @@ def main() -> int:
             if api_id and event_props.get("ApiId") != {"Ref": api_id}:
                 report.fail(f"{prefix}: its HttpApi event must set ApiId: !Ref {api_id} (one API for all routes)")
             routes[binary] = f"{method.upper()} {path}"
+        elif wanted == "ScheduleV2":
+            expression = event_props.get("ScheduleExpression")
+            if not isinstance(expression, str) or not expression:
+                report.fail(f"{prefix}: its ScheduleV2 event needs a literal ScheduleExpression")
+                continue
+            schedules[binary] = expression
         else:
             rules = (((event_props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
             prefixes = [r.get("Value") for r in rules if isinstance(r, dict) and str(r.get("Name")).lower() == "prefix"]
@@ -309,7 +324,7 @@ def main() -> int:
             report.fail(f"{TEMPLATE}: route {route!r} is served by {len(binaries)} functions: {', '.join(sorted(binaries))}")
 
     # --- the event samples -----------------------------------------------------------------------
-    for binary in sorted(set(routes) | set(s3_prefixes)):
+    for binary in sorted(set(routes) | set(s3_prefixes) | set(schedules)):
         sample_path = EVENTS_DIR / f"{binary}.json"
         if not sample_path.is_file():
             continue  # already reported as missing
@@ -325,6 +340,14 @@ def main() -> int:
                     f"{rel(sample_path)}: routeKey is {route_key!r} but {TEMPLATE} routes {binary} "
                     f"on {routes[binary]!r}"
                 )
+        elif binary in schedules:
+            # The content is not checked further: the scheduled functions ignore it.
+            if not (
+                isinstance(sample, dict)
+                and sample.get("source") == "aws.scheduler"
+                and sample.get("detail-type") == "Scheduled Event"
+            ):
+                report.fail(f'{rel(sample_path)}: expected an EventBridge Scheduler event (source "aws.scheduler", detail-type "Scheduled Event")')
         else:
             records = sample.get("Records") if isinstance(sample, dict) else None
             if not isinstance(records, list) or not records:
@@ -371,7 +394,10 @@ def main() -> int:
         return 1
     print(f"check_template: OK - {len(functions)} functions, {len(routes)} routes and their event samples agree")
     for binary in sorted(functions):
-        print(f"  {functions[binary][0]:<24} {routes.get(binary, 'S3 ObjectCreated ' + s3_prefixes.get(binary, ''))}")
+        trigger = routes.get(binary) or (
+            f"schedule {schedules[binary]}" if binary in schedules else "S3 ObjectCreated " + s3_prefixes.get(binary, "")
+        )
+        print(f"  {functions[binary][0]:<24} {trigger}")
     return 0
 
 

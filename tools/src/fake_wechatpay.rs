@@ -68,6 +68,8 @@ pub struct FakePayConfig {
     pub platform_key_id: String,
     /// The APIv3 key (32 bytes) that encrypts notifications.
     pub api_v3_key: String,
+    /// The time the fake signs at (tests share the functions' clock).
+    pub clock: shared::domain::time::Clock,
 }
 
 #[derive(Default)]
@@ -75,6 +77,10 @@ struct State {
     prepays: HashMap<String, u32>,
     /// Refunds by out_refund_no: how often each was asked.
     refunds: HashMap<String, u32>,
+    /// Transactions paid (by the payer, in the fake's world): out_trade_no -> (transaction_id, total).
+    paid: HashMap<String, (String, i64)>,
+    /// Transactions closed.
+    closed: HashMap<String, u32>,
 }
 
 /// A running fake: its address and what it saw.
@@ -145,6 +151,20 @@ impl FakePay {
             ],
             body,
         }
+    }
+
+    /// Makes `out_trade_no` paid, as if the payer had paid and the notification were lost.
+    pub fn pay(&self, out_trade_no: &str, transaction_id: &str, total: i64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state
+            .paid
+            .insert(out_trade_no.to_owned(), (transaction_id.to_owned(), total));
+    }
+
+    /// How many times `out_trade_no` was closed.
+    pub fn closes(&self, out_trade_no: &str) -> u32 {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.closed.get(out_trade_no).copied().unwrap_or(0)
     }
 
     /// How many prepays were made for `out_trade_no`.
@@ -228,6 +248,54 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
         );
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    if let Some(rest) = path.strip_prefix("/v3/pay/transactions/out-trade-no/") {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        if method == "POST" {
+            let Some(out_trade_no) = rest.strip_suffix("/close") else {
+                return answer(
+                    platform,
+                    config,
+                    StatusCode::NOT_FOUND,
+                    &error("NOT_FOUND", "no such API in the fake"),
+                );
+            };
+            if request["mchid"] != config.mchid.as_str() {
+                return answer(
+                    platform,
+                    config,
+                    StatusCode::BAD_REQUEST,
+                    &error("PARAM_ERROR", "mchid"),
+                );
+            }
+            *state.closed.entry(out_trade_no.to_owned()).or_default() += 1;
+            return answer_empty(platform, config);
+        }
+        let (out_trade_no, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if query != format!("mchid={}", config.mchid) {
+            return answer(
+                platform,
+                config,
+                StatusCode::BAD_REQUEST,
+                &error("PARAM_ERROR", "mchid"),
+            );
+        }
+        let transaction = if let Some((transaction_id, total)) = state.paid.get(out_trade_no) {
+            json!({"out_trade_no": out_trade_no, "trade_state": "SUCCESS", "transaction_id": transaction_id,
+                   "success_time": "2026-11-25T18:00:00+08:00", "amount": {"total": total, "currency": "CNY"}})
+        } else if state.closed.contains_key(out_trade_no) {
+            json!({"out_trade_no": out_trade_no, "trade_state": "CLOSED"})
+        } else if state.prepays.contains_key(out_trade_no) {
+            json!({"out_trade_no": out_trade_no, "trade_state": "NOTPAY"})
+        } else {
+            return answer(
+                platform,
+                config,
+                StatusCode::NOT_FOUND,
+                &error("ORDER_NOT_EXIST", "no such order"),
+            );
+        };
+        return answer(platform, config, StatusCode::OK, &transaction);
+    }
     if method == "POST" && path == "/v3/refund/domestic/refunds" {
         let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default().to_owned();
         let refund = request["amount"]["refund"].as_i64().unwrap_or(0);
@@ -340,6 +408,28 @@ fn error(code: &str, message: &str) -> Value {
     json!({ "code": code, "message": message })
 }
 
+/// A 204, signed over its empty body.
+fn answer_empty(platform: &MerchantKey, config: &FakePayConfig) -> Response<Full<Bytes>> {
+    let mut response = answer(platform, config, StatusCode::NO_CONTENT, &Value::Null);
+    let timestamp = config.clock.now().epoch_secs().to_string();
+    let nonce = random_id(16);
+    let signature = platform
+        .sign(format!("{timestamp}\n{nonce}\n\n").as_bytes())
+        .unwrap_or_default();
+    *response.body_mut() = Full::new(Bytes::new());
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("wechatpay-timestamp", timestamp),
+        ("wechatpay-nonce", nonce),
+        ("wechatpay-signature", signature),
+    ] {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
 /// An answer signed as WeChat Pay signs: over `timestamp\nnonce\nbody\n` with the platform key.
 fn answer(
     platform: &MerchantKey,
@@ -348,7 +438,7 @@ fn answer(
     body: &Value,
 ) -> Response<Full<Bytes>> {
     let body = body.to_string();
-    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let timestamp = config.clock.now().epoch_secs().to_string();
     let nonce = random_id(16);
     let signature = platform
         .sign(format!("{timestamp}\n{nonce}\n{body}\n").as_bytes())

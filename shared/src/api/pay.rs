@@ -1,12 +1,14 @@
-//! `payNotify`: WeChat Pay's payment notifications (`POST /pay/notify`, public: the signature is
+//! `payNotify` and `expireOrders`. `payNotify`: WeChat Pay's payment notifications (`POST /pay/notify`, public: the signature is
 //! the credential). Answers 204 once handled, or `{"code":"FAIL","message":...}` with a 4xx/5xx so
 //! WeChat Pay sends it again.
 
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use serde_json::json;
 
+use crate::runtime::error::ApiError;
+use crate::runtime::events::EventHandler;
 use crate::runtime::webhook::{Webhook, WebhookReply};
-use crate::services::payment::{NoticeError, NoticeHeaders, PaymentNotices};
+use crate::services::payment::{Expiry, NoticeError, NoticeHeaders, PaymentNotices, SweepReport};
 
 /// `POST /pay/notify`.
 pub struct PayNotify;
@@ -58,5 +60,20 @@ impl Webhook for PayNotify {
             body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
             outcome: message.to_owned(),
         }
+    }
+}
+
+/// The expiry sweep, every minute (EventBridge Scheduler): unpaid orders past their deadline are
+/// checked at WeChat Pay, closed, cancelled and restocked (or marked paid when WeChat Pay says so).
+pub struct ExpireOrders;
+
+impl EventHandler for ExpireOrders {
+    const NAME: &'static str = "expire-orders";
+    type Event = serde_json::Value;
+    type Output = SweepReport;
+    type Service = Expiry;
+
+    async fn handle(expiry: &Expiry, _event: serde_json::Value) -> Result<SweepReport, ApiError> {
+        Ok(expiry.sweep().await?)
     }
 }

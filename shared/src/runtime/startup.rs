@@ -18,7 +18,7 @@ use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
-use crate::services::payment::{PaymentNotices, Payments};
+use crate::services::payment::{Expiry, PaymentNotices, Payments};
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
 
@@ -342,6 +342,16 @@ impl Build for PaymentNotices {
         Ok(PaymentNotices::new(
             startup.store(),
             startup.wechat_pay(true).await?,
+            startup.clock(),
+        ))
+    }
+}
+
+impl Build for Expiry {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Expiry::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
             startup.clock(),
         ))
     }

@@ -247,3 +247,90 @@ impl PaymentNotices {
         Ok(NoticeOutcome::Refunded)
     }
 }
+
+/// What one expiry sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    /// Overdue orders looked at.
+    pub examined: usize,
+    /// Closed at WeChat Pay (or never prepaid), cancelled and restocked.
+    pub cancelled: usize,
+    /// Found paid at WeChat Pay (the notification was lost): marked paid.
+    pub paid: usize,
+    /// Already changed by someone else (a notification, a cancel, another sweep).
+    pub skipped: usize,
+}
+
+/// The most overdue orders one sweep handles; the next minute's sweep takes the rest.
+const SWEEP_BATCH: i32 = 100;
+
+/// Expires unpaid orders past their deadline: asks WeChat Pay first (query, then close), so money
+/// taken at the last second is never lost, then cancels and restocks exactly once.
+#[derive(Clone)]
+pub struct Expiry {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+}
+
+impl Expiry {
+    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
+        Self { store, pay, clock }
+    }
+
+    /// One sweep: one Query for the overdue orders; per order one query at WeChat Pay, then a
+    /// close and the cancelling transaction, or the paying one. Safe to run twice at once: every
+    /// transition is conditioned on the order still awaiting payment.
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep(&self) -> Result<SweepReport, PaymentError> {
+        let now = self.clock.now();
+        let mut report = SweepReport::default();
+        for order in self.store.overdue_orders(now, SWEEP_BATCH).await? {
+            report.examined += 1;
+            match self.expire(&order).await? {
+                Expired::Cancelled => report.cancelled += 1,
+                Expired::Paid => report.paid += 1,
+                Expired::Skipped => report.skipped += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    async fn expire(&self, order: &Order) -> Result<Expired, PaymentError> {
+        match self.pay.query(order.order_id.as_str()).await? {
+            Some(state) if state.trade_state == "SUCCESS" => {
+                let payment = Payment {
+                    transaction_id: state.transaction_id.unwrap_or_default(),
+                    paid_at: state
+                        .success_time
+                        .as_deref()
+                        .and_then(Timestamp::parse)
+                        .unwrap_or_else(|| self.clock.now()),
+                };
+                let paid_in_full = state.amount.as_ref().is_some_and(|a| a.total == order.total_fen);
+                if !paid_in_full || payment.transaction_id.is_empty() {
+                    tracing::warn!(order = %order.order_id, "WeChat Pay reports a payment that does not match the order");
+                    return Ok(Expired::Skipped);
+                }
+                tracing::warn!(order = %order.order_id, "a lost payment notification: the order is marked paid");
+                return Ok(match self.store.mark_paid(order, &payment).await? {
+                    PaidOutcome::Paid => Expired::Paid,
+                    _ => Expired::Skipped,
+                });
+            }
+            Some(state) if state.trade_state != "CLOSED" => self.pay.close(order.order_id.as_str()).await?,
+            _ => {}
+        }
+        Ok(match self.store.cancel_order(order, self.clock.now()).await? {
+            crate::infra::store::CancelOutcome::Cancelled => Expired::Cancelled,
+            _ => Expired::Skipped,
+        })
+    }
+}
+
+enum Expired {
+    Cancelled,
+    Paid,
+    Skipped,
+}

@@ -10,8 +10,9 @@ use integration_tests::{TestApp, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::api::orders::{CancelOrder, GetOrder, PayOrder, SubmitOrder};
-use shared::api::pay::PayNotify;
+use shared::api::pay::{ExpireOrders, PayNotify};
 use shared::infra::store::keys;
+use shared::runtime::events::EventAdapter;
 use shared::runtime::webhook::WebhookAdapter;
 use tools::fake_wechatpay::{self, FakePay, FakePayConfig, Notification, RsaKeys, rsa_keys};
 
@@ -38,6 +39,7 @@ async fn shop() -> Shop {
         platform_private_pem: platform.private_pem.clone(),
         platform_key_id: PLATFORM_KEY_ID.into(),
         api_v3_key: API_V3_KEY.into(),
+        clock: app.clock.clone(),
     })
     .await
     .unwrap();
@@ -376,4 +378,85 @@ async fn a_payment_for_a_cancelled_order_is_refunded_once_and_the_order_stays_ca
         10,
         "the released stock stays released"
     );
+}
+
+/// Runs the expiry sweep once, as the schedule does.
+async fn sweep(shop: &Shop) -> Value {
+    let handler = EventAdapter::<ExpireOrders>::build(&shop.app.startup())
+        .await
+        .unwrap();
+    let report = handler
+        .handle("sweep", json!({"source": "aws.scheduler"}))
+        .await
+        .unwrap();
+    serde_json::to_value(report).unwrap()
+}
+
+#[tokio::test]
+async fn overdue_orders_are_closed_and_restocked_exactly_once_even_by_two_sweeps_at_once() {
+    let shop = shop().await;
+    let prepaid = place(&shop, "expire-key-01").await;
+    assert_eq!(
+        shop.app
+            .call::<PayOrder>(pay_request(&shop.token, &prepaid))
+            .await
+            .status,
+        200
+    );
+    let never_prepaid = place(&shop, "expire-key-02").await;
+    assert_eq!(shop.app.stock("tea").await, 6);
+    assert_eq!(sweep(&shop).await["examined"], 0, "nothing is overdue yet");
+
+    shop.app.clock.advance(Duration::from_secs(30 * 60 + 1));
+    let (a, b) = tokio::join!(sweep(&shop), sweep(&shop));
+
+    assert_eq!(
+        a["cancelled"].as_u64().unwrap() + b["cancelled"].as_u64().unwrap(),
+        2,
+        "each order cancelled once: {a} {b}"
+    );
+    assert_eq!(shop.app.stock("tea").await, 10, "the stock came back once");
+    assert_eq!(order_status(&shop, &prepaid).await["status"], "CANCELLED");
+    assert_eq!(order_status(&shop, &never_prepaid).await["status"], "CANCELLED");
+    assert!(
+        shop.pay.closes(&prepaid) >= 1,
+        "closed at WeChat Pay before the stock was released"
+    );
+    assert_eq!(
+        shop.pay.closes(&never_prepaid),
+        0,
+        "nothing to close: WeChat Pay never saw it"
+    );
+    assert_eq!(
+        sweep(&shop).await["examined"],
+        0,
+        "cancelled orders leave the index"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_whose_notification_was_lost_is_found_by_the_sweep() {
+    let shop = shop().await;
+    let id = place(&shop, "expire-key-03").await;
+    assert_eq!(
+        shop.app
+            .call::<PayOrder>(pay_request(&shop.token, &id))
+            .await
+            .status,
+        200
+    );
+    shop.pay.pay(&id, "4200002026112500000009", 2500);
+
+    shop.app.clock.advance(Duration::from_secs(30 * 60 + 1));
+    let report = sweep(&shop).await;
+
+    assert_eq!(
+        (report["paid"].as_u64(), report["cancelled"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "PAID");
+    assert_eq!(order["transactionId"], "4200002026112500000009");
+    assert_eq!(shop.app.stock("tea").await, 8, "a paid order keeps its stock");
+    assert_eq!(shop.pay.closes(&id), 0);
 }

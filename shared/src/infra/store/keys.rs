@@ -218,6 +218,15 @@ pub fn user_orders(openid: &str) -> String {
     format!("USER#{openid}#ORDERS")
 }
 
+/// GSI2 partition of the orders awaiting payment, by deadline (sparse: an order leaves it when it
+/// is paid or cancelled), for the expiry sweep.
+pub const UNPAID: &str = "UNPAID";
+
+/// Index sort key of an unpaid order: its deadline, then its id.
+pub fn unpaid_position(pay_by: &str, order_id: &str) -> String {
+    format!("{pay_by}#{order_id}")
+}
+
 /// Index sort key of an order in its owner's listing.
 pub fn order_position(created_at: &str, order_id: &str) -> String {
     format!("{created_at}#{order_id}")

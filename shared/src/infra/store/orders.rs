@@ -390,7 +390,11 @@ impl Store {
             .table_name(self.table())
             .key(attr::PK, s(key.pk))
             .key(attr::SK, s(key.sk))
-            .update_expression("SET #status = :cancelled, #cancelled_at = :now, #updated = :now")
+            .update_expression(
+                "SET #status = :cancelled, #cancelled_at = :now, #updated = :now REMOVE #unpaid, #unpaid_at",
+            )
+            .expression_attribute_names("#unpaid", attr::GSI2PK)
+            .expression_attribute_names("#unpaid_at", attr::GSI2SK)
             .condition_expression("#status = :pending AND #owner = :owner")
             .expression_attribute_names("#status", field::order::STATUS)
             .expression_attribute_names("#cancelled_at", field::order::CANCELLED_AT)
@@ -484,7 +488,11 @@ impl Store {
                 .set_key(Some(super::item::key_attributes(&keys::order(
                     order.order_id.as_str(),
                 ))))
-                .update_expression("SET #status = :paid, #txn = :txn, #paid_at = :at, #updated = :at")
+                .update_expression(
+                    "SET #status = :paid, #txn = :txn, #paid_at = :at, #updated = :at REMOVE #unpaid, #unpaid_at",
+                )
+                .expression_attribute_names("#unpaid", attr::GSI2PK)
+                .expression_attribute_names("#unpaid_at", attr::GSI2SK)
                 .condition_expression("#status = :pending")
                 .expression_attribute_names("#status", f::STATUS)
                 .expression_attribute_names("#txn", f::TRANSACTION_ID)
@@ -564,6 +572,29 @@ impl Store {
             }
             Err(err) => Err(StorageError::from_sdk("recording the refund", err)),
         }
+    }
+}
+
+impl Store {
+    /// Up to `limit` orders still awaiting payment whose deadline is before `before`, oldest
+    /// first: one Query on the sparse GSI2 partition of unpaid orders (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn overdue_orders(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
+        let output = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(index::GSI2)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
+            .expression_attribute_names("#pk", attr::GSI2PK)
+            .expression_attribute_names("#sk", attr::GSI2SK)
+            .expression_attribute_values(":pk", s(keys::UNPAID))
+            .expression_attribute_values(":before", s(before.to_string()))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("finding overdue orders", e))?;
+        output.items().iter().map(order_from).collect()
     }
 }
 
@@ -685,6 +716,14 @@ fn order_item(order: &Order) -> Attributes {
         (f::UPDATED_AT.to_owned(), s(order.updated_at.to_string())),
         (f::PAY_BY.to_owned(), s(order.pay_by.to_string())),
     ]);
+    if order.status == OrderStatus::PendingPayment {
+        let pay_by = order.pay_by.to_string();
+        item.insert(attr::GSI2PK.to_owned(), s(keys::UNPAID));
+        item.insert(
+            attr::GSI2SK.to_owned(),
+            s(keys::unpaid_position(&pay_by, order.order_id.as_str())),
+        );
+    }
     if let Some(remark) = &order.remark {
         item.insert(f::REMARK.to_owned(), s(remark));
     }

@@ -119,6 +119,26 @@ pub struct PaymentParams {
     pub pay_sign: String,
 }
 
+/// A transaction as WeChat Pay's query answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransactionState {
+    pub trade_state: String,
+    #[serde(default)]
+    pub transaction_id: Option<String>,
+    #[serde(default)]
+    pub success_time: Option<String>,
+    #[serde(default)]
+    pub amount: Option<TransactionAmount>,
+}
+
+/// The amount of a [`TransactionState`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransactionAmount {
+    pub total: i64,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct PrepayAnswer {
     prepay_id: String,
@@ -195,6 +215,33 @@ impl WeChatPayClient {
             return Err(unavailable(CONTEXT, "the answer has no prepay_id"));
         }
         Ok(prepay.prepay_id)
+    }
+
+    /// What WeChat Pay knows of the transaction of `out_trade_no`: `None` when it has none (never
+    /// prepaid). One GET.
+    #[tracing::instrument(skip_all)]
+    pub async fn query(&self, out_trade_no: &str) -> Result<Option<TransactionState>, PayError> {
+        const CONTEXT: &str = "querying the transaction";
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+            self.config.mchid
+        );
+        match self.call(CONTEXT, "GET", &path, String::new()).await {
+            Ok(answer) => serde_json::from_slice(&answer)
+                .map(Some)
+                .map_err(|e| unavailable(CONTEXT, format!("the answer is not a transaction: {e}"))),
+            Err(PayError::Rejected { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Closes the transaction of `out_trade_no`, so it can no longer be paid. One POST (204).
+    #[tracing::instrument(skip_all)]
+    pub async fn close(&self, out_trade_no: &str) -> Result<(), PayError> {
+        let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
+        let body = json!({ "mchid": self.config.mchid }).to_string();
+        self.call("closing the transaction", "POST", &path, body).await?;
+        Ok(())
     }
 
     /// Asks WeChat Pay to refund `refund_fen` of the transaction of `out_trade_no`. The same
@@ -316,14 +363,24 @@ impl WeChatPayClient {
             &nonce,
             &body,
         )?;
-        let response = self
+        let http_method = if method == "GET" {
+            reqwest::Method::GET
+        } else {
+            reqwest::Method::POST
+        };
+        let builder = self
             .http
-            .post(format!("{}{path}", config.api_base))
+            .request(http_method, format!("{}{path}", config.api_base));
+        let builder = if body.is_empty() {
+            builder
+        } else {
+            builder.body(body)
+        };
+        let response = builder
             .header("authorization", authorization)
             .header("accept", "application/json")
             .header("content-type", "application/json")
             .header("user-agent", "wx-serverless")
-            .body(body)
             .send()
             .await
             .map_err(|e| unavailable(context, e.without_url()))?;
