@@ -70,11 +70,16 @@ pub struct FakePayConfig {
     pub api_v3_key: String,
     /// The time the fake signs at (tests share the functions' clock).
     pub clock: shared::domain::time::Clock,
+    /// A platform certificate's key and serial: when given, notifications are signed alternately
+    /// by it and by the public key id, as during a merchant's migration between them.
+    pub certificate: Option<(String, String)>,
 }
 
 #[derive(Default)]
 struct State {
     prepays: HashMap<String, u32>,
+    /// Notifications made so far (to alternate their signing keys).
+    notifications: u64,
     /// Refunds by out_refund_no: how often each was asked.
     refunds: HashMap<String, u32>,
     /// Transactions paid (by the payer, in the fake's world): out_trade_no -> (transaction_id, total).
@@ -111,7 +116,7 @@ impl FakePay {
     /// with the APIv3 key and signed at `timestamp` with the platform key.
     pub fn notification(&self, transaction: &Value, timestamp: i64) -> Notification {
         use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-        let (config, platform, _, _) = &*self.shared;
+        let (config, _, _, _) = &*self.shared;
         let nonce = random_id(9)[..12].to_owned();
         let key = LessSafeKey::new(
             UnboundKey::new(&AES_256_GCM, config.api_v3_key.as_bytes()).expect("a 32-byte APIv3 key"),
@@ -138,13 +143,39 @@ impl FakePay {
             }
         })
         .to_string();
+        self.sign_notification(body, timestamp)
+    }
+
+    /// Signs `body` as a notification at `timestamp`: alternately with the certificate's key (when
+    /// configured) and with the public key id's, as WeChat Pay does while a merchant migrates.
+    pub fn sign_notification(&self, body: String, timestamp: i64) -> Notification {
+        let (config, platform, _, state) = &*self.shared;
+        let turn = {
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            state.notifications += 1;
+            state.notifications
+        };
+        let certificate = config
+            .certificate
+            .as_ref()
+            .filter(|_| turn % 2 == 0)
+            .map(|(serial, pem)| {
+                (
+                    serial.clone(),
+                    MerchantKey::from_pem(&Secret::new(pem.clone())).expect("a PKCS#8 key"),
+                )
+            });
+        let (serial, key) = match &certificate {
+            Some((serial, key)) => (serial.clone(), key),
+            None => (config.platform_key_id.clone(), platform),
+        };
         let signed_nonce = random_id(16);
-        let signature = platform
+        let signature = key
             .sign(format!("{timestamp}\n{signed_nonce}\n{body}\n").as_bytes())
             .expect("signing");
         Notification {
             headers: vec![
-                ("wechatpay-serial", config.platform_key_id.clone()),
+                ("wechatpay-serial", serial),
                 ("wechatpay-timestamp", timestamp.to_string()),
                 ("wechatpay-nonce", signed_nonce),
                 ("wechatpay-signature", signature),

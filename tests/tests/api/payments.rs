@@ -18,6 +18,7 @@ use tools::fake_wechatpay::{self, FakePay, FakePayConfig, Notification, RsaKeys,
 
 const MCHID: &str = "1900000109";
 const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0119000001092026112500000000000001";
+const CERTIFICATE_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 const API_V3_KEY: &str = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
 
 struct Shop {
@@ -31,7 +32,7 @@ struct Shop {
 async fn shop() -> Shop {
     let mut app = spawn_app().await;
     app.seed(&[product("tea", 1250, 10, true, "tea", 1)]).await;
-    let (merchant, platform) = (rsa_keys(), rsa_keys());
+    let (merchant, platform, certificate) = (rsa_keys(), rsa_keys(), rsa_keys());
     let pay = fake_wechatpay::spawn(FakePayConfig {
         mchid: MCHID.into(),
         appid: app.wechat.appid.clone(),
@@ -40,6 +41,7 @@ async fn shop() -> Shop {
         platform_key_id: PLATFORM_KEY_ID.into(),
         api_v3_key: API_V3_KEY.into(),
         clock: app.clock.clone(),
+        certificate: Some((CERTIFICATE_SERIAL.into(), certificate.private_pem.clone())),
     })
     .await
     .unwrap();
@@ -47,11 +49,14 @@ async fn shop() -> Shop {
         .env
         .clone()
         .with("WECHATPAY_MCHID", MCHID)
-        .with("WECHATPAY_SERIAL_NO", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+        .with("WECHATPAY_SERIAL_NO", "3775B6A45ACD588826D15E583A95F5DD2C7ED4B2")
         .with("WECHATPAY_MERCHANT_KEY", merchant.private_pem.clone())
         .with(
             "WECHATPAY_PLATFORM_KEYS",
-            format!("{PLATFORM_KEY_ID}:{}", platform.public_der_base64),
+            format!(
+                "{PLATFORM_KEY_ID}:{},{CERTIFICATE_SERIAL}:{}",
+                platform.public_der_base64, certificate.public_der_base64
+            ),
         )
         .with("WECHATPAY_NOTIFY_URL", "https://api.example.com/pay/notify")
         .with("WECHATPAY_API_V3_KEY", API_V3_KEY)
@@ -459,4 +464,47 @@ async fn a_payment_whose_notification_was_lost_is_found_by_the_sweep() {
     assert_eq!(order["transactionId"], "4200002026112500000009");
     assert_eq!(shop.app.stock("tea").await, 8, "a paid order keeps its stock");
     assert_eq!(shop.pay.closes(&id), 0);
+}
+
+#[tokio::test]
+async fn notifications_signed_by_the_certificate_or_the_public_key_id_both_count_and_concurrent_ones_pay_once()
+ {
+    let shop = shop().await;
+    let id = place(&shop, "notify-key-04").await;
+    let paid = transaction(&shop, &id, 2500, "4200002026112500000004");
+    let by_key_id = shop.pay.notification(&paid, now());
+    let by_certificate = shop.pay.notification(&paid, now());
+    assert_eq!(by_key_id.headers[0].1, PLATFORM_KEY_ID);
+    assert_eq!(by_certificate.headers[0].1, CERTIFICATE_SERIAL);
+
+    let (a, b) = tokio::join!(notify(&shop, &by_key_id), notify(&shop, &by_certificate));
+
+    assert_eq!((a.0, b.0), (204, 204), "{a:?} {b:?}");
+    assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+    let holdings = shop.app.item(&keys::holdings("o_payer")).await.unwrap();
+    assert_eq!(
+        holdings[keys::field::holdings::PENDING_ORDERS].as_n().unwrap(),
+        "0",
+        "released once, not twice"
+    );
+}
+
+#[tokio::test]
+async fn a_validly_signed_notification_whose_ciphertext_was_tampered_with_changes_nothing() {
+    let shop = shop().await;
+    let id = place(&shop, "notify-key-05").await;
+    let genuine = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000005"), now());
+    let mut body: Value = serde_json::from_str(&genuine.body).unwrap();
+    let ciphertext = body["resource"]["ciphertext"].as_str().unwrap().to_owned();
+    let mut bytes = STANDARD.decode(ciphertext).unwrap();
+    bytes[0] ^= 1;
+    body["resource"]["ciphertext"] = json!(STANDARD.encode(bytes));
+    let before = shop.app.table_snapshot().await;
+
+    let (status, reply) = notify(&shop, &shop.pay.sign_notification(body.to_string(), now())).await;
+
+    assert_eq!((status, reply["code"].as_str()), (400, Some("FAIL")));
+    assert_eq!(shop.app.table_snapshot().await, before);
 }
