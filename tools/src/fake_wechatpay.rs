@@ -115,16 +115,28 @@ impl FakePay {
     /// A `TRANSACTION.SUCCESS` notification for `transaction` (the plaintext resource), encrypted
     /// with the APIv3 key and signed at `timestamp` with the platform key.
     pub fn notification(&self, transaction: &Value, timestamp: i64) -> Notification {
+        self.notification_of("TRANSACTION.SUCCESS", "transaction", transaction, timestamp)
+    }
+
+    /// A notification of `event_type` (e.g. `REFUND.SUCCESS`) whose resource is `resource` of
+    /// `original_type` (`transaction`, `refund`), encrypted and signed as WeChat Pay does.
+    pub fn notification_of(
+        &self,
+        event_type: &str,
+        original_type: &str,
+        resource: &Value,
+        timestamp: i64,
+    ) -> Notification {
         use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
         let (config, _, _, _) = &*self.shared;
         let nonce = random_id(9)[..12].to_owned();
         let key = LessSafeKey::new(
             UnboundKey::new(&AES_256_GCM, config.api_v3_key.as_bytes()).expect("a 32-byte APIv3 key"),
         );
-        let mut data = transaction.to_string().into_bytes();
+        let mut data = resource.to_string().into_bytes();
         key.seal_in_place_append_tag(
             Nonce::try_assume_unique_for_key(nonce.as_bytes()).expect("a 12-byte nonce"),
-            Aad::from(b"transaction"),
+            Aad::from(original_type.as_bytes()),
             &mut data,
         )
         .expect("encryption");
@@ -132,13 +144,13 @@ impl FakePay {
             "id": format!("EV-{}", random_id(9)),
             "create_time": "2026-11-25T10:00:00+08:00",
             "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS",
+            "event_type": event_type,
             "summary": "支付成功",
             "resource": {
-                "original_type": "transaction",
+                "original_type": original_type,
                 "algorithm": "AEAD_AES_256_GCM",
                 "ciphertext": STANDARD.encode(&data),
-                "associated_data": "transaction",
+                "associated_data": original_type,
                 "nonce": nonce,
             }
         })
@@ -331,7 +343,11 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
         let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default().to_owned();
         let refund = request["amount"]["refund"].as_i64().unwrap_or(0);
         let total = request["amount"]["total"].as_i64().unwrap_or(0);
-        if out_refund_no.is_empty() || out_refund_no.len() > 64 || refund <= 0 || refund > total {
+        let notify_ok = request["notify_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://") && !u.contains('?'));
+        if out_refund_no.is_empty() || out_refund_no.len() > 64 || refund <= 0 || refund > total || !notify_ok
+        {
             return answer(
                 platform,
                 config,

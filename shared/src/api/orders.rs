@@ -10,7 +10,7 @@ use crate::infra::store::Cursors;
 use crate::infra::wechatpay::client::PaymentParams;
 use crate::runtime::http::{Limit, endpoint};
 use crate::services::checkout::{Checkout, CheckoutError};
-use crate::services::payment::{PaymentError, Payments};
+use crate::services::payment::{PaymentError, Payments, RefundError, Refunds};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
@@ -71,6 +71,16 @@ endpoint! {
     fn(payments, ctx, input: OrderIdInput) -> PaymentParams {
         let order_id = input.order_id().map_err(|_| PaymentError::NotFound)?;
         payments.pay(&ctx.caller.openid, &order_id).await
+    }
+}
+
+endpoint! {
+    /// `POST /orders/{id}/refund`: a full refund of the caller's paid order (REFUNDING until WeChat
+    /// Pay's refund notification); asking again never refunds twice.
+    RefundOrder: POST "refund-order", Caller, Refunds, limit = Limit::PerUser(Scope::Order);
+    fn(refunds, ctx, input: OrderIdInput) -> Order {
+        let order_id = input.order_id().map_err(|_| RefundError::NotFound)?;
+        refunds.refund(Some(&ctx.caller.openid), &order_id).await
     }
 }
 

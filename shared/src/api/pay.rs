@@ -8,7 +8,9 @@ use serde_json::json;
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
 use crate::runtime::webhook::{Webhook, WebhookReply};
-use crate::services::payment::{Expiry, NoticeError, NoticeHeaders, PaymentNotices, SweepReport};
+use crate::services::payment::{
+    Expiry, NoticeError, NoticeHeaders, NoticeOutcome, PaymentNotices, RefundNotices, SweepReport,
+};
 
 /// `POST /pay/notify`.
 pub struct PayNotify;
@@ -19,47 +21,78 @@ impl Webhook for PayNotify {
     type Service = PaymentNotices;
 
     async fn handle(notices: &PaymentNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-        };
-        let signed = NoticeHeaders {
-            serial: header("wechatpay-serial"),
-            timestamp: header("wechatpay-timestamp"),
-            nonce: header("wechatpay-nonce"),
-            signature: header("wechatpay-signature"),
-        };
-        match notices.receive(signed, body).await {
-            Ok(outcome) => WebhookReply {
-                status: StatusCode::NO_CONTENT,
-                body: None,
-                outcome: format!("{outcome:?}"),
-            },
-            Err(err) => {
-                let status = match &err {
-                    NoticeError::Forged(_) => StatusCode::UNAUTHORIZED,
-                    NoticeError::Malformed(_) | NoticeError::Mismatch(_) => StatusCode::BAD_REQUEST,
-                    NoticeError::Pay(_) | NoticeError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                };
-                let message = match status {
-                    StatusCode::INTERNAL_SERVER_ERROR => "temporarily unavailable; send it again".to_owned(),
-                    _ => err.to_string(),
-                };
-                let mut reply = Self::failure(status, &message);
-                reply.outcome = format!("{err}: {}", crate::runtime::error::chain(&err));
-                reply
-            }
-        }
+        reply(notices.receive(notice_headers(headers), body).await)
     }
 
     fn failure(status: StatusCode, message: &str) -> WebhookReply {
-        WebhookReply {
-            status,
-            body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
-            outcome: message.to_owned(),
+        fail(status, message)
+    }
+}
+
+/// The signature headers of a WeChat Pay notification.
+fn notice_headers(headers: &HeaderMap) -> NoticeHeaders<'_> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    NoticeHeaders {
+        serial: header("wechatpay-serial"),
+        timestamp: header("wechatpay-timestamp"),
+        nonce: header("wechatpay-nonce"),
+        signature: header("wechatpay-signature"),
+    }
+}
+
+/// WeChat Pay's answer to a notification: 204 once handled; otherwise FAIL, and it sends it again.
+fn reply(result: Result<NoticeOutcome, NoticeError>) -> WebhookReply {
+    match result {
+        Ok(outcome) => WebhookReply {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            outcome: format!("{outcome:?}"),
+        },
+        Err(err) => {
+            let status = match &err {
+                NoticeError::Forged(_) => StatusCode::UNAUTHORIZED,
+                NoticeError::Malformed(_) | NoticeError::Mismatch(_) => StatusCode::BAD_REQUEST,
+                NoticeError::Pay(_) | NoticeError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let message = match status {
+                StatusCode::INTERNAL_SERVER_ERROR => "temporarily unavailable; send it again".to_owned(),
+                _ => err.to_string(),
+            };
+            let mut reply = fail(status, &message);
+            reply.outcome = crate::runtime::error::chain(&err);
+            reply
         }
+    }
+}
+
+fn fail(status: StatusCode, message: &str) -> WebhookReply {
+    WebhookReply {
+        status,
+        body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
+        outcome: message.to_owned(),
+    }
+}
+
+/// `POST /pay/refund-notify`: WeChat Pay's refund notifications, verified and decrypted like payment
+/// notifications; a successful refund moves its order from REFUNDING to REFUNDED once.
+pub struct RefundNotify;
+
+impl Webhook for RefundNotify {
+    const NAME: &'static str = "refund-notify";
+    const METHOD: Method = Method::POST;
+    type Service = RefundNotices;
+
+    async fn handle(notices: &RefundNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
+        reply(notices.0.receive(notice_headers(headers), body).await)
+    }
+
+    fn failure(status: StatusCode, message: &str) -> WebhookReply {
+        fail(status, message)
     }
 }
 

@@ -253,6 +253,9 @@ closed_set! {
     pub enum OrderStatus {
         PendingPayment = "PENDING_PAYMENT",
         Paid = "PAID",
+        /// A full refund was asked of WeChat Pay; its notification ends it.
+        Refunding = "REFUNDING",
+        Refunded = "REFUNDED",
         Cancelled = "CANCELLED",
     }
 }
@@ -355,6 +358,28 @@ pub const PAY_MARGIN: Duration = Duration::from_secs(60);
 /// The longest description WeChat Pay accepts, in characters.
 pub const DESCRIPTION_MAX_CHARS: usize = 127;
 
+/// Why an order cannot be refunded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the order is {0}: only a paid order can be refunded")]
+pub struct RefundRefusal(pub OrderStatus);
+
+/// What WeChat Pay says happened to a refund (a refund notification's decrypted resource).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RefundNotice {
+    pub mchid: String,
+    pub out_trade_no: String,
+    pub out_refund_no: String,
+    pub refund_status: String,
+    pub amount: RefundAmount,
+}
+
+/// The amount of a [`RefundNotice`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RefundAmount {
+    pub total: i64,
+    pub refund: i64,
+}
+
 /// Why an order cannot be paid now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PayRefusal {
@@ -411,11 +436,30 @@ impl Order {
         }
         Ok(match (self.status, &self.payment) {
             (OrderStatus::PendingPayment, _) => NoticeVerdict::Pay,
-            (OrderStatus::Paid, Some(payment)) if payment.transaction_id == notice.transaction_id => {
+            (OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded, Some(payment))
+                if payment.transaction_id == notice.transaction_id =>
+            {
                 NoticeVerdict::AlreadyPaid
             }
-            (OrderStatus::Paid, _) | (OrderStatus::Cancelled, _) => NoticeVerdict::Refund,
+            (
+                OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded | OrderStatus::Cancelled,
+                _,
+            ) => NoticeVerdict::Refund,
         })
+    }
+
+    /// Whether the owner may ask for a full refund: paid, and not shipped (nothing ships yet).
+    pub fn check_refundable(&self) -> Result<(), RefundRefusal> {
+        match self.status {
+            OrderStatus::Paid => Ok(()),
+            status => Err(RefundRefusal(status)),
+        }
+    }
+
+    /// The refund number of this order's full refund: derived from the order, so asking again
+    /// never refunds twice.
+    pub fn refund_number(&self) -> String {
+        format!("R{}", self.order_id)
     }
 
     /// What the payer sees: the first item's name, and how many items there are in all.

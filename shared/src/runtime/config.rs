@@ -57,6 +57,9 @@ pub mod vars {
     pub const WECHATPAY_PLATFORM_KEYS: &str = "WECHATPAY_PLATFORM_KEYS";
     /// WeChat Pay: where it posts payment notifications (https, no query).
     pub const WECHATPAY_NOTIFY_URL: &str = "WECHATPAY_NOTIFY_URL";
+    /// WeChat Pay: where it posts refund notifications (https, no query; by default the payment
+    /// notification URL with `/pay/notify` replaced by `/pay/refund-notify`).
+    pub const WECHATPAY_REFUND_NOTIFY_URL: &str = "WECHATPAY_REFUND_NOTIFY_URL";
     /// WeChat Pay: the APIv3 key that encrypts notifications (a secret; the notification function only).
     pub const WECHATPAY_API_V3_KEY: &str = "WECHATPAY_API_V3_KEY";
     /// WeChat Pay's API (`https://api.mch.weixin.qq.com`, or a fake's address).
@@ -290,11 +293,20 @@ pub fn pay_config(
 ) -> Result<PayConfig, ConfigError> {
     let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
     let notify_url = env.required(vars::WECHATPAY_NOTIFY_URL)?;
-    if !notify_url.starts_with("https://") || notify_url.contains(['?', '#']) {
-        return Err(invalid(
-            vars::WECHATPAY_NOTIFY_URL,
-            "must be an https URL without a query".into(),
-        ));
+    let derived = notify_url
+        .strip_suffix("/pay/notify")
+        .map(|base| format!("{base}/pay/refund-notify"));
+    let refund_notify_url = match env.get(vars::WECHATPAY_REFUND_NOTIFY_URL) {
+        Some(url) => url.to_owned(),
+        None => derived.ok_or(ConfigError::Missing(vars::WECHATPAY_REFUND_NOTIFY_URL))?,
+    };
+    for (name, url) in [
+        (vars::WECHATPAY_NOTIFY_URL, notify_url),
+        (vars::WECHATPAY_REFUND_NOTIFY_URL, refund_notify_url.as_str()),
+    ] {
+        if !url.starts_with("https://") || url.contains(['?', '#']) {
+            return Err(invalid(name, "must be an https URL without a query".into()));
+        }
     }
     Ok(PayConfig {
         mchid: env.required(vars::WECHATPAY_MCHID)?.to_owned(),
@@ -305,6 +317,7 @@ pub fn pay_config(
         platform_keys: PlatformKeys::parse(env.required(vars::WECHATPAY_PLATFORM_KEYS)?)
             .map_err(|e| invalid(vars::WECHATPAY_PLATFORM_KEYS, e.to_string()))?,
         notify_url: notify_url.to_owned(),
+        refund_notify_url,
         api_base: env.http_url_or(vars::WECHATPAY_API_BASE, defaults::WECHATPAY_API_BASE)?,
         api_v3_key: match api_v3_key {
             Some(key) if key.expose().len() != 32 => {

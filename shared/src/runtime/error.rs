@@ -22,7 +22,7 @@ use crate::services::checkout::CheckoutError;
 use crate::services::files::FileError;
 use crate::services::limits::LimitError;
 use crate::services::login::LoginError;
-use crate::services::payment::PaymentError;
+use crate::services::payment::{PaymentError, RefundError};
 use crate::services::profile::ProfileError;
 use crate::services::session::SessionError;
 
@@ -116,6 +116,7 @@ pub enum Conflict {
     HoldingLimit,
     StorageQuota,
     OrderNotPayable,
+    OrderNotRefundable,
 }
 
 impl ApiError {
@@ -171,6 +172,7 @@ impl ApiError {
                 Conflict::HoldingLimit => 40905,
                 Conflict::StorageQuota => 40906,
                 Conflict::OrderNotPayable => 40907,
+                Conflict::OrderNotRefundable => 40908,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -343,6 +345,25 @@ impl From<PaymentError> for ApiError {
             },
             PaymentError::Pay(err) => Self::internal("calling WeChat Pay", err),
             PaymentError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<RefundError> for ApiError {
+    fn from(err: RefundError) -> Self {
+        match err {
+            RefundError::NotFound => Self::NotFound("order"),
+            RefundError::NotRefundable(refusal) => Self::conflict(
+                Conflict::OrderNotRefundable,
+                refusal.to_string(),
+                Some(json!({ "status": refusal.0.as_str() })),
+            ),
+            RefundError::Pay(err @ PayError::Unavailable { .. }) => Self::PayUnavailable {
+                context: "calling WeChat Pay".into(),
+                source: Box::new(err),
+            },
+            RefundError::Pay(err) => Self::internal("calling WeChat Pay", err),
+            RefundError::Storage(err) => err.into(),
         }
     }
 }

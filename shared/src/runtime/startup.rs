@@ -18,7 +18,7 @@ use crate::services::checkout::Checkout;
 use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
-use crate::services::payment::{Expiry, PaymentNotices, Payments};
+use crate::services::payment::{Expiry, PaymentNotices, Payments, RefundNotices, Refunds};
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
 
@@ -354,5 +354,25 @@ impl Build for Expiry {
             startup.wechat_pay(false).await?,
             startup.clock(),
         ))
+    }
+}
+
+impl Build for Refunds {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Refunds::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
+            startup.clock(),
+        ))
+    }
+}
+
+impl Build for RefundNotices {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(RefundNotices(Refunds::new(
+            startup.store(),
+            startup.wechat_pay(true).await?,
+            startup.clock(),
+        )))
     }
 }

@@ -4,8 +4,12 @@
 use std::time::Duration;
 
 use crate::domain::ids::{Openid, OrderId};
-use crate::domain::orders::{NoticeVerdict, Order, PayRefusal, Payment, PaymentNotice, Prepay};
+use crate::domain::orders::{
+    NoticeVerdict, Order, OrderStatus, PayRefusal, Payment, PaymentNotice, Prepay, RefundNotice,
+    RefundRefusal,
+};
 use crate::domain::time::{Clock, Timestamp};
+use crate::infra::store::keys::field::order::{REFUND_REQUESTED_AT, REFUNDED_AT};
 use crate::infra::store::{PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{NotifyError, PayError, PaymentParams, PrepayRequest, WeChatPayClient};
 
@@ -73,7 +77,7 @@ impl Payments {
         };
         if !self.store.save_prepay(&order, &prepay).await? {
             // Cancelled meanwhile: WeChat Pay will not be asked to take money for it.
-            return Err(PayRefusal::NotPending(crate::domain::orders::OrderStatus::Cancelled).into());
+            return Err(PayRefusal::NotPending(OrderStatus::Cancelled).into());
         }
         Ok(self.pay.request_payment(&prepay.id)?)
     }
@@ -139,22 +143,7 @@ impl PaymentNotices {
         headers: NoticeHeaders<'_>,
         body: &[u8],
     ) -> Result<NoticeOutcome, NoticeError> {
-        let notification = self
-            .pay
-            .open_notification(
-                headers.serial,
-                headers.timestamp,
-                headers.nonce,
-                headers.signature,
-                body,
-            )
-            .map_err(|err| match err {
-                NotifyError::Signature(_) => {
-                    tracing::warn!(security_event = "forged_payment_notification", error = %err, "refused");
-                    NoticeError::Forged(err)
-                }
-                NotifyError::Malformed(reason) => NoticeError::Malformed(reason),
-            })?;
+        let notification = open(&self.pay, headers, body)?;
         if notification.event_type != "TRANSACTION.SUCCESS" {
             return Ok(NoticeOutcome::Ignored);
         }
@@ -333,4 +322,184 @@ enum Expired {
     Cancelled,
     Paid,
     Skipped,
+}
+
+/// Why a refund could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundError {
+    /// No such order, or not the caller's: the same answer either way.
+    #[error("order not found")]
+    NotFound,
+    #[error(transparent)]
+    NotRefundable(#[from] RefundRefusal),
+    #[error(transparent)]
+    Pay(#[from] PayError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Full refunds of paid orders, asked by their owner or by an operator.
+#[derive(Clone)]
+pub struct Refunds {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+}
+
+/// The reason WeChat Pay shows the payer.
+const REFUND_REASON: &str = "用户申请退款 (refund requested)";
+
+impl Refunds {
+    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
+        Self { store, pay, clock }
+    }
+
+    /// Refunds the caller's paid order in full: the order moves to REFUNDING (one conditional
+    /// UpdateItem), then WeChat Pay is asked under the order's refund number (one POST). Asking again
+    /// while it is REFUNDING asks WeChat Pay again under the same number, which never refunds twice.
+    #[tracing::instrument(skip_all)]
+    pub async fn refund(&self, openid: Option<&Openid>, order_id: &OrderId) -> Result<Order, RefundError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .filter(|order| openid.is_none_or(|openid| order.is_owned_by(openid)))
+            .ok_or(RefundError::NotFound)?;
+        let now = self.clock.now();
+        let order = match order.status {
+            OrderStatus::Refunding | OrderStatus::Refunded => order,
+            _ => {
+                order.check_refundable()?;
+                let moved = self
+                    .store
+                    .move_order(
+                        &order,
+                        OrderStatus::Paid,
+                        OrderStatus::Refunding,
+                        REFUND_REQUESTED_AT,
+                        now,
+                    )
+                    .await?;
+                if moved {
+                    Order {
+                        status: OrderStatus::Refunding,
+                        updated_at: now,
+                        ..order
+                    }
+                } else {
+                    // Changed meanwhile: another request started the refund, or the order moved on.
+                    let order = self
+                        .store
+                        .get_order(order_id)
+                        .await?
+                        .ok_or(RefundError::NotFound)?;
+                    match order.status {
+                        OrderStatus::Refunding | OrderStatus::Refunded => order,
+                        status => return Err(RefundRefusal(status).into()),
+                    }
+                }
+            }
+        };
+        if order.status == OrderStatus::Refunding {
+            self.pay
+                .refund(
+                    order.order_id.as_str(),
+                    &order.refund_number(),
+                    order.total_fen,
+                    order.total_fen,
+                    REFUND_REASON,
+                )
+                .await?;
+        }
+        Ok(order)
+    }
+
+    /// Applies a verified refund notification: a successful full refund of an order's refund number
+    /// moves it from REFUNDING to REFUNDED, exactly once.
+    async fn apply(&self, notice: &RefundNotice) -> Result<NoticeOutcome, NoticeError> {
+        let order = match OrderId::parse(&notice.out_trade_no) {
+            Some(id) => self.store.get_order(&id).await?,
+            None => None,
+        };
+        let Some(order) = order else {
+            return Err(NoticeError::Mismatch("no such order".into()));
+        };
+        if notice.mchid != self.pay.mchid() || notice.amount.total != order.total_fen {
+            return Err(NoticeError::Mismatch("merchant or amount".into()));
+        }
+        if notice.out_refund_no != order.refund_number() {
+            // A refund of a payment that arrived when the order was not payable: recorded apart.
+            tracing::info!(out_refund_no = %notice.out_refund_no, status = %notice.refund_status, "refund of a late payment");
+            return Ok(NoticeOutcome::Ignored);
+        }
+        if notice.refund_status != "SUCCESS" {
+            tracing::error!(order = %order.order_id, status = %notice.refund_status, "a refund did not succeed: needs an operator");
+            return Ok(NoticeOutcome::Ignored);
+        }
+        let moved = self
+            .store
+            .move_order(
+                &order,
+                OrderStatus::Refunding,
+                OrderStatus::Refunded,
+                REFUNDED_AT,
+                self.clock.now(),
+            )
+            .await?;
+        Ok(if moved {
+            NoticeOutcome::Refunded
+        } else {
+            NoticeOutcome::Duplicate
+        })
+    }
+
+    /// Handles one refund notification (verified and decrypted like a payment notification).
+    #[tracing::instrument(skip_all)]
+    pub async fn receive(
+        &self,
+        headers: NoticeHeaders<'_>,
+        body: &[u8],
+    ) -> Result<NoticeOutcome, NoticeError> {
+        let notification = open(&self.pay, headers, body)?;
+        if !notification.event_type.starts_with("REFUND.") {
+            return Ok(NoticeOutcome::Ignored);
+        }
+        let notice: RefundNotice = serde_json::from_slice(&notification.resource)
+            .map_err(|e| NoticeError::Malformed(format!("the refund: {e}")))?;
+        self.apply(&notice).await.inspect_err(|err| {
+            if let NoticeError::Mismatch(reason) = err {
+                tracing::warn!(
+                    security_event = "mismatched_refund_notification",
+                    reason,
+                    "refused"
+                );
+            }
+        })
+    }
+}
+
+/// Refund notifications: [`Refunds`] built with the APIv3 key that decrypts them.
+#[derive(Clone)]
+pub struct RefundNotices(pub Refunds);
+
+/// Verifies and decrypts a notification, logging a forged one as a security event.
+fn open(
+    pay: &WeChatPayClient,
+    headers: NoticeHeaders<'_>,
+    body: &[u8],
+) -> Result<crate::infra::wechatpay::client::Notification, NoticeError> {
+    pay.open_notification(
+        headers.serial,
+        headers.timestamp,
+        headers.nonce,
+        headers.signature,
+        body,
+    )
+    .map_err(|err| match err {
+        NotifyError::Signature(_) => {
+            tracing::warn!(security_event = "forged_payment_notification", error = %err, "refused");
+            NoticeError::Forged(err)
+        }
+        NotifyError::Malformed(reason) => NoticeError::Malformed(reason),
+    })
 }

@@ -9,8 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use integration_tests::{TestApp, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::orders::{CancelOrder, GetOrder, PayOrder, SubmitOrder};
-use shared::api::pay::{ExpireOrders, PayNotify};
+use shared::api::orders::{CancelOrder, GetOrder, PayOrder, RefundOrder, SubmitOrder};
+use shared::api::pay::{ExpireOrders, PayNotify, RefundNotify};
 use shared::infra::store::keys;
 use shared::runtime::events::EventAdapter;
 use shared::runtime::webhook::WebhookAdapter;
@@ -507,4 +507,110 @@ async fn a_validly_signed_notification_whose_ciphertext_was_tampered_with_change
 
     assert_eq!((status, reply["code"].as_str()), (400, Some("FAIL")));
     assert_eq!(shop.app.table_snapshot().await, before);
+}
+
+/// A paid order of the shop's buyer.
+async fn paid_order(shop: &Shop, key: &str, transaction_id: &str) -> String {
+    let id = place(shop, key).await;
+    let paid = shop
+        .pay
+        .notification(&transaction(shop, &id, 2500, transaction_id), now());
+    assert_eq!(notify(shop, &paid).await.0, 204);
+    id
+}
+
+fn refund_request(token: &str, id: &str) -> lambda_http::Request {
+    request(Method::POST, "/orders/x/refund")
+        .bearer(token)
+        .path_param("id", id)
+        .build()
+}
+
+/// Posts a refund notification to the refund-notify function: (status, body).
+async fn refund_notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
+    let handler = WebhookAdapter::<RefundNotify>::build(&shop.app.startup())
+        .await
+        .unwrap();
+    let mut builder = request(Method::POST, "/pay/refund-notify").header("content-type", "application/json");
+    for (name, value) in &notification.headers {
+        builder = builder.header(name, value);
+    }
+    let response = handler
+        .handle(builder.raw_body(notification.body.clone()).build())
+        .await;
+    let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn a_paid_order_is_refunded_once_and_its_notification_makes_it_refunded() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "refund-key-01", "4200002026112500000010").await;
+
+    let first = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    let again = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(first.data()["status"], "REFUNDING");
+    assert_eq!(again.data()["status"], "REFUNDING");
+    assert_eq!(
+        shop.pay.refunds(),
+        [format!("R{id}")],
+        "one refund number, however often it is asked"
+    );
+    let refunded = json!({
+        "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000010",
+        "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000001",
+        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
+        "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
+    });
+    let notification = shop
+        .pay
+        .notification_of("REFUND.SUCCESS", "refund", &refunded, now());
+    assert_eq!(refund_notify(&shop, &notification).await.0, 204);
+    assert_eq!(
+        refund_notify(&shop, &notification).await.0,
+        204,
+        "a repeat answers success"
+    );
+    assert_eq!(order_status(&shop, &id).await["status"], "REFUNDED");
+    let after = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    assert_eq!(after.data()["status"], "REFUNDED");
+    assert_eq!(shop.pay.refunds().len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_owner_of_a_paid_order_can_ask_for_a_refund() {
+    let shop = shop().await;
+    let paid = paid_order(&shop, "refund-key-02", "4200002026112500000011").await;
+    let unpaid = place(&shop, "refund-key-03").await;
+    let stranger = shop.app.token_for("o_stranger").await;
+
+    let foreign = shop
+        .app
+        .call::<RefundOrder>(refund_request(&stranger, &paid))
+        .await;
+    let early = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &unpaid))
+        .await;
+
+    assert_eq!((foreign.status, foreign.code()), (404, 40401));
+    assert_eq!((early.status, early.code()), (409, 40908), "{:?}", early.body);
+    assert_eq!(early.data()["status"], "PENDING_PAYMENT");
+    assert!(shop.pay.refunds().is_empty());
+    let mut forged = shop
+        .pay
+        .notification_of("REFUND.SUCCESS", "refund", &json!({}), now());
+    forged.headers[3].1 = STANDARD.encode([0u8; 256]);
+    assert_eq!(refund_notify(&shop, &forged).await.0, 401);
 }

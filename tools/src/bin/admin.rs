@@ -6,6 +6,8 @@
 //!                                 write the products in batches of 25, retrying unprocessed items;
 //!                                 products already in the table are left as they are (their stock
 //!                                 is live data) unless --overwrite is given
+//! admin refund ORDER_ID           a full refund of a paid order, as an operator (needs the
+//!                                 WECHATPAY_* settings of the refund-order function)
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
@@ -59,13 +61,22 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             );
             Ok(())
         }
+        ["refund", order_id] => {
+            use shared::runtime::startup::{Build, Startup};
+            let order_id = shared::domain::ids::OrderId::parse(order_id).ok_or("not an order id")?;
+            let startup = Startup::new(env.clone(), aws.clone());
+            let refunds = shared::services::payment::Refunds::build(&startup).await?;
+            let order = refunds.refund(None, &order_id).await?;
+            println!("order {order_id}: {}", order.status);
+            Ok(())
+        }
         ["dev-token", openid] => {
             let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             println!("{}", tools::admin::dev_token(&store, &env, openid).await?);
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin dev-token OPENID \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin dev-token OPENID \
              | admin new-signing-key KID"
                 .into(),
         ),

@@ -78,6 +78,8 @@ pub mod field {
         pub const PREPAY_ID: &str = "prepayId";
         pub const TRANSACTION_ID: &str = "transactionId";
         pub const PAID_AT: &str = "paidAt";
+        pub const REFUND_REQUESTED_AT: &str = "refundRequestedAt";
+        pub const REFUNDED_AT: &str = "refundedAt";
         pub const PREPAY_EXPIRES_AT: &str = "prepayExpiresAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
         pub const LINE_NAME: &str = "name";

@@ -533,6 +533,48 @@ impl Store {
         }
     }
 
+    /// Moves `order` from `from` to `to` at `now`, setting `at` (an attribute name) to `now`: one
+    /// conditional UpdateItem. False when the order was not in `from` (changed meanwhile).
+    #[tracing::instrument(skip_all)]
+    pub async fn move_order(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        to: OrderStatus,
+        at: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+            .update_expression("SET #status = :to, #at = :now, #updated = :now")
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_names("#at", at)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(StorageError::from_sdk("changing the order's status", err)),
+        }
+    }
+
     /// Records a refund asked of WeChat Pay; false when it was already recorded. One PutItem.
     #[tracing::instrument(skip_all)]
     pub async fn record_refund(

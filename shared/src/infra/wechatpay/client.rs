@@ -31,6 +31,8 @@ pub struct PayConfig {
     pub platform_keys: PlatformKeys,
     /// Where WeChat Pay posts payment notifications: https, no query.
     pub notify_url: String,
+    /// Where WeChat Pay posts refund notifications: https, no query.
+    pub refund_notify_url: String,
     /// `https://api.mch.weixin.qq.com`, or a fake's address.
     pub api_base: String,
     /// The APIv3 key that encrypts notifications (only the notification function has it).
@@ -259,6 +261,7 @@ impl WeChatPayClient {
             "out_trade_no": out_trade_no,
             "out_refund_no": out_refund_no,
             "reason": reason,
+            "notify_url": self.config.refund_notify_url,
             "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
         })
         .to_string();

@@ -1,0 +1,6 @@
+//! `refund-notify`: POST /pay/refund-notify, WeChat Pay's refund notifications.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::runtime::webhook::serve::<shared::api::pay::RefundNotify>().await
+}

@@ -1,0 +1,6 @@
+//! `refund-order`: POST /orders/{id}/refund.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::orders::RefundOrder>().await
+}
