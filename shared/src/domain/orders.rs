@@ -260,6 +260,22 @@ closed_set! {
     }
 }
 
+impl OrderStatus {
+    /// Every transition an order may make: the one table of an order's life. The store writes
+    /// each one conditionally on the order still being in `from`.
+    pub const TRANSITIONS: &'static [(Self, Self)] = &[
+        (Self::PendingPayment, Self::Paid),
+        (Self::PendingPayment, Self::Cancelled),
+        (Self::Paid, Self::Refunding),
+        (Self::Refunding, Self::Refunded),
+    ];
+
+    /// Whether an order in this state may move to `to`.
+    pub fn can_become(self, to: Self) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+}
+
 /// A line of an order: a snapshot of the product's name and price when it was ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -765,6 +781,25 @@ mod tests {
             Err(PayRefusal::NotPending(OrderStatus::Cancelled))
         );
         assert_eq!(order.description(), "name of a");
+    }
+
+    #[test]
+    fn the_transition_table_allows_only_the_order_life_and_no_way_back() {
+        use OrderStatus::*;
+        assert!(PendingPayment.can_become(Paid) && PendingPayment.can_become(Cancelled));
+        assert!(Paid.can_become(Refunding) && Refunding.can_become(Refunded));
+        for (from, to) in [
+            (Cancelled, Paid),
+            (Paid, Cancelled),
+            (Refunded, Paid),
+            (Paid, PendingPayment),
+            (Cancelled, PendingPayment),
+        ] {
+            assert!(!from.can_become(to), "{from} -> {to}");
+        }
+        for status in OrderStatus::ALL {
+            assert!(!status.can_become(*status), "{status} -> itself");
+        }
     }
 
     #[test]

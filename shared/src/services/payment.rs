@@ -9,7 +9,7 @@ use crate::domain::orders::{
     RefundRefusal,
 };
 use crate::domain::time::{Clock, Timestamp};
-use crate::infra::store::keys::field::order::{REFUND_REQUESTED_AT, REFUNDED_AT};
+use crate::infra::store::keys::field::order::REFUND_REQUESTED_AT;
 use crate::infra::store::{PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{NotifyError, PayError, PaymentParams, PrepayRequest, WeChatPayClient};
 
@@ -436,20 +436,15 @@ impl Refunds {
             tracing::error!(order = %order.order_id, status = %notice.refund_status, "a refund did not succeed: needs an operator");
             return Ok(NoticeOutcome::Ignored);
         }
-        let moved = self
-            .store
-            .move_order(
-                &order,
-                OrderStatus::Refunding,
-                OrderStatus::Refunded,
-                REFUNDED_AT,
-                self.clock.now(),
-            )
-            .await?;
-        Ok(if moved {
-            NoticeOutcome::Refunded
-        } else {
-            NoticeOutcome::Duplicate
+        let outcome = self.store.complete_refund(&order, self.clock.now()).await?;
+        Ok(match outcome {
+            crate::infra::store::CancelOutcome::Cancelled => NoticeOutcome::Refunded,
+            crate::infra::store::CancelOutcome::AlreadyChanged => NoticeOutcome::Duplicate,
+            crate::infra::store::CancelOutcome::Conflict => {
+                return Err(
+                    StorageError::unavailable("completing the refund", "transaction conflict").into(),
+                );
+            }
         })
     }
 

@@ -580,6 +580,11 @@ async fn a_paid_order_is_refunded_once_and_its_notification_makes_it_refunded() 
         "a repeat answers success"
     );
     assert_eq!(order_status(&shop, &id).await["status"], "REFUNDED");
+    assert_eq!(
+        shop.app.stock("tea").await,
+        10,
+        "the stock of a refunded, unshipped order came back once"
+    );
     let after = shop
         .app
         .call::<RefundOrder>(refund_request(&shop.token, &id))

@@ -73,6 +73,45 @@ enum CancelAction {
     Restock(ProductId),
 }
 
+/// Refuses a transition the domain's table does not list (a bug, caught before any write).
+fn allowed(from: OrderStatus, to: OrderStatus) -> Result<(), StorageError> {
+    if from.can_become(to) {
+        Ok(())
+    } else {
+        Err(StorageError::failed(
+            "changing the order's status",
+            format!("{from} -> {to} is not a transition of an order"),
+        ))
+    }
+}
+
+/// How an order is closed with its stock put back.
+#[derive(Debug, Clone, Copy)]
+struct Restocking {
+    from: OrderStatus,
+    to: OrderStatus,
+    /// The attribute that records when.
+    at: &'static str,
+    /// Whether the order still counts in its user's holdings (an unpaid one does).
+    release_holdings: bool,
+}
+
+/// An unpaid order cancelled (by its owner or the expiry sweep).
+const CANCEL: Restocking = Restocking {
+    from: OrderStatus::PendingPayment,
+    to: OrderStatus::Cancelled,
+    at: field::order::CANCELLED_AT,
+    release_holdings: true,
+};
+
+/// A refunded order: the refund succeeded.
+const REFUND: Restocking = Restocking {
+    from: OrderStatus::Refunding,
+    to: OrderStatus::Refunded,
+    at: field::order::REFUNDED_AT,
+    release_holdings: false,
+};
+
 /// What a cancelling transaction leaves out after a first attempt showed it cannot apply.
 #[derive(Debug, Default)]
 struct Skip {
@@ -350,9 +389,34 @@ impl Store {
     /// still cancelled (one more transaction, without those products).
     #[tracing::instrument(skip_all)]
     pub async fn cancel_order(&self, order: &Order, now: Timestamp) -> Result<CancelOutcome, StorageError> {
-        let mut skip = Skip::default();
+        self.restock_order(order, CANCEL, now).await
+    }
+
+    /// Completes a refund: REFUNDING -> REFUNDED with the stock put back (nothing ships yet), in one
+    /// transaction conditioned on the order still refunding: stock is never restored twice.
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_refund(
+        &self,
+        order: &Order,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, StorageError> {
+        self.restock_order(order, REFUND, now).await
+    }
+
+    /// Moves `order` as `how` says and puts its stock back (products deleted since are skipped).
+    async fn restock_order(
+        &self,
+        order: &Order,
+        how: Restocking,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, StorageError> {
+        allowed(how.from, how.to)?;
+        let mut skip = Skip {
+            release: !how.release_holdings,
+            ..Skip::default()
+        };
         loop {
-            let transaction = self.cancel_transaction(order, now, &skip)?;
+            let transaction = self.cancel_transaction(order, how, now, &skip)?;
             let failed = match transaction.run(self, "cancelling the order").await? {
                 Outcome::Committed => return Ok(CancelOutcome::Cancelled),
                 Outcome::Conflict => return Ok(CancelOutcome::Conflict),
@@ -381,6 +445,7 @@ impl Store {
     fn cancel_transaction(
         &self,
         order: &Order,
+        how: Restocking,
         now: Timestamp,
         skip: &Skip,
     ) -> Result<Transaction<CancelAction>, StorageError> {
@@ -390,18 +455,16 @@ impl Store {
             .table_name(self.table())
             .key(attr::PK, s(key.pk))
             .key(attr::SK, s(key.sk))
-            .update_expression(
-                "SET #status = :cancelled, #cancelled_at = :now, #updated = :now REMOVE #unpaid, #unpaid_at",
-            )
+            .update_expression("SET #status = :to, #at = :now, #updated = :now REMOVE #unpaid, #unpaid_at")
             .expression_attribute_names("#unpaid", attr::GSI2PK)
             .expression_attribute_names("#unpaid_at", attr::GSI2SK)
-            .condition_expression("#status = :pending AND #owner = :owner")
+            .condition_expression("#status = :from AND #owner = :owner")
             .expression_attribute_names("#status", field::order::STATUS)
-            .expression_attribute_names("#cancelled_at", field::order::CANCELLED_AT)
+            .expression_attribute_names("#at", how.at)
             .expression_attribute_names("#updated", field::order::UPDATED_AT)
             .expression_attribute_names("#owner", field::order::OPENID)
-            .expression_attribute_values(":cancelled", s(OrderStatus::Cancelled.as_str()))
-            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":to", s(how.to.as_str()))
+            .expression_attribute_values(":from", s(how.from.as_str()))
             .expression_attribute_values(":owner", s(order.openid.as_str()))
             .expression_attribute_values(":now", s(now.to_string()))
             .build()
@@ -480,6 +543,7 @@ impl Store {
     pub async fn mark_paid(&self, order: &Order, payment: &Payment) -> Result<PaidOutcome, StorageError> {
         use field::order as f;
         const CONTEXT: &str = "marking the order paid";
+        allowed(OrderStatus::PendingPayment, OrderStatus::Paid)?;
         let built = |e| StorageError::failed(CONTEXT, e);
         let mut release = true;
         loop {
@@ -545,6 +609,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StorageError> {
         use field::order as f;
+        allowed(from, to)?;
         let result = self
             .client
             .update_item()
