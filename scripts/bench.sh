@@ -40,3 +40,6 @@ python3 scripts/bench_cold_start.py target/release/login events/login.json --rep
 # A token-protected GET: the access token's check, the session read beside the profile read.
 TOKEN=$(./target/release/admin dev-token o_bench_reader)
 python3 scripts/bench_cold_start.py target/release/get-user-info events/get-user-info.json --replace "REPLACE_WITH_ACCESS_TOKEN=$TOKEN" "${@}"
+# The latency of a WeChat Pay notification (verify, decrypt, read the order, the paying transaction):
+# in-process, debug build, through the test harness's fake WeChat Pay.
+cargo test -q -p integration-tests --test api -- --ignored --exact payments::pay_notify_latency --nocapture 2>&1 | grep '^pay-notify:'

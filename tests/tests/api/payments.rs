@@ -619,3 +619,44 @@ async fn only_the_owner_of_a_paid_order_can_ask_for_a_refund() {
     forged.headers[3].1 = STANDARD.encode([0u8; 256]);
     assert_eq!(refund_notify(&shop, &forged).await.0, 401);
 }
+
+/// `make bench` runs this: the latency of `/pay/notify` in-process against the emulator (a debug
+/// build; the emulator answers one request at a time), over 100 first notifications.
+#[tokio::test]
+#[ignore = "a measurement, run by make bench"]
+async fn pay_notify_latency() {
+    let mut shop = shop().await;
+    shop.app.env = shop.app.env.clone().with("MAX_PENDING_ORDERS", "1000");
+    shop.app
+        .seed(&[product("tea", 1250, 100_000, true, "tea", 1)])
+        .await;
+    let handler = WebhookAdapter::<PayNotify>::build(&shop.app.startup())
+        .await
+        .unwrap();
+    let mut latencies = Vec::new();
+    for i in 0..100 {
+        let id = place(&shop, &format!("latency-key-{i:04}")).await;
+        let paid = shop.pay.notification(
+            &transaction(&shop, &id, 2500, &format!("42000020261125{i:014}")),
+            now(),
+        );
+        let mut builder = request(Method::POST, "/pay/notify");
+        for (name, value) in &paid.headers {
+            builder = builder.header(name, value);
+        }
+        let request = builder.raw_body(paid.body.clone()).build();
+        let started = std::time::Instant::now();
+        let response = handler.handle(request).await;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(response.status().as_u16(), 204);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "pay-notify: {} notifications, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms (debug build, in-process, local emulator)",
+        latencies.len(),
+        at(0.5),
+        at(0.9),
+        at(0.99)
+    );
+}
