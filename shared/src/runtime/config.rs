@@ -48,22 +48,22 @@ pub mod vars {
     /// When refusals become a ban: `VIOLATIONS/WINDOW_SECONDS/BAN_SECONDS`.
     pub const RATE_BAN: &str = "RATE_BAN";
     /// WeChat Pay: the merchant id.
-    pub const WECHATPAY_MCHID: &str = "WECHATPAY_MCHID";
+    pub const WECHAT_PAY_MCHID: &str = "WECHAT_PAY_MCHID";
     /// WeChat Pay: the merchant API certificate's serial.
-    pub const WECHATPAY_SERIAL_NO: &str = "WECHATPAY_SERIAL_NO";
+    pub const WECHAT_PAY_SERIAL_NO: &str = "WECHAT_PAY_SERIAL_NO";
     /// WeChat Pay: the merchant API private key, PKCS#8 PEM (a secret).
-    pub const WECHATPAY_MERCHANT_KEY: &str = "WECHATPAY_MERCHANT_KEY";
+    pub const WECHAT_PAY_MERCHANT_KEY: &str = "WECHAT_PAY_MERCHANT_KEY";
     /// WeChat Pay: its public keys, `id:base64(SPKI DER)`, comma-separated.
-    pub const WECHATPAY_PLATFORM_KEYS: &str = "WECHATPAY_PLATFORM_KEYS";
+    pub const WECHAT_PAY_PLATFORM_KEYS: &str = "WECHAT_PAY_PLATFORM_KEYS";
     /// WeChat Pay: where it posts payment notifications (https, no query).
-    pub const WECHATPAY_NOTIFY_URL: &str = "WECHATPAY_NOTIFY_URL";
+    pub const WECHAT_PAY_NOTIFY_URL: &str = "WECHAT_PAY_NOTIFY_URL";
     /// WeChat Pay: where it posts refund notifications (https, no query; by default the payment
     /// notification URL with `/pay/notify` replaced by `/pay/refund-notify`).
-    pub const WECHATPAY_REFUND_NOTIFY_URL: &str = "WECHATPAY_REFUND_NOTIFY_URL";
+    pub const WECHAT_PAY_REFUND_NOTIFY_URL: &str = "WECHAT_PAY_REFUND_NOTIFY_URL";
     /// WeChat Pay: the APIv3 key that encrypts notifications (a secret; the notification function only).
-    pub const WECHATPAY_API_V3_KEY: &str = "WECHATPAY_API_V3_KEY";
+    pub const WECHAT_PAY_API_V3_KEY: &str = "WECHAT_PAY_API_V3_KEY";
     /// WeChat Pay's API (`https://api.mch.weixin.qq.com`, or a fake's address).
-    pub const WECHATPAY_API_BASE: &str = "WECHATPAY_API_BASE";
+    pub const WECHAT_PAY_API_BASE: &str = "WECHAT_PAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
     pub const CURSOR_KEY: &str = "CURSOR_KEY";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
@@ -88,7 +88,7 @@ pub mod defaults {
     pub const ACCESS_TOKEN_TTL_SECS: u64 = 2 * 60 * 60;
     pub const REFRESH_TOKEN_TTL_SECS: u64 = 7 * 24 * 60 * 60;
     pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
-    pub const WECHATPAY_API_BASE: &str = "https://api.mch.weixin.qq.com";
+    pub const WECHAT_PAY_API_BASE: &str = "https://api.mch.weixin.qq.com";
     pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
     pub const FILE_URL_TTL_SECS: u64 = 3600;
     pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
@@ -292,36 +292,36 @@ pub fn pay_config(
     api_v3_key: Option<Secret>,
 ) -> Result<PayConfig, ConfigError> {
     let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
-    let notify_url = env.required(vars::WECHATPAY_NOTIFY_URL)?;
+    let notify_url = env.required(vars::WECHAT_PAY_NOTIFY_URL)?;
     let derived = notify_url
         .strip_suffix("/pay/notify")
         .map(|base| format!("{base}/pay/refund-notify"));
-    let refund_notify_url = match env.get(vars::WECHATPAY_REFUND_NOTIFY_URL) {
+    let refund_notify_url = match env.get(vars::WECHAT_PAY_REFUND_NOTIFY_URL) {
         Some(url) => url.to_owned(),
-        None => derived.ok_or(ConfigError::Missing(vars::WECHATPAY_REFUND_NOTIFY_URL))?,
+        None => derived.ok_or(ConfigError::Missing(vars::WECHAT_PAY_REFUND_NOTIFY_URL))?,
     };
     for (name, url) in [
-        (vars::WECHATPAY_NOTIFY_URL, notify_url),
-        (vars::WECHATPAY_REFUND_NOTIFY_URL, refund_notify_url.as_str()),
+        (vars::WECHAT_PAY_NOTIFY_URL, notify_url),
+        (vars::WECHAT_PAY_REFUND_NOTIFY_URL, refund_notify_url.as_str()),
     ] {
         if !url.starts_with("https://") || url.contains(['?', '#']) {
             return Err(invalid(name, "must be an https URL without a query".into()));
         }
     }
     Ok(PayConfig {
-        mchid: env.required(vars::WECHATPAY_MCHID)?.to_owned(),
+        mchid: env.required(vars::WECHAT_PAY_MCHID)?.to_owned(),
         appid: env.required(vars::WECHAT_APPID)?.to_owned(),
-        serial_no: env.required(vars::WECHATPAY_SERIAL_NO)?.to_owned(),
+        serial_no: env.required(vars::WECHAT_PAY_SERIAL_NO)?.to_owned(),
         merchant_key: MerchantKey::from_pem(&merchant_key)
-            .map_err(|e| invalid(vars::WECHATPAY_MERCHANT_KEY, e.to_string()))?,
-        platform_keys: PlatformKeys::parse(env.required(vars::WECHATPAY_PLATFORM_KEYS)?)
-            .map_err(|e| invalid(vars::WECHATPAY_PLATFORM_KEYS, e.to_string()))?,
+            .map_err(|e| invalid(vars::WECHAT_PAY_MERCHANT_KEY, e.to_string()))?,
+        platform_keys: PlatformKeys::parse(env.required(vars::WECHAT_PAY_PLATFORM_KEYS)?)
+            .map_err(|e| invalid(vars::WECHAT_PAY_PLATFORM_KEYS, e.to_string()))?,
         notify_url: notify_url.to_owned(),
         refund_notify_url,
-        api_base: env.http_url_or(vars::WECHATPAY_API_BASE, defaults::WECHATPAY_API_BASE)?,
+        api_base: env.http_url_or(vars::WECHAT_PAY_API_BASE, defaults::WECHAT_PAY_API_BASE)?,
         api_v3_key: match api_v3_key {
             Some(key) if key.expose().len() != 32 => {
-                return Err(invalid(vars::WECHATPAY_API_V3_KEY, "must be 32 bytes".into()));
+                return Err(invalid(vars::WECHAT_PAY_API_V3_KEY, "must be 32 bytes".into()));
             }
             key => key,
         },

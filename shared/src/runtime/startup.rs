@@ -170,15 +170,15 @@ impl Startup {
 
     /// The WeChat Pay client; `notifications` also loads the APIv3 key that decrypts them.
     pub async fn wechat_pay(&self, notifications: bool) -> Result<WeChatPayClient, ConfigError> {
-        let key = self.secret(vars::WECHATPAY_MERCHANT_KEY).await?;
+        let key = self.secret(vars::WECHAT_PAY_MERCHANT_KEY).await?;
         let api_v3_key = if notifications {
-            Some(self.secret(vars::WECHATPAY_API_V3_KEY).await?)
+            Some(self.secret(vars::WECHAT_PAY_API_V3_KEY).await?)
         } else {
             None
         };
         WeChatPayClient::new(config::pay_config(&self.env, key, api_v3_key)?, self.clock()).map_err(|e| {
             ConfigError::Invalid {
-                name: vars::WECHATPAY_API_BASE,
+                name: vars::WECHAT_PAY_API_BASE,
                 reason: format!("cannot build the HTTP client: {e}"),
             }
         })

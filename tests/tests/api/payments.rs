@@ -48,19 +48,19 @@ async fn shop() -> Shop {
     app.env = app
         .env
         .clone()
-        .with("WECHATPAY_MCHID", MCHID)
-        .with("WECHATPAY_SERIAL_NO", "3775B6A45ACD588826D15E583A95F5DD2C7ED4B2")
-        .with("WECHATPAY_MERCHANT_KEY", merchant.private_pem.clone())
+        .with("WECHAT_PAY_MCHID", MCHID)
+        .with("WECHAT_PAY_SERIAL_NO", "3775B6A45ACD588826D15E583A95F5DD2C7ED4B2")
+        .with("WECHAT_PAY_MERCHANT_KEY", merchant.private_pem.clone())
         .with(
-            "WECHATPAY_PLATFORM_KEYS",
+            "WECHAT_PAY_PLATFORM_KEYS",
             format!(
                 "{PLATFORM_KEY_ID}:{},{CERTIFICATE_SERIAL}:{}",
                 platform.public_der_base64, certificate.public_der_base64
             ),
         )
-        .with("WECHATPAY_NOTIFY_URL", "https://api.example.com/pay/notify")
-        .with("WECHATPAY_API_V3_KEY", API_V3_KEY)
-        .with("WECHATPAY_API_BASE", pay.base_url.clone());
+        .with("WECHAT_PAY_NOTIFY_URL", "https://api.example.com/pay/notify")
+        .with("WECHAT_PAY_API_V3_KEY", API_V3_KEY)
+        .with("WECHAT_PAY_API_BASE", pay.base_url.clone());
     let token = app.token_for("o_payer").await;
     Shop {
         app,
@@ -184,16 +184,16 @@ async fn a_wrong_merchant_key_or_an_unsigned_answer_never_yields_payment_paramet
         .app
         .env
         .clone()
-        .with("WECHATPAY_MERCHANT_KEY", other.private_pem.clone());
+        .with("WECHAT_PAY_MERCHANT_KEY", other.private_pem.clone());
     let wrong_key = shop.app.call::<PayOrder>(pay_request(&shop.token, &id)).await;
     // WeChat Pay's answer does not verify under the configured platform key: not believed.
     shop.app.env = shop
         .app
         .env
         .clone()
-        .with("WECHATPAY_MERCHANT_KEY", shop.merchant.private_pem.clone())
+        .with("WECHAT_PAY_MERCHANT_KEY", shop.merchant.private_pem.clone())
         .with(
-            "WECHATPAY_PLATFORM_KEYS",
+            "WECHAT_PAY_PLATFORM_KEYS",
             format!("{PLATFORM_KEY_ID}:{}", other.public_der_base64),
         );
     let forged = shop.app.call::<PayOrder>(pay_request(&shop.token, &id)).await;

@@ -7,7 +7,7 @@
 //!                                 products already in the table are left as they are (their stock
 //!                                 is live data) unless --overwrite is given
 //! admin refund ORDER_ID           a full refund of a paid order, as an operator (needs the
-//!                                 WECHATPAY_* settings of the refund-order function)
+//!                                 WECHAT_PAY_* settings of the refund-order function)
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
