@@ -310,6 +310,10 @@ pub struct Order {
     /// The WeChat Pay prepay of this order, reused while it is valid. Never answered.
     #[serde(skip)]
     pub prepay: Option<Prepay>,
+    /// How WeChat Pay ended a refund that did not succeed (`ABNORMAL`, `CLOSED`): the order stays
+    /// REFUNDING until an operator settles it in the merchant platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_issue: Option<String>,
 }
 
 /// A confirmed payment.
@@ -612,6 +616,7 @@ pub fn build_order(
         cancelled_at: None,
         payment: None,
         prepay: None,
+        refund_issue: None,
     })
 }
 

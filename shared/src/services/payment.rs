@@ -119,7 +119,12 @@ pub enum NoticeOutcome {
     Refunded,
     /// Not a payment (another event, or not a success).
     Ignored,
+    /// A refund that did not succeed, recorded on its order for an operator.
+    NeedsOperator,
 }
+
+/// The longest refund status recorded on an order (WeChat Pay's are short words).
+const MAX_REFUND_STATUS: usize = 32;
 
 /// Takes WeChat Pay's payment notifications: verified, decrypted, matched to the order, and
 /// applied exactly once.
@@ -434,7 +439,18 @@ impl Refunds {
         }
         if notice.refund_status != "SUCCESS" {
             tracing::error!(order = %order.order_id, status = %notice.refund_status, "a refund did not succeed: needs an operator");
-            return Ok(NoticeOutcome::Ignored);
+            let issue: String = notice
+                .refund_status
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(MAX_REFUND_STATUS)
+                .collect();
+            let flagged = self.store.flag_refund(&order, &issue, self.clock.now()).await?;
+            return Ok(if flagged {
+                NoticeOutcome::NeedsOperator
+            } else {
+                NoticeOutcome::Duplicate
+            });
         }
         let outcome = self.store.complete_refund(&order, self.clock.now()).await?;
         Ok(match outcome {

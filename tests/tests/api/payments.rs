@@ -594,6 +594,55 @@ async fn a_paid_order_is_refunded_once_and_its_notification_makes_it_refunded() 
 }
 
 #[tokio::test]
+async fn an_abnormal_refund_is_recorded_on_its_order_and_a_later_success_still_ends_it() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "refund-key-04", "4200002026112500000012").await;
+    let asked = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    assert_eq!(asked.data()["status"], "REFUNDING", "{:?}", asked.body);
+    let stock = shop.app.stock("tea").await;
+    let refund = |status: &str| {
+        json!({
+            "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000012",
+            "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000002",
+            "refund_status": status,
+            "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
+        })
+    };
+
+    let abnormal = shop
+        .pay
+        .notification_of("REFUND.ABNORMAL", "refund", &refund("ABNORMAL"), now());
+    assert_eq!(refund_notify(&shop, &abnormal).await.0, 204);
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "REFUNDING", "{order}");
+    assert_eq!(order["refundIssue"], "ABNORMAL", "an operator can see it");
+    assert_eq!(
+        shop.app.stock("tea").await,
+        stock,
+        "no stock back for a refund not made"
+    );
+
+    // Settled in the merchant platform: WeChat Pay then reports the success.
+    let settled = shop
+        .pay
+        .notification_of("REFUND.SUCCESS", "refund", &refund("SUCCESS"), now());
+    assert_eq!(refund_notify(&shop, &settled).await.0, 204);
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "REFUNDED");
+    assert!(order.get("refundIssue").is_none(), "{order}");
+    assert_eq!(shop.app.stock("tea").await, stock + 2);
+    assert_eq!(
+        refund_notify(&shop, &abnormal).await.0,
+        204,
+        "a late abnormal notice changes nothing"
+    );
+    assert!(order_status(&shop, &id).await.get("refundIssue").is_none());
+}
+
+#[tokio::test]
 async fn only_the_owner_of_a_paid_order_can_ask_for_a_refund() {
     let shop = shop().await;
     let paid = paid_order(&shop, "refund-key-02", "4200002026112500000011").await;

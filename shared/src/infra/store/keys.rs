@@ -80,6 +80,7 @@ pub mod field {
         pub const PAID_AT: &str = "paidAt";
         pub const REFUND_REQUESTED_AT: &str = "refundRequestedAt";
         pub const REFUNDED_AT: &str = "refundedAt";
+        pub const REFUND_ISSUE: &str = "refundIssue";
         pub const PREPAY_EXPIRES_AT: &str = "prepayExpiresAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
         pub const LINE_NAME: &str = "name";

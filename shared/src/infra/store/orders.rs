@@ -455,8 +455,11 @@ impl Store {
             .table_name(self.table())
             .key(attr::PK, s(key.pk))
             .key(attr::SK, s(key.sk))
-            .update_expression("SET #status = :to, #at = :now, #updated = :now REMOVE #unpaid, #unpaid_at")
+            .update_expression(
+                "SET #status = :to, #at = :now, #updated = :now REMOVE #unpaid, #unpaid_at, #issue",
+            )
             .expression_attribute_names("#unpaid", attr::GSI2PK)
+            .expression_attribute_names("#issue", field::order::REFUND_ISSUE)
             .expression_attribute_names("#unpaid_at", attr::GSI2SK)
             .condition_expression("#status = :from AND #owner = :owner")
             .expression_attribute_names("#status", field::order::STATUS)
@@ -637,6 +640,46 @@ impl Store {
                 Ok(false)
             }
             Err(err) => Err(StorageError::from_sdk("changing the order's status", err)),
+        }
+    }
+
+    /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
+    /// `CLOSED`): one conditional UpdateItem, false when the order is no longer refunding.
+    #[tracing::instrument(skip_all)]
+    pub async fn flag_refund(
+        &self,
+        order: &Order,
+        issue: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+            .update_expression("SET #issue = :issue, #updated = :now")
+            .condition_expression("#status = :refunding")
+            .expression_attribute_names("#issue", f::REFUND_ISSUE)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_values(":issue", s(issue))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(":refunding", s(OrderStatus::Refunding.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(StorageError::from_sdk("flagging the refund", err)),
         }
     }
 
@@ -879,5 +922,6 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             (Some(id), Some(expires_at)) => Some(Prepay { id, expires_at }),
             _ => None,
         },
+        refund_issue: item.opt_s(f::REFUND_ISSUE),
     })
 }
