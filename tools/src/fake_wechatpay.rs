@@ -5,7 +5,8 @@
 //!
 //! `POST /v3/pay/transactions/jsapi` answers `{prepay_id}` for a well-formed request and counts the
 //! prepays of each `out_trade_no`; `POST /v3/refund/domestic/refunds` answers a refund and counts
-//! each `out_refund_no` once, as WeChat Pay refunds it once. [`FakePay::notification`] makes the
+//! each `out_refund_no` once, as WeChat Pay refunds it once; `GET /v3/refund/domestic/refunds/{no}`
+//! answers its status (PROCESSING until a test settles it). [`FakePay::notification`] makes the
 //! signed, encrypted notification WeChat Pay would send.
 
 use std::collections::HashMap;
@@ -86,6 +87,8 @@ struct State {
     paid: HashMap<String, (String, i64)>,
     /// Transactions closed.
     closed: HashMap<String, u32>,
+    /// Refunds ended (by a test, in the fake's world): out_refund_no -> status.
+    refund_status: HashMap<String, String>,
 }
 
 /// A running fake: its address and what it saw.
@@ -202,6 +205,21 @@ impl FakePay {
         state
             .paid
             .insert(out_trade_no.to_owned(), (transaction_id.to_owned(), total));
+    }
+
+    /// Ends the refund `out_refund_no` with `status` (`SUCCESS`, `ABNORMAL`, `CLOSED`), as if its
+    /// notification were lost.
+    pub fn settle_refund(&self, out_refund_no: &str, status: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state
+            .refund_status
+            .insert(out_refund_no.to_owned(), status.to_owned());
+    }
+
+    /// Forgets the refund `out_refund_no`, as if its request had never reached WeChat Pay.
+    pub fn lose_refund(&self, out_refund_no: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.refunds.remove(out_refund_no);
     }
 
     /// How many times `out_trade_no` was closed.
@@ -338,6 +356,29 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             );
         };
         return answer(platform, config, StatusCode::OK, &transaction);
+    }
+    if let Some(out_refund_no) = path.strip_prefix("/v3/refund/domestic/refunds/")
+        && method == "GET"
+    {
+        let state = state.lock().unwrap_or_else(|p| p.into_inner());
+        if !state.refunds.contains_key(out_refund_no) {
+            return answer(
+                platform,
+                config,
+                StatusCode::NOT_FOUND,
+                &error("RESOURCE_NOT_EXISTS", "no such refund"),
+            );
+        }
+        let status = state
+            .refund_status
+            .get(out_refund_no)
+            .map_or("PROCESSING", String::as_str);
+        return answer(
+            platform,
+            config,
+            StatusCode::OK,
+            &json!({"out_refund_no": out_refund_no, "status": status}),
+        );
     }
     if method == "POST" && path == "/v3/refund/domestic/refunds" {
         let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default().to_owned();

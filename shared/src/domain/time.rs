@@ -46,6 +46,16 @@ impl Timestamp {
         )
     }
 
+    /// This instant minus `duration` (saturating at the far past).
+    pub fn minus(&self, duration: Duration) -> Self {
+        let delta = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        Self(
+            self.0
+                .checked_sub_signed(delta)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
+    }
+
     /// `yyyy` and `mm`, for date-partitioned keys.
     pub fn year_month(&self) -> (i32, u32) {
         use chrono::Datelike;

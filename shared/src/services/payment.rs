@@ -9,8 +9,7 @@ use crate::domain::orders::{
     RefundRefusal,
 };
 use crate::domain::time::{Clock, Timestamp};
-use crate::infra::store::keys::field::order::REFUND_REQUESTED_AT;
-use crate::infra::store::{PaidOutcome, StorageError, Store};
+use crate::infra::store::{CancelOutcome, PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{NotifyError, PayError, PaymentParams, PrepayRequest, WeChatPayClient};
 
 /// How long WeChat Pay keeps a prepay valid.
@@ -254,7 +253,19 @@ pub struct SweepReport {
     pub paid: usize,
     /// Already changed by someone else (a notification, a cancel, another sweep).
     pub skipped: usize,
+    /// Refunds asked over [`REFUND_GRACE`] ago and not yet ended, looked at.
+    pub refunds_examined: usize,
+    /// Found refunded at WeChat Pay (the notification was lost): marked refunded and restocked.
+    pub refunded: usize,
+    /// Found failed at WeChat Pay (`ABNORMAL`, `CLOSED`): recorded on the order for an operator.
+    pub refunds_flagged: usize,
+    /// Unknown to WeChat Pay (the request never reached it): asked again, under the same number.
+    pub refunds_asked_again: usize,
 }
+
+/// How long a refund may run before the sweep asks WeChat Pay about it (its notification usually
+/// arrives within seconds; a refund to a bank card may take days, and is asked about every sweep).
+const REFUND_GRACE: Duration = Duration::from_secs(10 * 60);
 
 /// The most overdue orders one sweep handles; the next minute's sweep takes the rest.
 const SWEEP_BATCH: i32 = 100;
@@ -288,6 +299,35 @@ impl Expiry {
                 Expired::Skipped => report.skipped += 1,
             }
         }
+        let stalled = self
+            .store
+            .stalled_refunds(now.minus(REFUND_GRACE), SWEEP_BATCH)
+            .await?;
+        for order in stalled {
+            report.refunds_examined += 1;
+            let Some(state) = self.pay.refund_state(&order.refund_number()).await? else {
+                tracing::warn!(order = %order.order_id, "a refund WeChat Pay never received: asked again");
+                self.pay
+                    .refund(
+                        order.order_id.as_str(),
+                        &order.refund_number(),
+                        order.total_fen,
+                        order.total_fen,
+                        REFUND_REASON,
+                    )
+                    .await?;
+                report.refunds_asked_again += 1;
+                continue;
+            };
+            match end_refund(&self.store, &order, &state.status, self.clock.now()).await? {
+                RefundEnd::Refunded => {
+                    tracing::warn!(order = %order.order_id, "a lost refund notification: the order is marked refunded");
+                    report.refunded += 1;
+                }
+                RefundEnd::Flagged => report.refunds_flagged += 1,
+                RefundEnd::InProgress | RefundEnd::AlreadyEnded => {}
+            }
+        }
         Ok(report)
     }
 
@@ -317,7 +357,7 @@ impl Expiry {
             _ => {}
         }
         Ok(match self.store.cancel_order(order, self.clock.now()).await? {
-            crate::infra::store::CancelOutcome::Cancelled => Expired::Cancelled,
+            CancelOutcome::Cancelled => Expired::Cancelled,
             _ => Expired::Skipped,
         })
     }
@@ -327,6 +367,51 @@ enum Expired {
     Cancelled,
     Paid,
     Skipped,
+}
+
+/// How a refund of an order ended, as WeChat Pay reported it.
+enum RefundEnd {
+    /// REFUNDING -> REFUNDED, the stock put back, exactly once.
+    Refunded,
+    /// Did not succeed (`ABNORMAL`, `CLOSED`): recorded on the order for an operator.
+    Flagged,
+    /// Still under way at WeChat Pay.
+    InProgress,
+    /// The order had already moved on (a repeat, or another notice first).
+    AlreadyEnded,
+}
+
+/// Applies WeChat Pay's `status` of an order's refund (from a notification or a query).
+async fn end_refund(
+    store: &Store,
+    order: &Order,
+    status: &str,
+    now: Timestamp,
+) -> Result<RefundEnd, StorageError> {
+    match status {
+        "SUCCESS" => match store.complete_refund(order, now).await? {
+            CancelOutcome::Cancelled => Ok(RefundEnd::Refunded),
+            CancelOutcome::AlreadyChanged => Ok(RefundEnd::AlreadyEnded),
+            CancelOutcome::Conflict => Err(StorageError::unavailable(
+                "completing the refund",
+                "transaction conflict",
+            )),
+        },
+        "PROCESSING" => Ok(RefundEnd::InProgress),
+        _ => {
+            tracing::error!(order = %order.order_id, status, "a refund did not succeed: needs an operator");
+            let issue: String = status
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(MAX_REFUND_STATUS)
+                .collect();
+            Ok(if store.flag_refund(order, &issue, now).await? {
+                RefundEnd::Flagged
+            } else {
+                RefundEnd::AlreadyEnded
+            })
+        }
+    }
 }
 
 /// Why a refund could not be asked.
@@ -375,16 +460,7 @@ impl Refunds {
             OrderStatus::Refunding | OrderStatus::Refunded => order,
             _ => {
                 order.check_refundable()?;
-                let moved = self
-                    .store
-                    .move_order(
-                        &order,
-                        OrderStatus::Paid,
-                        OrderStatus::Refunding,
-                        REFUND_REQUESTED_AT,
-                        now,
-                    )
-                    .await?;
+                let moved = self.store.start_refund(&order, now).await?;
                 if moved {
                     Order {
                         status: OrderStatus::Refunding,
@@ -437,31 +513,13 @@ impl Refunds {
             tracing::info!(out_refund_no = %notice.out_refund_no, status = %notice.refund_status, "refund of a late payment");
             return Ok(NoticeOutcome::Ignored);
         }
-        if notice.refund_status != "SUCCESS" {
-            tracing::error!(order = %order.order_id, status = %notice.refund_status, "a refund did not succeed: needs an operator");
-            let issue: String = notice
-                .refund_status
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(MAX_REFUND_STATUS)
-                .collect();
-            let flagged = self.store.flag_refund(&order, &issue, self.clock.now()).await?;
-            return Ok(if flagged {
-                NoticeOutcome::NeedsOperator
-            } else {
-                NoticeOutcome::Duplicate
-            });
-        }
-        let outcome = self.store.complete_refund(&order, self.clock.now()).await?;
-        Ok(match outcome {
-            crate::infra::store::CancelOutcome::Cancelled => NoticeOutcome::Refunded,
-            crate::infra::store::CancelOutcome::AlreadyChanged => NoticeOutcome::Duplicate,
-            crate::infra::store::CancelOutcome::Conflict => {
-                return Err(
-                    StorageError::unavailable("completing the refund", "transaction conflict").into(),
-                );
-            }
-        })
+        Ok(
+            match end_refund(&self.store, &order, &notice.refund_status, self.clock.now()).await? {
+                RefundEnd::Refunded => NoticeOutcome::Refunded,
+                RefundEnd::Flagged => NoticeOutcome::NeedsOperator,
+                RefundEnd::AlreadyEnded | RefundEnd::InProgress => NoticeOutcome::Duplicate,
+            },
+        )
     }
 
     /// Handles one refund notification (verified and decrypted like a payment notification).

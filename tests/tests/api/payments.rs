@@ -643,6 +643,72 @@ async fn an_abnormal_refund_is_recorded_on_its_order_and_a_later_success_still_e
 }
 
 #[tokio::test]
+async fn refunds_whose_notification_was_lost_are_ended_by_the_sweep() {
+    let shop = shop().await;
+    let succeeded = paid_order(&shop, "refund-key-05", "4200002026112500000013").await;
+    let failed = paid_order(&shop, "refund-key-06", "4200002026112500000014").await;
+    let lost = paid_order(&shop, "refund-key-07", "4200002026112500000015").await;
+    for id in [&succeeded, &failed, &lost] {
+        let asked = shop
+            .app
+            .call::<RefundOrder>(refund_request(&shop.token, id))
+            .await;
+        assert_eq!(asked.data()["status"], "REFUNDING", "{:?}", asked.body);
+    }
+    assert_eq!(shop.app.stock("tea").await, 4);
+    assert_eq!(
+        sweep(&shop).await["refundsExamined"],
+        0,
+        "a fresh refund waits for its notification"
+    );
+    shop.pay.settle_refund(&format!("R{succeeded}"), "SUCCESS");
+    shop.pay.settle_refund(&format!("R{failed}"), "ABNORMAL");
+    shop.pay.lose_refund(&format!("R{lost}"));
+
+    shop.app.clock.advance(Duration::from_secs(10 * 60 + 1));
+    let report = sweep(&shop).await;
+
+    assert_eq!(
+        [
+            &report["refundsExamined"],
+            &report["refunded"],
+            &report["refundsFlagged"],
+            &report["refundsAskedAgain"]
+        ],
+        [3, 1, 1, 1],
+        "{report}"
+    );
+    assert_eq!(order_status(&shop, &succeeded).await["status"], "REFUNDED");
+    assert_eq!(
+        shop.app.stock("tea").await,
+        6,
+        "the refunded order's stock came back once"
+    );
+    let flagged = order_status(&shop, &failed).await;
+    assert_eq!(
+        (&flagged["status"], &flagged["refundIssue"]),
+        (&json!("REFUNDING"), &json!("ABNORMAL"))
+    );
+    assert!(
+        shop.pay.refunds().contains(&format!("R{lost}")),
+        "asked again, same number"
+    );
+    assert_eq!(order_status(&shop, &lost).await["status"], "REFUNDING");
+
+    let again = sweep(&shop).await;
+    assert_eq!(
+        (
+            &again["refundsExamined"],
+            &again["refunded"],
+            &again["refundsAskedAgain"]
+        ),
+        (&json!(1), &json!(0), &json!(0)),
+        "only the refund still under way is asked about again: {again}"
+    );
+    assert_eq!(shop.app.stock("tea").await, 6);
+}
+
+#[tokio::test]
 async fn only_the_owner_of_a_paid_order_can_ask_for_a_refund() {
     let shop = shop().await;
     let paid = paid_order(&shop, "refund-key-02", "4200002026112500000011").await;

@@ -225,9 +225,13 @@ pub fn user_orders(openid: &str) -> String {
 /// is paid or cancelled), for the expiry sweep.
 pub const UNPAID: &str = "UNPAID";
 
-/// Index sort key of an unpaid order: its deadline, then its id.
-pub fn unpaid_position(pay_by: &str, order_id: &str) -> String {
-    format!("{pay_by}#{order_id}")
+/// GSI2 partition of the orders whose refund is under way, by when it was asked (an order leaves
+/// it when the refund ends), so the sweep finds a refund whose notification was lost.
+pub const REFUNDING: &str = "REFUNDING";
+
+/// Index sort key of an order in a GSI2 queue: its time there (deadline, refund asked), then its id.
+pub fn queue_position(at: &str, order_id: &str) -> String {
+    format!("{at}#{order_id}")
 }
 
 /// Index sort key of an order in its owner's listing.

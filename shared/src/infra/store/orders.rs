@@ -600,19 +600,13 @@ impl Store {
         }
     }
 
-    /// Moves `order` from `from` to `to` at `now`, setting `at` (an attribute name) to `now`: one
-    /// conditional UpdateItem. False when the order was not in `from` (changed meanwhile).
+    /// Moves a paid `order` to REFUNDING at `now` and queues it for the sweep: one conditional
+    /// UpdateItem. False when the order was no longer paid (changed meanwhile).
     #[tracing::instrument(skip_all)]
-    pub async fn move_order(
-        &self,
-        order: &Order,
-        from: OrderStatus,
-        to: OrderStatus,
-        at: &str,
-        now: Timestamp,
-    ) -> Result<bool, StorageError> {
+    pub async fn start_refund(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
         use field::order as f;
-        allowed(from, to)?;
+        allowed(OrderStatus::Paid, OrderStatus::Refunding)?;
+        let now = now.to_string();
         let result = self
             .client
             .update_item()
@@ -620,14 +614,23 @@ impl Store {
             .set_key(Some(super::item::key_attributes(&keys::order(
                 order.order_id.as_str(),
             ))))
-            .update_expression("SET #status = :to, #at = :now, #updated = :now")
+            .update_expression(
+                "SET #status = :to, #at = :now, #updated = :now, #queue = :queue, #position = :position",
+            )
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", f::STATUS)
-            .expression_attribute_names("#at", at)
+            .expression_attribute_names("#at", f::REFUND_REQUESTED_AT)
             .expression_attribute_names("#updated", f::UPDATED_AT)
-            .expression_attribute_values(":to", s(to.as_str()))
-            .expression_attribute_values(":from", s(from.as_str()))
-            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_names("#queue", attr::GSI2PK)
+            .expression_attribute_names("#position", attr::GSI2SK)
+            .expression_attribute_values(":to", s(OrderStatus::Refunding.as_str()))
+            .expression_attribute_values(":from", s(OrderStatus::Paid.as_str()))
+            .expression_attribute_values(":queue", s(keys::REFUNDING))
+            .expression_attribute_values(
+                ":position",
+                s(keys::queue_position(&now, order.order_id.as_str())),
+            )
+            .expression_attribute_values(":now", s(now))
             .send()
             .await;
         match result {
@@ -639,12 +642,13 @@ impl Store {
             {
                 Ok(false)
             }
-            Err(err) => Err(StorageError::from_sdk("changing the order's status", err)),
+            Err(err) => Err(StorageError::from_sdk("starting the refund", err)),
         }
     }
 
     /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
-    /// `CLOSED`): one conditional UpdateItem, false when the order is no longer refunding.
+    /// `CLOSED`), taking it out of the sweep's queue: one conditional UpdateItem, false when the
+    /// order is no longer refunding.
     #[tracing::instrument(skip_all)]
     pub async fn flag_refund(
         &self,
@@ -660,9 +664,11 @@ impl Store {
             .set_key(Some(super::item::key_attributes(&keys::order(
                 order.order_id.as_str(),
             ))))
-            .update_expression("SET #issue = :issue, #updated = :now")
+            .update_expression("SET #issue = :issue, #updated = :now REMOVE #queue, #position")
             .condition_expression("#status = :refunding")
             .expression_attribute_names("#issue", f::REFUND_ISSUE)
+            .expression_attribute_names("#queue", attr::GSI2PK)
+            .expression_attribute_names("#position", attr::GSI2SK)
             .expression_attribute_names("#updated", f::UPDATED_AT)
             .expression_attribute_names("#status", f::STATUS)
             .expression_attribute_values(":issue", s(issue))
@@ -730,6 +736,22 @@ impl Store {
     /// first: one Query on the sparse GSI2 partition of unpaid orders (no Scan).
     #[tracing::instrument(skip_all)]
     pub async fn overdue_orders(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
+        self.queued_orders(keys::UNPAID, before, limit).await
+    }
+
+    /// Up to `limit` orders whose refund was asked before `before` and has not ended, oldest
+    /// first: one Query on the sparse GSI2 partition of refunding orders (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn stalled_refunds(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
+        self.queued_orders(keys::REFUNDING, before, limit).await
+    }
+
+    async fn queued_orders(
+        &self,
+        queue: &str,
+        before: Timestamp,
+        limit: i32,
+    ) -> Result<Vec<Order>, StorageError> {
         let output = self
             .client
             .query()
@@ -738,12 +760,12 @@ impl Store {
             .key_condition_expression("#pk = :pk AND #sk < :before")
             .expression_attribute_names("#pk", attr::GSI2PK)
             .expression_attribute_names("#sk", attr::GSI2SK)
-            .expression_attribute_values(":pk", s(keys::UNPAID))
+            .expression_attribute_values(":pk", s(queue))
             .expression_attribute_values(":before", s(before.to_string()))
             .limit(limit)
             .send()
             .await
-            .map_err(|e| StorageError::from_sdk("finding overdue orders", e))?;
+            .map_err(|e| StorageError::from_sdk("finding queued orders", e))?;
         output.items().iter().map(order_from).collect()
     }
 }
@@ -871,7 +893,7 @@ fn order_item(order: &Order) -> Attributes {
         item.insert(attr::GSI2PK.to_owned(), s(keys::UNPAID));
         item.insert(
             attr::GSI2SK.to_owned(),
-            s(keys::unpaid_position(&pay_by, order.order_id.as_str())),
+            s(keys::queue_position(&pay_by, order.order_id.as_str())),
         );
     }
     if let Some(remark) = &order.remark {

@@ -141,6 +141,13 @@ pub struct TransactionAmount {
     pub currency: Option<String>,
 }
 
+/// A refund as WeChat Pay's query answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefundState {
+    /// `SUCCESS`, `PROCESSING`, `ABNORMAL` or `CLOSED`.
+    pub status: String,
+}
+
 #[derive(Deserialize)]
 struct PrepayAnswer {
     prepay_id: String,
@@ -268,6 +275,21 @@ impl WeChatPayClient {
         self.call("asking for a refund", "POST", REFUND_PATH, body)
             .await?;
         Ok(())
+    }
+
+    /// What WeChat Pay knows of the refund `out_refund_no`: `None` when it has none (the request
+    /// never reached it). One GET.
+    #[tracing::instrument(skip_all)]
+    pub async fn refund_state(&self, out_refund_no: &str) -> Result<Option<RefundState>, PayError> {
+        const CONTEXT: &str = "querying the refund";
+        let path = format!("{REFUND_PATH}/{out_refund_no}");
+        match self.call(CONTEXT, "GET", &path, String::new()).await {
+            Ok(answer) => serde_json::from_slice(&answer)
+                .map(Some)
+                .map_err(|e| unavailable(CONTEXT, format!("the answer is not a refund: {e}"))),
+            Err(PayError::Rejected { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// Verifies a notification (its signature, under the key its serial names, within five
