@@ -619,6 +619,16 @@ async fn an_abnormal_refund_is_recorded_on_its_order_and_a_later_success_still_e
     let order = order_status(&shop, &id).await;
     assert_eq!(order["status"], "REFUNDING", "{order}");
     assert_eq!(order["refundIssue"], "ABNORMAL", "an operator can see it");
+    let issues: Vec<String> = shop
+        .app
+        .store()
+        .refund_issues(100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.order_id.to_string())
+        .collect();
+    assert!(issues.contains(&id), "listed for the operator: {issues:?}");
     assert_eq!(
         shop.app.stock("tea").await,
         stock,
@@ -633,6 +643,11 @@ async fn an_abnormal_refund_is_recorded_on_its_order_and_a_later_success_still_e
     let order = order_status(&shop, &id).await;
     assert_eq!(order["status"], "REFUNDED");
     assert!(order.get("refundIssue").is_none(), "{order}");
+    let issues = shop.app.store().refund_issues(100).await.unwrap();
+    assert!(
+        issues.iter().all(|o| o.order_id.as_str() != id),
+        "no longer an issue once refunded"
+    );
     assert_eq!(shop.app.stock("tea").await, stock + 2);
     assert_eq!(
         refund_notify(&shop, &abnormal).await.0,

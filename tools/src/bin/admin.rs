@@ -8,6 +8,8 @@
 //!                                 is live data) unless --overwrite is given
 //! admin refund ORDER_ID           a full refund of a paid order, as an operator (needs the
 //!                                 WECHAT_PAY_* settings of the refund-order function)
+//! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
+//!                                 oldest first, to settle in the merchant platform
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
@@ -70,13 +72,28 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             println!("order {order_id}: {}", order.status);
             Ok(())
         }
+        ["refund-issues"] => {
+            let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
+            let orders = store.refund_issues(1000).await?;
+            for order in &orders {
+                println!(
+                    "{}\t{}\t{} fen\t{}",
+                    order.order_id,
+                    order.refund_issue.as_deref().unwrap_or("-"),
+                    order.total_fen,
+                    order.updated_at
+                );
+            }
+            eprintln!("{} orders with a refund issue", orders.len());
+            Ok(())
+        }
         ["dev-token", openid] => {
             let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             println!("{}", tools::admin::dev_token(&store, &env, openid).await?);
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin dev-token OPENID \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin refund-issues | admin dev-token OPENID \
              | admin new-signing-key KID"
                 .into(),
         ),

@@ -229,6 +229,10 @@ pub const UNPAID: &str = "UNPAID";
 /// it when the refund ends), so the sweep finds a refund whose notification was lost.
 pub const REFUNDING: &str = "REFUNDING";
 
+/// GSI2 partition of the orders whose refund WeChat Pay ended without success (`ABNORMAL`,
+/// `CLOSED`), by when, for an operator (`admin refund-issues`); an order leaves it when refunded.
+pub const REFUND_ISSUES: &str = "REFUND_ISSUES";
+
 /// Index sort key of an order in a GSI2 queue: its time there (deadline, refund asked), then its id.
 pub fn queue_position(at: &str, order_id: &str) -> String {
     format!("{at}#{order_id}")

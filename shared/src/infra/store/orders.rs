@@ -647,8 +647,8 @@ impl Store {
     }
 
     /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
-    /// `CLOSED`), taking it out of the sweep's queue: one conditional UpdateItem, false when the
-    /// order is no longer refunding.
+    /// `CLOSED`), moving it from the sweep's queue to the operator's: one conditional UpdateItem,
+    /// false when the order is no longer refunding.
     #[tracing::instrument(skip_all)]
     pub async fn flag_refund(
         &self,
@@ -664,7 +664,9 @@ impl Store {
             .set_key(Some(super::item::key_attributes(&keys::order(
                 order.order_id.as_str(),
             ))))
-            .update_expression("SET #issue = :issue, #updated = :now REMOVE #queue, #position")
+            .update_expression(
+                "SET #issue = :issue, #updated = :now, #queue = :issues, #position = :position",
+            )
             .condition_expression("#status = :refunding")
             .expression_attribute_names("#issue", f::REFUND_ISSUE)
             .expression_attribute_names("#queue", attr::GSI2PK)
@@ -672,6 +674,11 @@ impl Store {
             .expression_attribute_names("#updated", f::UPDATED_AT)
             .expression_attribute_names("#status", f::STATUS)
             .expression_attribute_values(":issue", s(issue))
+            .expression_attribute_values(":issues", s(keys::REFUND_ISSUES))
+            .expression_attribute_values(
+                ":position",
+                s(keys::queue_position(&now.to_string(), order.order_id.as_str())),
+            )
             .expression_attribute_values(":now", s(now.to_string()))
             .expression_attribute_values(":refunding", s(OrderStatus::Refunding.as_str()))
             .send()
@@ -744,6 +751,15 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn stalled_refunds(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
         self.queued_orders(keys::REFUNDING, before, limit).await
+    }
+
+    /// Up to `limit` orders whose refund WeChat Pay ended without success, oldest first: one Query
+    /// on the sparse GSI2 partition of refund issues (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn refund_issues(&self, limit: i32) -> Result<Vec<Order>, StorageError> {
+        let end_of_time = Timestamp::from_epoch_secs(253_402_300_799)
+            .ok_or_else(|| StorageError::failed("finding refund issues", "no end of time"))?;
+        self.queued_orders(keys::REFUND_ISSUES, end_of_time, limit).await
     }
 
     async fn queued_orders(
