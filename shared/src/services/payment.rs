@@ -307,15 +307,7 @@ impl Expiry {
             report.refunds_examined += 1;
             let Some(state) = self.pay.refund_state(&order.refund_number()).await? else {
                 tracing::warn!(order = %order.order_id, "a refund WeChat Pay never received: asked again");
-                self.pay
-                    .refund(
-                        order.order_id.as_str(),
-                        &order.refund_number(),
-                        order.total_fen,
-                        order.total_fen,
-                        REFUND_REASON,
-                    )
-                    .await?;
+                refund_in_full(&self.pay, &order).await?;
                 report.refunds_asked_again += 1;
                 continue;
             };
@@ -367,6 +359,18 @@ enum Expired {
     Cancelled,
     Paid,
     Skipped,
+}
+
+/// Asks WeChat Pay to refund all of `order` under its refund number (never refunded twice).
+async fn refund_in_full(pay: &WeChatPayClient, order: &Order) -> Result<(), PayError> {
+    pay.refund(
+        order.order_id.as_str(),
+        &order.refund_number(),
+        order.total_fen,
+        order.total_fen,
+        REFUND_REASON,
+    )
+    .await
 }
 
 /// How a refund of an order ended, as WeChat Pay reported it.
@@ -482,15 +486,7 @@ impl Refunds {
             }
         };
         if order.status == OrderStatus::Refunding {
-            self.pay
-                .refund(
-                    order.order_id.as_str(),
-                    &order.refund_number(),
-                    order.total_fen,
-                    order.total_fen,
-                    REFUND_REASON,
-                )
-                .await?;
+            refund_in_full(&self.pay, &order).await?;
         }
         Ok(order)
     }

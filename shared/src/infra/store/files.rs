@@ -80,17 +80,7 @@ impl Store {
             .return_values(ReturnValue::None)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk(CONTEXT, err)),
-        }
+        super::item::written(result, CONTEXT)
     }
 
     /// Forgets the file at `key` (deleted or expired in the bucket) and takes it out of its

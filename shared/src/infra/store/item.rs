@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::{self, attr};
@@ -70,6 +71,24 @@ impl Item<'_> {
         self.opt_s(name)
             .map(|t| Timestamp::parse(&t).ok_or_else(|| corrupt(name)))
             .transpose()
+    }
+}
+
+/// Whether a conditional write was refused because its condition did not hold.
+pub fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// The result of a conditional write: true when written, false when its condition did not hold.
+pub fn written<T, E, R>(result: Result<T, SdkError<E, R>>, context: &str) -> Result<bool, StorageError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed(&err) => Ok(false),
+        Err(err) => Err(StorageError::from_sdk(context, err)),
     }
 }
 

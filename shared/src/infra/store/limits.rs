@@ -79,10 +79,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => return Ok(Admission::Admitted),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(err) if super::item::condition_failed(&err) => {}
             Err(err) => return Err(StorageError::from_sdk(CONTEXT, err)),
         }
         let item = self

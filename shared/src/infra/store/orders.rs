@@ -338,17 +338,7 @@ impl Store {
             .expression_attribute_values(":owner", s(order.openid.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk("storing the prepay", err)),
-        }
+        super::item::written(result, "storing the prepay")
     }
 
     /// One order, read consistently.
@@ -633,17 +623,7 @@ impl Store {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk("starting the refund", err)),
-        }
+        super::item::written(result, "starting the refund")
     }
 
     /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
@@ -683,17 +663,7 @@ impl Store {
             .expression_attribute_values(":refunding", s(OrderStatus::Refunding.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk("flagging the refund", err)),
-        }
+        super::item::written(result, "flagging the refund")
     }
 
     /// Records a refund asked of WeChat Pay; false when it was already recorded. One PutItem.
@@ -724,17 +694,7 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk("recording the refund", err)),
-        }
+        super::item::written(result, "recording the refund")
     }
 }
 

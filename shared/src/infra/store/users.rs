@@ -1,6 +1,5 @@
 //! Users and sessions in the table.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::item::{Attributes, Item, key_attributes, n, s};
@@ -215,7 +214,7 @@ impl Store {
                 let openid = Item(&attributes).parsed(session::OPENID, Openid::parse)?;
                 Ok(Rotation::Rotated { openid })
             }
-            Err(err) if is_condition_failed(&err) => Ok(Rotation::Refused(self.session(id).await?)),
+            Err(err) if super::item::condition_failed(&err) => Ok(Rotation::Refused(self.session(id).await?)),
             Err(err) => Err(StorageError::from_sdk("rotating the refresh token", err)),
         }
     }
@@ -248,7 +247,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err) if is_condition_failed(&err) => Ok(false),
+            Err(err) if super::item::condition_failed(&err) => Ok(false),
             Err(err) => Err(StorageError::from_sdk("revoking the session", err)),
         }
     }
@@ -356,15 +355,10 @@ impl Store {
             .await;
         match result {
             Ok(output) => profile_from(&output.attributes.unwrap_or_default()).map(Some),
-            Err(err) if is_condition_failed(&err) => Ok(None),
+            Err(err) if super::item::condition_failed(&err) => Ok(None),
             Err(err) => Err(StorageError::from_sdk("updating the user", err)),
         }
     }
-}
-
-fn is_condition_failed<R>(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.is_conditional_check_failed_exception())
 }
 
 fn session_from(attributes: &Attributes) -> Result<SessionState, StorageError> {
