@@ -185,7 +185,8 @@ pub async fn spawn_app() -> TestApp {
             (
                 fake_wechat::spawn(config.clone())
                     .await
-                    .expect("start the fake WeChat"),
+                    .expect("start the fake WeChat")
+                    .base_url,
                 config,
             )
         }
@@ -226,6 +227,19 @@ impl TestApp {
             .with_dynamodb(self.dynamodb.clone())
             .with_s3(self.s3.clone())
             .with_clock(self.clock.clone())
+    }
+
+    /// Points the functions at a fake WeChat of this test's own, whose calls it can count.
+    pub async fn own_wechat(&mut self) -> fake_wechat::FakeWeChat {
+        let fake = fake_wechat::spawn(self.wechat.clone())
+            .await
+            .expect("start the fake WeChat");
+        self.wechat_base = fake.base_url.clone();
+        self.env = self
+            .env
+            .clone()
+            .with(vars::WECHAT_API_BASE, fake.base_url.clone());
+        fake
     }
 
     pub fn store(&self) -> Store {
@@ -363,6 +377,7 @@ pub struct RequestBuilder {
     body: Vec<u8>,
     query: Vec<(String, String)>,
     path_params: Vec<(String, String)>,
+    iam_caller: Option<String>,
 }
 
 pub fn request(method: Method, path: &str) -> RequestBuilder {
@@ -373,6 +388,7 @@ pub fn request(method: Method, path: &str) -> RequestBuilder {
         body: Vec::new(),
         query: Vec::new(),
         path_params: Vec::new(),
+        iam_caller: None,
     }
 }
 
@@ -393,6 +409,12 @@ impl RequestBuilder {
 
     pub fn path_param(mut self, name: &str, value: &str) -> Self {
         self.path_params.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Signed with AWS IAM credentials of `arn`, as API Gateway's `AWS_IAM` authorizer reports it.
+    pub fn iam(mut self, arn: &str) -> Self {
+        self.iam_caller = Some(arn.to_owned());
         self
     }
 
@@ -430,6 +452,20 @@ impl RequestBuilder {
         if !self.path_params.is_empty() {
             let map: std::collections::HashMap<String, String> = self.path_params.into_iter().collect();
             request = request.with_path_parameters(map);
+        }
+        if let Some(arn) = self.iam_caller {
+            use lambda_http::aws_lambda_events::apigw::{
+                ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerIamDescription,
+                ApiGatewayV2httpRequestContext,
+            };
+            let mut iam = ApiGatewayRequestAuthorizerIamDescription::default();
+            iam.user_arn = Some(arn);
+            let mut authorizer = ApiGatewayRequestAuthorizer::default();
+            authorizer.iam = Some(iam);
+            let mut context = ApiGatewayV2httpRequestContext::default();
+            context.authorizer = Some(authorizer);
+            request =
+                request.with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context));
         }
         request
     }

@@ -1,12 +1,19 @@
-//! A local fake of WeChat's `jscode2session`, speaking its real HTTP contract, so people and
-//! tests can drive every login path. Development and tests only: it binds to loopback.
+//! A local fake of the WeChat server API, speaking its real HTTP contract, so people and tests can
+//! drive every path. Development and tests only: it binds to loopback.
 //!
-//! Rules for a code `NAME` or `NAME.ANYTHING`:
+//! `GET /sns/jscode2session`: rules for a code `NAME` or `NAME.ANYTHING`:
 //! - the same NAME always logs in the same openid; different NAMEs, different openids;
 //! - every code works once; a reuse answers 40163;
 //! - NAME starting `bad` answers 40029, `blocked` 40226, `limited` 45011, `busy` -1 every time,
 //!   `flaky` -1 on the first call and success on the retry, `slow` answers after 10 s;
 //! - NAME starting `union` also gets a unionid.
+//!
+//! `POST /cgi-bin/stable_token`: answers the current access token (a new one when there is none
+//! or `force_refresh` is true, which invalidates the old one), valid 7200 s, and counts the calls.
+//! Every API below refuses any other token with 40001.
+//!
+//! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list,
+//! upload time and payer, answers errcode 0 and records the report (see [`FakeWeChat::shipments`]).
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -16,7 +23,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -39,6 +46,43 @@ pub struct FakeWeChatConfig {
 struct State {
     used: HashSet<String>,
     calls: HashMap<String, u32>,
+    /// The access token that works now, if one was issued.
+    access_token: Option<String>,
+    /// Access tokens issued so far.
+    tokens_issued: u32,
+    /// Calls of stable_token.
+    stable_token_calls: u32,
+    /// Shipping reports accepted, in order.
+    shipments: Vec<Value>,
+}
+
+/// A running fake: its address and what it saw.
+#[derive(Clone)]
+pub struct FakeWeChat {
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeWeChat {
+    /// How many times `stable_token` was called.
+    pub fn stable_token_calls(&self) -> u32 {
+        lock(&self.state).stable_token_calls
+    }
+
+    /// Invalidates the current access token, as WeChat does when another party force-refreshes it:
+    /// the next API call with it answers 40001.
+    pub fn revoke_access_token(&self) {
+        lock(&self.state).access_token = None;
+    }
+
+    /// The shipping reports accepted so far (their request bodies).
+    pub fn shipments(&self) -> Vec<Value> {
+        lock(&self.state).shipments.clone()
+    }
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The openid the fake gives to every code of `name` (28 characters, like real ones).
@@ -68,8 +112,11 @@ fn sha256(text: &str) -> [u8; 32] {
 
 /// Serves the fake on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, config: FakeWeChatConfig) {
+    serve_state(listener, config, Arc::default()).await
+}
+
+async fn serve_state(listener: TcpListener, config: FakeWeChatConfig, state: Arc<Mutex<State>>) {
     let config = Arc::new(config);
-    let state = Arc::new(Mutex::new(State::default()));
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -84,12 +131,16 @@ pub async fn serve(listener: TcpListener, config: FakeWeChatConfig) {
     }
 }
 
-/// Binds to a free loopback port and serves in the background; returns the base URL.
-pub async fn spawn(config: FakeWeChatConfig) -> std::io::Result<String> {
+/// Binds to a free loopback port and serves in the background.
+pub async fn spawn(config: FakeWeChatConfig) -> std::io::Result<FakeWeChat> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(serve(listener, config));
-    Ok(format!("http://{addr}"))
+    let state: Arc<Mutex<State>> = Arc::default();
+    tokio::spawn(serve_state(listener, config, state.clone()));
+    Ok(FakeWeChat {
+        base_url: format!("http://{addr}"),
+        state,
+    })
 }
 
 async fn handle(
@@ -102,9 +153,34 @@ async fn handle(
         .query()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
-    let body = if request.uri().path() != "/sns/jscode2session" {
-        error(40066, "invalid url")
-    } else if query.get("appid") != Some(&config.appid) {
+    let path = request.uri().path().to_owned();
+    let body: Value = match request.into_body().collect().await {
+        Ok(body) => serde_json::from_slice(&body.to_bytes()).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    let answer = match path.as_str() {
+        "/sns/jscode2session" => code_to_session(&query, &config, &state).await,
+        "/cgi-bin/stable_token" => stable_token(&body, &config, &state),
+        "/wxa/sec/order/upload_shipping_info" => {
+            with_token(&query, &state, |state| upload_shipping_info(body, state))
+        }
+        _ => error(40066, "invalid url"),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(answer.to_string())));
+    // WeChat labels JSON as text/plain at times; so does the fake, to keep clients honest.
+    response.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("text/plain"),
+    );
+    Ok(response)
+}
+
+async fn code_to_session(
+    query: &HashMap<String, String>,
+    config: &FakeWeChatConfig,
+    state: &Mutex<State>,
+) -> Value {
+    if query.get("appid") != Some(&config.appid) {
         error(40013, "invalid appid")
     } else if query.get("secret") != Some(&config.secret) {
         error(40125, "invalid appsecret")
@@ -113,16 +189,95 @@ async fn handle(
     } else {
         match query.get("js_code").filter(|c| !c.is_empty()) {
             None => error(41008, "missing code"),
-            Some(code) => answer(code, &state).await,
+            Some(code) => answer(code, state).await,
+        }
+    }
+}
+
+/// How long an access token of the fake lives, as WeChat's.
+pub const ACCESS_TOKEN_TTL_SECS: u64 = 7200;
+
+fn stable_token(body: &Value, config: &FakeWeChatConfig, state: &Mutex<State>) -> Value {
+    let mut state = lock(state);
+    state.stable_token_calls += 1;
+    if body["grant_type"] != "client_credential" {
+        return error(40002, "invalid grant_type");
+    }
+    if body["appid"] != config.appid.as_str() {
+        return error(40013, "invalid appid");
+    }
+    if body["secret"] != config.secret.as_str() {
+        return error(40125, "invalid appsecret");
+    }
+    let force = body["force_refresh"].as_bool().unwrap_or(false);
+    let token = match state.access_token.clone() {
+        Some(token) if !force => token,
+        _ => {
+            state.tokens_issued += 1;
+            let token = format!(
+                "fake-access-token-{}-{}",
+                state.tokens_issued,
+                shared::infra::crypto::random_id(12)
+            );
+            state.access_token = Some(token.clone());
+            token
         }
     };
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    // WeChat labels JSON as text/plain at times; so does the fake, to keep clients honest.
-    response.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("text/plain"),
-    );
-    Ok(response)
+    json!({ "access_token": token, "expires_in": ACCESS_TOKEN_TTL_SECS })
+}
+
+/// Runs `api` when the query's access token is the current one; 40001 otherwise.
+fn with_token(
+    query: &HashMap<String, String>,
+    state: &Mutex<State>,
+    api: impl FnOnce(&mut State) -> Value,
+) -> Value {
+    let mut state = lock(state);
+    match (query.get("access_token"), &state.access_token) {
+        (Some(given), Some(current)) if given == current => api(&mut state),
+        _ => error(40001, "invalid credential, access_token is invalid or not latest"),
+    }
+}
+
+fn upload_shipping_info(body: Value, state: &mut State) -> Value {
+    let key = &body["order_key"];
+    let key_ok = match key["order_number_type"].as_i64() {
+        Some(1) => non_empty(&key["mchid"]) && non_empty(&key["out_trade_no"]),
+        Some(2) => non_empty(&key["transaction_id"]),
+        _ => false,
+    };
+    let logistics_type = body["logistics_type"].as_i64().unwrap_or(0);
+    let list = body["shipping_list"].as_array().cloned().unwrap_or_default();
+    let list_ok = !list.is_empty()
+        && list.len() <= 10
+        && list.iter().all(|item| {
+            let described = item["item_desc"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty() && d.chars().count() <= 120);
+            let tracked = logistics_type != 1
+                || (non_empty(&item["tracking_no"]) && non_empty(&item["express_company"]));
+            described && tracked
+        });
+    let valid = key_ok
+        && (1..=4).contains(&logistics_type)
+        && body["delivery_mode"] == 1
+        && list_ok
+        && body["upload_time"].as_str().is_some_and(is_rfc3339)
+        && non_empty(&body["payer"]["openid"]);
+    if !valid {
+        return error(47001, "data format error");
+    }
+    state.shipments.push(body);
+    json!({ "errcode": 0, "errmsg": "ok" })
+}
+
+fn non_empty(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| !s.is_empty())
+}
+
+/// `2026-11-25T10:00:00.000+08:00`: a date, a `T`, a time and an offset.
+fn is_rfc3339(text: &str) -> bool {
+    shared::domain::time::Timestamp::parse(text).is_some()
 }
 
 async fn answer(code: &str, state: &Mutex<State>) -> Value {
@@ -143,7 +298,7 @@ async fn answer(code: &str, state: &Mutex<State>) -> Value {
         tokio::time::sleep(SLOW_DELAY).await;
     }
     {
-        let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = lock(state);
         let calls = state.calls.entry(code.to_owned()).or_default();
         *calls += 1;
         if name.starts_with("flaky") && *calls == 1 {

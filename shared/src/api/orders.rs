@@ -1,16 +1,18 @@
-//! `submitOrder`, `listOrders`, `getOrder`, `cancelOrder`: the caller's own orders.
+//! `submitOrder`, `listOrders`, `getOrder`, `cancelOrder`, `payOrder`, `refundOrder`: the caller's
+//! own orders; `shipOrder`: an operator ships one.
 
 use serde::Deserialize;
 
 use crate::domain::ids::{Caller, OrderId};
 use crate::domain::limits::Scope;
-use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
+use crate::domain::orders::{Carrier, IdempotencyKey, Order, OrderRequest, TrackingNo};
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::infra::store::Cursors;
 use crate::infra::wechatpay::client::PaymentParams;
-use crate::runtime::http::{Limit, endpoint};
+use crate::runtime::http::{Limit, Operator, endpoint};
 use crate::services::checkout::{Checkout, CheckoutError};
 use crate::services::payment::{PaymentError, Payments, RefundError, Refunds};
+use crate::services::shipping::{Shipping, ShippingError};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
@@ -89,5 +91,25 @@ endpoint! {
     CancelOrder: POST "cancel-order", Caller, Checkout;
     fn(checkout, ctx, input: OrderIdInput) -> Order {
         checkout.cancel(&ctx.caller.openid, &input.order_id()?).await
+    }
+}
+
+/// `shipOrder`'s input: the order (path) and the parcel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ShipOrderInput {
+    pub id: String,
+    pub carrier: Carrier,
+    pub tracking_no: TrackingNo,
+}
+
+endpoint! {
+    /// `POST /admin/orders/{id}/ship` (operators: AWS IAM): PAID -> SHIPPED with the parcel, and the
+    /// shipping reported to WeChat; asking again with the same parcel only reports what was not.
+    ShipOrder: POST "ship-order", Operator, Shipping;
+    fn(shipping, ctx, input: ShipOrderInput) -> Order {
+        let order_id = OrderId::parse(&input.id).ok_or(ShippingError::NotFound)?;
+        tracing::info!(operator = %ctx.caller.arn, order = %order_id, "ship order");
+        shipping.ship(&order_id, &input.carrier, &input.tracking_no).await
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Product;
-use super::closed_set;
 use super::ids::{Openid, OrderId, ProductId};
 use super::time::Timestamp;
+use super::{checked_string, closed_set, is_slug};
 
 /// How long a new order waits for payment.
 pub const PAY_WINDOW: Duration = Duration::from_secs(30 * 60);
@@ -253,6 +253,9 @@ closed_set! {
     pub enum OrderStatus {
         PendingPayment = "PENDING_PAYMENT",
         Paid = "PAID",
+        /// Handed to a carrier (reported to WeChat): the owner can no longer ask for a refund; the
+        /// merchant can, and its stock is not put back.
+        Shipped = "SHIPPED",
         /// A full refund was asked of WeChat Pay; its notification ends it.
         Refunding = "REFUNDING",
         Refunded = "REFUNDED",
@@ -266,7 +269,9 @@ impl OrderStatus {
     pub const TRANSITIONS: &'static [(Self, Self)] = &[
         (Self::PendingPayment, Self::Paid),
         (Self::PendingPayment, Self::Cancelled),
+        (Self::Paid, Self::Shipped),
         (Self::Paid, Self::Refunding),
+        (Self::Shipped, Self::Refunding),
         (Self::Refunding, Self::Refunded),
     ];
 
@@ -314,6 +319,48 @@ pub struct Order {
     /// REFUNDING until an operator settles it in the merchant platform.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_issue: Option<String>,
+    /// How it was shipped, once it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+}
+
+checked_string! {
+    /// A carrier's code in WeChat's list of express companies (`SF`, `ZTO`, `YTO`, `JD`, ...):
+    /// 1..=32 characters of `A-Z a-z 0-9 _ -`.
+    pub struct Carrier;
+    check = |text| is_slug(text, 32),
+    expecting = "must be a carrier code from WeChat's list of express companies (e.g. SF, ZTO, YTO)",
+}
+
+checked_string! {
+    /// A tracking number: 1..=64 characters of `A-Z a-z 0-9 _ -`.
+    pub struct TrackingNo;
+    check = |text| is_slug(text, 64),
+    expecting = "must be a tracking number: 1-64 characters of A-Z a-z 0-9 _ -",
+}
+
+/// How an order was shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shipment {
+    pub carrier: Carrier,
+    pub tracking_no: TrackingNo,
+    pub shipped_at: Timestamp,
+    /// When WeChat accepted the shipping report; `None` until it did (reporting again is safe).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<Timestamp>,
+}
+
+/// Why an order cannot be shipped as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShipRefusal {
+    #[error("the order is {0}: only a paid order can be shipped")]
+    NotPaid(OrderStatus),
+    #[error("the order was already shipped with {carrier} {tracking_no}")]
+    ShippedOtherwise {
+        carrier: Carrier,
+        tracking_no: TrackingNo,
+    },
 }
 
 /// A confirmed payment.
@@ -380,7 +427,7 @@ pub const DESCRIPTION_MAX_CHARS: usize = 127;
 
 /// Why an order cannot be refunded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the order is {0}: only a paid order can be refunded")]
+#[error("the order is {0}: only a paid order that has not shipped can be refunded")]
 pub struct RefundRefusal(pub OrderStatus);
 
 /// What WeChat Pay says happened to a refund (a refund notification's decrypted resource).
@@ -456,23 +503,44 @@ impl Order {
         }
         Ok(match (self.status, &self.payment) {
             (OrderStatus::PendingPayment, _) => NoticeVerdict::Pay,
-            (OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded, Some(payment))
-                if payment.transaction_id == notice.transaction_id =>
-            {
-                NoticeVerdict::AlreadyPaid
-            }
             (
-                OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded | OrderStatus::Cancelled,
+                OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Refunding | OrderStatus::Refunded,
+                Some(payment),
+            ) if payment.transaction_id == notice.transaction_id => NoticeVerdict::AlreadyPaid,
+            (
+                OrderStatus::Paid
+                | OrderStatus::Shipped
+                | OrderStatus::Refunding
+                | OrderStatus::Refunded
+                | OrderStatus::Cancelled,
                 _,
             ) => NoticeVerdict::Refund,
         })
     }
 
-    /// Whether the owner may ask for a full refund: paid, and not shipped (nothing ships yet).
-    pub fn check_refundable(&self) -> Result<(), RefundRefusal> {
+    /// Whether a full refund may be asked: the owner, of a paid order that has not shipped; the
+    /// merchant, also of a shipped one (goods returned or lost).
+    pub fn check_refundable(&self, by_merchant: bool) -> Result<(), RefundRefusal> {
         match self.status {
             OrderStatus::Paid => Ok(()),
+            OrderStatus::Shipped if by_merchant => Ok(()),
             status => Err(RefundRefusal(status)),
+        }
+    }
+
+    /// Whether the order may be shipped with `carrier` and `tracking_no`: `Ok(true)` when it is
+    /// paid, `Ok(false)` when it already shipped with exactly these (asking again is harmless).
+    pub fn check_shippable(&self, carrier: &Carrier, tracking_no: &TrackingNo) -> Result<bool, ShipRefusal> {
+        match (self.status, &self.shipment) {
+            (OrderStatus::Paid, _) => Ok(true),
+            (_, Some(shipment)) if shipment.carrier == *carrier && shipment.tracking_no == *tracking_no => {
+                Ok(false)
+            }
+            (OrderStatus::Shipped, Some(shipment)) => Err(ShipRefusal::ShippedOtherwise {
+                carrier: shipment.carrier.clone(),
+                tracking_no: shipment.tracking_no.clone(),
+            }),
+            (status, _) => Err(ShipRefusal::NotPaid(status)),
         }
     }
 
@@ -617,6 +685,7 @@ pub fn build_order(
         payment: None,
         prepay: None,
         refund_issue: None,
+        shipment: None,
     })
 }
 
@@ -793,18 +862,62 @@ mod tests {
         use OrderStatus::*;
         assert!(PendingPayment.can_become(Paid) && PendingPayment.can_become(Cancelled));
         assert!(Paid.can_become(Refunding) && Refunding.can_become(Refunded));
+        assert!(Paid.can_become(Shipped) && Shipped.can_become(Refunding));
         for (from, to) in [
             (Cancelled, Paid),
             (Paid, Cancelled),
             (Refunded, Paid),
             (Paid, PendingPayment),
             (Cancelled, PendingPayment),
+            (Shipped, Paid),
+            (PendingPayment, Shipped),
+            (Refunded, Shipped),
         ] {
             assert!(!from.can_become(to), "{from} -> {to}");
         }
         for status in OrderStatus::ALL {
             assert!(!status.can_become(*status), "{status} -> itself");
         }
+    }
+
+    #[test]
+    fn only_the_merchant_refunds_a_shipped_order_and_shipping_twice_must_say_the_same() {
+        let products = catalog(vec![product("a", 10, 5, ProductStatus::OnSale)]);
+        let mut order = build(
+            &request(json!({"items": [{"productId": "a", "quantity": 1}]})),
+            &products,
+        )
+        .unwrap();
+        let (sf, parcel) = (
+            Carrier::parse("SF").unwrap(),
+            TrackingNo::parse("SF1234567890").unwrap(),
+        );
+        assert_eq!(
+            order.check_shippable(&sf, &parcel),
+            Err(ShipRefusal::NotPaid(OrderStatus::PendingPayment))
+        );
+        order.status = OrderStatus::Paid;
+        assert_eq!(order.check_refundable(false), Ok(()));
+        assert_eq!(order.check_shippable(&sf, &parcel), Ok(true));
+        order.status = OrderStatus::Shipped;
+        order.shipment = Some(Shipment {
+            carrier: sf.clone(),
+            tracking_no: parcel.clone(),
+            shipped_at: order.created_at,
+            reported_at: None,
+        });
+        assert_eq!(order.check_shippable(&sf, &parcel), Ok(false));
+        let other = TrackingNo::parse("SF999").unwrap();
+        assert!(matches!(
+            order.check_shippable(&sf, &other),
+            Err(ShipRefusal::ShippedOtherwise { .. })
+        ));
+        assert_eq!(
+            order.check_refundable(false),
+            Err(RefundRefusal(OrderStatus::Shipped))
+        );
+        assert_eq!(order.check_refundable(true), Ok(()));
+        assert!(Carrier::parse("S F").is_none() && TrackingNo::parse("").is_none());
     }
 
     #[test]

@@ -22,6 +22,10 @@ impl Timestamp {
         DateTime::from_timestamp(secs, 0).map(Self)
     }
 
+    pub fn from_epoch_millis(millis: i64) -> Option<Self> {
+        DateTime::from_timestamp_millis(millis).map(Self)
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         DateTime::parse_from_rfc3339(text)
             .ok()

@@ -2,6 +2,7 @@
 //! digests, random ids and the one retry helper. Each speaks its own error type; nothing here
 //! knows HTTP.
 
+pub mod access_token;
 pub mod crypto;
 pub mod retry;
 pub mod s3;

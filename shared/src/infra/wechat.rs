@@ -1,10 +1,13 @@
-//! The WeChat server API client: `jscode2session`. The app secret and `session_key` never
-//! leave this module except as [`Secret`]s, and never reach a log line.
+//! The WeChat server API client: `jscode2session`, `stable_token`, and the APIs that take an access
+//! token (`upload_shipping_info`). The app secret, `session_key` and access tokens never leave this
+//! module except as [`Secret`]s, and never reach a log line (a URL carrying one is stripped from
+//! every error).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use super::BoxError;
 use super::crypto::Secret;
@@ -31,6 +34,12 @@ mod errcode {
     pub const CODE_USED: i64 = 40163;
     pub const HIGH_RISK_USER: i64 = 40226;
     pub const RATE_LIMITED: i64 = 45011;
+    /// The access token is invalid, or not the latest.
+    pub const INVALID_TOKEN: i64 = 40001;
+    /// The access token is not valid any more.
+    pub const TOKEN_EXPIRED: i64 = 42001;
+    /// The access token is malformed.
+    pub const MALFORMED_TOKEN: i64 = 40014;
 }
 
 /// Settings of the WeChat API client.
@@ -53,6 +62,9 @@ pub enum WeChatError {
     UserBlocked,
     #[error("WeChat rate-limited us (45011)")]
     RateLimited,
+    /// The access token was refused (40001, 40014, 42001): refresh it, then try once more.
+    #[error("WeChat refused the access token (errcode {0})")]
+    TokenRejected(i64),
     /// Down, slow, busy, or answering something that is not its contract: retry later.
     #[error("calling {api}")]
     Unavailable {
@@ -191,9 +203,146 @@ enum Answer {
 }
 
 fn unavailable(source: impl Into<BoxError>) -> WeChatError {
+    unavailable_api(JSCODE2SESSION, source)
+}
+
+fn unavailable_api(api: &'static str, source: impl Into<BoxError>) -> WeChatError {
     WeChatError::Unavailable {
-        api: JSCODE2SESSION,
+        api,
         source: source.into(),
+    }
+}
+
+/// An access token of the WeChat server API, as `stable_token` answered it.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Secret,
+    /// How long it stays valid from when it was answered.
+    pub expires_in: Duration,
+}
+
+/// What `upload_shipping_info` reports: an order paid with WeChat Pay, shipped by express.
+#[derive(Debug, Clone)]
+pub struct ShippingReport<'a> {
+    pub transaction_id: &'a str,
+    pub payer_openid: &'a str,
+    /// The carrier's code in WeChat's list (`SF`, `ZTO`, `YTO`, ...).
+    pub carrier: &'a str,
+    pub tracking_no: &'a str,
+    /// What was shipped (at most 120 characters).
+    pub item_desc: &'a str,
+    /// When, in WeChat's format (RFC 3339 in China time).
+    pub upload_time: String,
+}
+
+/// The longest `item_desc` WeChat accepts, in characters.
+pub const ITEM_DESC_MAX_CHARS: usize = 120;
+
+const STABLE_TOKEN: &str = "stable_token";
+const UPLOAD_SHIPPING_INFO: &str = "upload_shipping_info";
+
+impl WeChatClient {
+    /// The current access token from `POST /cgi-bin/stable_token` (never `/cgi-bin/token`):
+    /// normal mode answers the token in force; `force_refresh` (limited by WeChat: rarely, and
+    /// 30 s apart) issues a new one and invalidates the old.
+    #[tracing::instrument(skip_all, fields(force_refresh))]
+    pub async fn stable_token(&self, force_refresh: bool) -> Result<AccessToken, WeChatError> {
+        let body = json!({
+            "grant_type": "client_credential",
+            "appid": self.config.appid,
+            "secret": self.config.secret.expose(),
+            "force_refresh": force_refresh,
+        });
+        let url = format!("{}/cgi-bin/stable_token", self.config.api_base);
+        let answer = self.post(STABLE_TOKEN, url, &body).await?;
+        match (answer["access_token"].as_str(), answer["expires_in"].as_u64()) {
+            (Some(token), Some(expires_in)) if !token.is_empty() && expires_in > 0 => Ok(AccessToken {
+                token: Secret::new(token),
+                expires_in: Duration::from_secs(expires_in),
+            }),
+            _ => Err(unavailable_api(
+                STABLE_TOKEN,
+                "stable_token answered success without a token and its lifetime",
+            )),
+        }
+    }
+
+    /// Reports an order's shipping to WeChat (发货信息管理): express delivery, in one parcel, keyed
+    /// by the WeChat Pay transaction.
+    #[tracing::instrument(skip_all)]
+    pub async fn upload_shipping_info(
+        &self,
+        access_token: &Secret,
+        report: &ShippingReport<'_>,
+    ) -> Result<(), WeChatError> {
+        let item_desc: String = report.item_desc.chars().take(ITEM_DESC_MAX_CHARS).collect();
+        let body = json!({
+            "order_key": { "order_number_type": 2, "transaction_id": report.transaction_id },
+            "logistics_type": 1,
+            "delivery_mode": 1,
+            "shipping_list": [{
+                "tracking_no": report.tracking_no,
+                "express_company": report.carrier,
+                "item_desc": item_desc,
+            }],
+            "upload_time": report.upload_time,
+            "payer": { "openid": report.payer_openid },
+        });
+        let url = format!(
+            "{}/wxa/sec/order/upload_shipping_info?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        self.post(UPLOAD_SHIPPING_INFO, url, &body).await.map(drop)
+    }
+
+    /// POSTs JSON to `url` and reads WeChat's JSON answer: errcode 0 (or none) is the body;
+    /// "system busy" (-1) is tried once more; a refused access token is [`WeChatError::TokenRejected`].
+    async fn post(&self, api: &'static str, url: String, body: &Value) -> Result<Value, WeChatError> {
+        let exchange = async {
+            let mut attempts = BUSY.start();
+            loop {
+                let response = self
+                    .http
+                    .post(&url)
+                    .json(body)
+                    .send()
+                    .await
+                    // The URL may carry an access token: strip it before the error can be logged.
+                    .map_err(|e| unavailable_api(api, e.without_url()))?;
+                let status = response.status();
+                if !status.is_success() {
+                    return Err(unavailable_api(api, format!("{api} answered HTTP {status}")));
+                }
+                let text = response
+                    .text()
+                    .await
+                    .map_err(|e| unavailable_api(api, e.without_url()))?;
+                let answer: Value = serde_json::from_str(&text).map_err(|e| {
+                    unavailable_api(api, format!("{api} answered a body that is not JSON: {e}"))
+                })?;
+                match answer["errcode"].as_i64().unwrap_or(0) {
+                    0 => return Ok(answer),
+                    errcode::BUSY => attempts.wait().await.map_err(|exhausted| {
+                        unavailable_api(api, format!("{api} answered -1 (system busy): {exhausted}"))
+                    })?,
+                    code @ (errcode::INVALID_TOKEN | errcode::TOKEN_EXPIRED | errcode::MALFORMED_TOKEN) => {
+                        return Err(WeChatError::TokenRejected(code));
+                    }
+                    errcode::RATE_LIMITED => return Err(WeChatError::RateLimited),
+                    errcode => {
+                        return Err(WeChatError::Unexpected {
+                            api,
+                            errcode,
+                            errmsg: answer["errmsg"].as_str().unwrap_or_default().to_owned(),
+                        });
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(TOTAL_TIMEOUT, exchange)
+            .await
+            .unwrap_or_else(|_| Err(unavailable_api(api, format!("{api} took longer than 5 s"))))
     }
 }
 

@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::domain::orders::OrderError;
-use crate::domain::orders::PayRefusal;
+use crate::domain::orders::{OrderStatus, PayRefusal, ShipRefusal};
 use crate::domain::uploads::UploadError;
 pub use crate::infra::BoxError;
+use crate::infra::access_token::AccessTokenError;
 use crate::infra::storage::StorageError;
 use crate::infra::tokens::TokenError;
 use crate::infra::wechat::WeChatError;
@@ -25,6 +26,7 @@ use crate::services::login::LoginError;
 use crate::services::payment::{PaymentError, RefundError};
 use crate::services::profile::ProfileError;
 use crate::services::session::SessionError;
+use crate::services::shipping::ShippingError;
 
 /// Every failure a function can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,8 @@ pub enum ApiError {
     RefreshTokenReused,
     #[error("WeChat has blocked this user for risk control")]
     WeChatUserBlocked,
+    #[error("this route is for operators: sign the request with AWS IAM credentials (SigV4)")]
+    OperatorOnly,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("method not allowed")]
@@ -117,6 +121,7 @@ pub enum Conflict {
     StorageQuota,
     OrderNotPayable,
     OrderNotRefundable,
+    OrderNotShippable,
 }
 
 impl ApiError {
@@ -162,6 +167,7 @@ impl ApiError {
             Self::InvalidRefreshToken => 40106,
             Self::RefreshTokenReused => 40107,
             Self::WeChatUserBlocked => 40301,
+            Self::OperatorOnly => 40302,
             Self::NotFound(_) => 40401,
             Self::MethodNotAllowed => 40501,
             Self::Conflict { code, .. } => match code {
@@ -173,6 +179,7 @@ impl ApiError {
                 Conflict::StorageQuota => 40906,
                 Conflict::OrderNotPayable => 40907,
                 Conflict::OrderNotRefundable => 40908,
+                Conflict::OrderNotShippable => 40909,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
@@ -273,10 +280,13 @@ impl From<WeChatError> for ApiError {
             WeChatError::CodeUsed => Self::WeChatCodeUsed,
             WeChatError::UserBlocked => Self::WeChatUserBlocked,
             WeChatError::RateLimited => Self::RateLimited,
-            err @ WeChatError::Unavailable { .. } => Self::WeChatUnavailable {
-                context: "calling WeChat".into(),
-                source: Box::new(err),
-            },
+            // A token still refused after one refresh and one retry: WeChat is not itself.
+            err @ (WeChatError::Unavailable { .. } | WeChatError::TokenRejected(_)) => {
+                Self::WeChatUnavailable {
+                    context: "calling WeChat".into(),
+                    source: Box::new(err),
+                }
+            }
             err @ WeChatError::Unexpected { .. } => Self::internal("calling WeChat", err),
         }
     }
@@ -364,6 +374,34 @@ impl From<RefundError> for ApiError {
             },
             RefundError::Pay(err) => Self::internal("calling WeChat Pay", err),
             RefundError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<ShippingError> for ApiError {
+    fn from(err: ShippingError) -> Self {
+        match err {
+            ShippingError::NotFound => Self::NotFound("order"),
+            ShippingError::Refused(refusal) => {
+                let details = match &refusal {
+                    ShipRefusal::NotPaid(status) => json!({ "status": status.as_str() }),
+                    ShipRefusal::ShippedOtherwise { carrier, tracking_no } => json!({
+                        "status": OrderStatus::Shipped.as_str(),
+                        "carrier": carrier.as_str(),
+                        "trackingNo": tracking_no.as_str(),
+                    }),
+                };
+                Self::conflict(Conflict::OrderNotShippable, refusal.to_string(), Some(details))
+            }
+            err @ ShippingError::NotReported(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
+                context: "reporting the shipment".into(),
+                source: Box::new(err),
+            },
+            err @ ShippingError::NotReported(_) => Self::WeChatUnavailable {
+                context: "reporting the shipment".into(),
+                source: Box::new(err),
+            },
+            ShippingError::Storage(err) => err.into(),
         }
     }
 }

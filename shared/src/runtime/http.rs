@@ -43,8 +43,8 @@ pub trait Authenticate: Sized + Send + Sync + 'static {
 
     fn verifier(startup: &Startup) -> impl Future<Output = Result<Self::Verifier, ConfigError>> + Send;
 
-    /// Checks what needs no I/O (the token's signature and claims).
-    fn authenticate(verifier: &Self::Verifier, headers: &HeaderMap) -> Result<Self, ApiError>;
+    /// Checks what needs no I/O (the token's signature and claims, the gateway's IAM identity).
+    fn authenticate(verifier: &Self::Verifier, request: &Request) -> Result<Self, ApiError>;
 
     /// Checks what needs the table (the session is still open).
     fn confirm(&self, verifier: &Self::Verifier) -> impl Future<Output = Result<(), ApiError>> + Send;
@@ -75,7 +75,7 @@ impl Authenticate for Public {
         Ok(())
     }
 
-    fn authenticate(_verifier: &(), _headers: &HeaderMap) -> Result<Self, ApiError> {
+    fn authenticate(_verifier: &(), _request: &Request) -> Result<Self, ApiError> {
         Ok(Public)
     }
 
@@ -96,8 +96,8 @@ impl Authenticate for Caller {
         startup.guard().await
     }
 
-    fn authenticate(guard: &Arc<Guard>, headers: &HeaderMap) -> Result<Self, ApiError> {
-        Ok(guard.verify(bearer_token(headers)?)?)
+    fn authenticate(guard: &Arc<Guard>, request: &Request) -> Result<Self, ApiError> {
+        Ok(guard.verify(bearer_token(request.headers())?)?)
     }
 
     async fn confirm(&self, guard: &Arc<Guard>) -> Result<(), ApiError> {
@@ -106,6 +106,45 @@ impl Authenticate for Caller {
 
     fn user(&self) -> Option<&str> {
         Some(self.openid.as_str())
+    }
+}
+
+/// An operator: the request was signed with AWS IAM credentials (SigV4) and API Gateway verified
+/// the signature and the caller's `execute-api:Invoke` permission before the function ran (the
+/// route's authorizer is `AWS_IAM`). The function checks that the gateway did: a request without
+/// the gateway's IAM identity is refused, whatever token it carries. User tokens never pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// The IAM principal, for the audit log.
+    pub arn: String,
+}
+
+impl Authenticate for Operator {
+    type Verifier = ();
+    const PRIVATE: bool = true;
+
+    async fn verifier(_startup: &Startup) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    fn authenticate(_verifier: &(), request: &Request) -> Result<Self, ApiError> {
+        let iam = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()),
+            _ => None,
+        };
+        let arn = iam
+            .and_then(|iam| iam.user_arn.clone().or_else(|| iam.caller_id.clone()))
+            .filter(|arn| !arn.is_empty())
+            .ok_or(ApiError::OperatorOnly)?;
+        Ok(Operator { arn })
+    }
+
+    async fn confirm(&self, _verifier: &()) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    fn user(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -282,7 +321,7 @@ impl<E: Endpoint> Adapter<E> {
                 limit: self.http.max_body_bytes,
             });
         }
-        let caller = E::Auth::authenticate(&self.verifier, request.headers())?;
+        let caller = E::Auth::authenticate(&self.verifier, &request)?;
         let input: E::Input = parse_input(merge_input(&request)?)?;
         let subject = match E::LIMIT {
             Limit::None => None,

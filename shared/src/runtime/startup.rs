@@ -8,6 +8,7 @@ use tokio::sync::OnceCell;
 
 use super::config::{self, ConfigError, Env, Secret, defaults, vars};
 use crate::domain::time::Clock;
+use crate::infra::access_token::AccessTokens;
 use crate::infra::s3::{self, S3Gateway};
 use crate::infra::store::{Cursors, Store};
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
@@ -21,6 +22,7 @@ use crate::services::login::Login;
 use crate::services::payment::{Expiry, PaymentNotices, Payments, RefundNotices, Refunds};
 use crate::services::profile::Profiles;
 use crate::services::session::{Guard, Logouts, Sessions};
+use crate::services::shipping::Shipping;
 
 /// A service an endpoint calls, built once per cold start from the [`Startup`] context.
 pub trait Build: Sized + Send + Sync + 'static {
@@ -166,6 +168,16 @@ impl Startup {
             name: vars::WECHAT_API_BASE,
             reason: format!("cannot build the HTTP client: {e}"),
         })
+    }
+
+    /// The WeChat access token shared by every instance (kept in the table), for the WeChat
+    /// server APIs beyond login.
+    pub async fn access_tokens(&self) -> Result<AccessTokens, ConfigError> {
+        Ok(AccessTokens::new(
+            self.wechat().await?,
+            self.store(),
+            self.clock(),
+        ))
     }
 
     /// The WeChat Pay client; `notifications` also loads the APIv3 key that decrypts them.
@@ -374,5 +386,15 @@ impl Build for RefundNotices {
             startup.wechat_pay(true).await?,
             startup.clock(),
         )))
+    }
+}
+
+impl Build for Shipping {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Shipping::new(
+            startup.store(),
+            startup.access_tokens().await?,
+            startup.clock(),
+        ))
     }
 }

@@ -1,4 +1,4 @@
-//! The use cases: login and sessions, the catalog, checkout, profiles and files. Each service is built once
+//! The use cases: login and sessions, the catalog, checkout, payments, shipping, profiles and files. Each service is built once
 //! per process from the infrastructure it needs, orchestrates domain rules and infrastructure
 //! calls, and answers its own error enum; none knows HTTP.
 
@@ -10,3 +10,4 @@ pub mod login;
 pub mod payment;
 pub mod profile;
 pub mod session;
+pub mod shipping;

@@ -463,7 +463,7 @@ impl Refunds {
         let order = match order.status {
             OrderStatus::Refunding | OrderStatus::Refunded => order,
             _ => {
-                order.check_refundable()?;
+                order.check_refundable(openid.is_none())?;
                 let moved = self.store.start_refund(&order, now).await?;
                 if moved {
                     Order {

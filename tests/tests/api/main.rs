@@ -14,3 +14,4 @@ mod sessions;
 mod tokens;
 mod uploads;
 mod users;
+mod wechat_token;

@@ -6,14 +6,18 @@ use std::time::Duration;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use integration_tests::{TestApp, product, request, spawn_app};
+use integration_tests::{RequestBuilder, TestApp, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::orders::{CancelOrder, GetOrder, PayOrder, RefundOrder, SubmitOrder};
+use shared::api::orders::{CancelOrder, GetOrder, PayOrder, RefundOrder, ShipOrder, SubmitOrder};
 use shared::api::pay::{ExpireOrders, PayNotify, RefundNotify};
+use shared::domain::ids::OrderId;
+use shared::domain::orders::OrderStatus;
 use shared::infra::store::keys;
 use shared::runtime::events::EventAdapter;
+use shared::runtime::startup::Build as _;
 use shared::runtime::webhook::WebhookAdapter;
+use shared::services::payment::Refunds;
 use tools::fake_wechatpay::{self, FakePay, FakePayConfig, Notification, RsaKeys, rsa_keys};
 
 const MCHID: &str = "1900000109";
@@ -789,4 +793,150 @@ async fn pay_notify_latency() {
         at(0.9),
         at(0.99)
     );
+}
+
+fn ship_request(id: &str, tracking_no: &str) -> RequestBuilder {
+    request(Method::POST, "/admin/orders/x/ship")
+        .path_param("id", id)
+        .header("content-type", "application/json")
+        .raw_body(json!({"carrier": "SF", "trackingNo": tracking_no}).to_string())
+}
+
+const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
+
+#[tokio::test]
+async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no_longer_refund_it() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let id = paid_order(&shop, "ship-key-01", "4200002026112500000020").await;
+
+    let with_user_token = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF1001").bearer(&shop.token).build())
+        .await;
+    assert_eq!(
+        (with_user_token.status, with_user_token.code()),
+        (403, 40302),
+        "a user token never reaches the operators' route: {:?}",
+        with_user_token.body
+    );
+    assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+
+    let shipped = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF1001").iam(OPERATOR).build())
+        .await;
+    let again = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF1001").iam(OPERATOR).build())
+        .await;
+    let other_parcel = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF2002").iam(OPERATOR).build())
+        .await;
+
+    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+    assert_eq!(shipped.data()["status"], "SHIPPED");
+    assert_eq!(shipped.data()["shipment"]["carrier"], "SF");
+    assert_eq!(shipped.data()["shipment"]["trackingNo"], "SF1001");
+    assert!(shipped.data()["shipment"]["reportedAt"].is_string());
+    assert_eq!(again.status, 200, "the same parcel again is harmless");
+    assert_eq!((other_parcel.status, other_parcel.code()), (409, 40909));
+    assert_eq!(other_parcel.data()["trackingNo"], "SF1001");
+    let reports = wechat.shipments();
+    assert_eq!(reports.len(), 1, "WeChat is told once: {reports:?}");
+    assert_eq!(
+        reports[0]["order_key"]["transaction_id"],
+        "4200002026112500000020"
+    );
+    assert_eq!(reports[0]["payer"]["openid"], "o_payer");
+    assert_eq!(reports[0]["shipping_list"][0]["tracking_no"], "SF1001");
+    assert_eq!(reports[0]["shipping_list"][0]["express_company"], "SF");
+    assert_eq!(wechat.stable_token_calls(), 1);
+
+    let by_owner = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    assert_eq!((by_owner.status, by_owner.code()), (409, 40908));
+    assert_eq!(by_owner.data()["status"], "SHIPPED");
+
+    // The merchant refunds a shipped order (goods returned): no stock comes back by itself.
+    let refunds = Refunds::build(&shop.app.startup()).await.unwrap();
+    let order_id = OrderId::parse(&id).unwrap();
+    assert_eq!(
+        refunds.refund(None, &order_id).await.unwrap().status,
+        OrderStatus::Refunding
+    );
+    let refunded = json!({
+        "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000020",
+        "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000020",
+        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
+        "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
+    });
+    let notification = shop
+        .pay
+        .notification_of("REFUND.SUCCESS", "refund", &refunded, now());
+    assert_eq!(refund_notify(&shop, &notification).await.0, 204);
+    assert_eq!(order_status(&shop, &id).await["status"], "REFUNDED");
+    assert_eq!(
+        shop.app.stock("tea").await,
+        8,
+        "a shipped order's stock is not restored by its refund"
+    );
+}
+
+#[tokio::test]
+async fn an_unpaid_order_does_not_ship_and_a_report_wechat_missed_is_sent_when_asked_again() {
+    let mut shop = shop().await;
+    let unpaid = place(&shop, "ship-key-02").await;
+    let id = paid_order(&shop, "ship-key-03", "4200002026112500000021").await;
+
+    let early = shop
+        .app
+        .call::<ShipOrder>(ship_request(&unpaid, "SF3003").iam(OPERATOR).build())
+        .await;
+    let unknown = shop
+        .app
+        .call::<ShipOrder>(ship_request("123", "SF3003").iam(OPERATOR).build())
+        .await;
+    let bad_carrier = shop
+        .app
+        .call::<ShipOrder>(
+            request(Method::POST, "/admin/orders/x/ship")
+                .path_param("id", &id)
+                .iam(OPERATOR)
+                .json(&json!({"carrier": "S F", "trackingNo": "1"})),
+        )
+        .await;
+    assert_eq!((early.status, early.code()), (409, 40909), "{:?}", early.body);
+    assert_eq!(early.data()["status"], "PENDING_PAYMENT");
+    assert_eq!((unknown.status, unknown.code()), (404, 40401));
+    assert_eq!((bad_carrier.status, bad_carrier.code()), (400, 40002));
+    assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+
+    // WeChat unreachable: the order ships, the answer says WeChat was not told.
+    shop.app.env = shop.app.env.clone().with("WECHAT_API_BASE", "http://127.0.0.1:9");
+    let unreported = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF4004").iam(OPERATOR).build())
+        .await;
+    assert_eq!(
+        (unreported.status, unreported.code()),
+        (503, 50301),
+        "{:?}",
+        unreported.body
+    );
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "SHIPPED");
+    assert!(order["shipment"]["reportedAt"].is_null());
+
+    let wechat = shop.app.own_wechat().await;
+    let reported = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF4004").iam(OPERATOR).build())
+        .await;
+    assert_eq!(reported.status, 200, "{:?}", reported.body);
+    assert!(reported.data()["shipment"]["reportedAt"].is_string());
+    assert_eq!(wechat.shipments().len(), 1);
 }

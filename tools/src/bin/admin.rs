@@ -8,6 +8,10 @@
 //!                                 is live data) unless --overwrite is given
 //! admin refund ORDER_ID           a full refund of a paid order, as an operator (needs the
 //!                                 WECHAT_PAY_* settings of the refund-order function)
+//! admin ship ORDER_ID CARRIER TRACKING_NO
+//!                                 mark a paid order SHIPPED and report it to WeChat (needs
+//!                                 WECHAT_APPID and the app secret, as the ship-order function);
+//!                                 running it again with the same parcel only reports what was not
 //! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
 //!                                 oldest first, to settle in the merchant platform
 //! admin dev-token OPENID          create the user and a session, print an access token for it
@@ -72,6 +76,23 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             println!("order {order_id}: {}", order.status);
             Ok(())
         }
+        ["ship", order_id, carrier, tracking_no] => {
+            use shared::domain::orders::{Carrier, TrackingNo};
+            use shared::runtime::startup::{Build, Startup};
+            let order_id = shared::domain::ids::OrderId::parse(order_id).ok_or("not an order id")?;
+            let carrier = Carrier::parse(carrier).ok_or(Carrier::EXPECTING)?;
+            let tracking_no = TrackingNo::parse(tracking_no).ok_or(TrackingNo::EXPECTING)?;
+            let startup = Startup::new(env.clone(), aws.clone());
+            let shipping = shared::services::shipping::Shipping::build(&startup).await?;
+            let order = shipping.ship(&order_id, &carrier, &tracking_no).await?;
+            let reported = order.shipment.and_then(|s| s.reported_at);
+            println!(
+                "order {order_id}: {}, reported to WeChat at {}",
+                order.status,
+                reported.map_or_else(|| "-".to_owned(), |at| at.to_string())
+            );
+            Ok(())
+        }
         ["refund-issues"] => {
             let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             let orders = store.refund_issues(1000).await?;
@@ -93,7 +114,7 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin refund-issues | admin dev-token OPENID \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin refund-issues | admin dev-token OPENID \
              | admin new-signing-key KID"
                 .into(),
         ),

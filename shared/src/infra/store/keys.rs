@@ -82,6 +82,10 @@ pub mod field {
         pub const REFUNDED_AT: &str = "refundedAt";
         pub const REFUND_ISSUE: &str = "refundIssue";
         pub const PREPAY_EXPIRES_AT: &str = "prepayExpiresAt";
+        pub const CARRIER: &str = "carrier";
+        pub const TRACKING_NO: &str = "trackingNo";
+        pub const SHIPPED_AT: &str = "shippedAt";
+        pub const SHIPPING_REPORTED_AT: &str = "shippingReportedAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
         pub const LINE_NAME: &str = "name";
         pub const LINE_PRICE_FEN: &str = "priceFen";
@@ -133,6 +137,20 @@ pub mod field {
     pub mod idempotency {
         pub const ORDER_ID: &str = "orderId";
         pub const FINGERPRINT: &str = "fingerprint";
+    }
+
+    /// The WeChat access token shared by every function instance.
+    pub mod access_token {
+        pub const TOKEN: &str = "token";
+        /// When instances start refreshing it (epoch milliseconds): before it expires.
+        pub const REFRESH_AT: &str = "refreshAt";
+        /// When WeChat stops accepting it (epoch milliseconds).
+        pub const EXPIRES_AT: &str = "tokenExpiresAt";
+        /// Until when one instance holds the right to refresh it (epoch milliseconds).
+        pub const LEASE_UNTIL: &str = "leaseUntil";
+        pub const LEASE_HOLDER: &str = "leaseHolder";
+        /// When it was last force-refreshed (epoch milliseconds): WeChat allows it 30 s apart.
+        pub const FORCED_AT: &str = "forcedAt";
     }
 
     /// An uploaded file.
@@ -273,6 +291,11 @@ pub fn file_position(created_at: &str, object_key: &str) -> String {
     format!("{created_at}#{object_key}")
 }
 
+/// The WeChat access token of the app, shared by every instance of every function.
+pub fn access_token() -> Key {
+    Key::new("WECHAT#", "ACCESS_TOKEN", "ACCESS_TOKEN")
+}
+
 /// A warm-up key that never exists.
 pub fn warm_up() -> Key {
     Key::new("WARMUP", "", "WARMUP")
@@ -290,6 +313,7 @@ pub mod item_type {
     pub const USAGE: &str = "USAGE";
     pub const REFUND: &str = "REFUND";
     pub const FILE: &str = "FILE";
+    pub const ACCESS_TOKEN: &str = "ACCESS_TOKEN";
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod pages;
 pub mod schema;
 mod transaction;
 mod users;
+mod wechat;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use limits::{Admission, Counted, Refused};
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
+pub use wechat::{CachedToken, TokenState};
 
 use super::retry::Backoff;
 pub use super::storage::StorageError;

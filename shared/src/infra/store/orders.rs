@@ -16,7 +16,8 @@ use super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
-    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shortage, ShortageReason,
+    Carrier, HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shipment, Shortage,
+    ShortageReason, TrackingNo,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
@@ -382,8 +383,9 @@ impl Store {
         self.restock_order(order, CANCEL, now).await
     }
 
-    /// Completes a refund: REFUNDING -> REFUNDED with the stock put back (nothing ships yet), in one
-    /// transaction conditioned on the order still refunding: stock is never restored twice.
+    /// Completes a refund: REFUNDING -> REFUNDED with the stock put back unless the order was
+    /// shipped, in one transaction conditioned on the order still refunding: stock is never
+    /// restored twice.
     #[tracing::instrument(skip_all)]
     pub async fn complete_refund(
         &self,
@@ -405,6 +407,10 @@ impl Store {
             release: !how.release_holdings,
             ..Skip::default()
         };
+        if order.shipment.is_some() {
+            // The goods left the warehouse: whatever comes back is restocked by hand.
+            skip.products = order.items.iter().map(|l| l.product_id.clone()).collect();
+        }
         loop {
             let transaction = self.cancel_transaction(order, how, now, &skip)?;
             let failed = match transaction.run(self, "cancelling the order").await? {
@@ -590,12 +596,12 @@ impl Store {
         }
     }
 
-    /// Moves a paid `order` to REFUNDING at `now` and queues it for the sweep: one conditional
-    /// UpdateItem. False when the order was no longer paid (changed meanwhile).
+    /// Moves a paid or shipped `order` to REFUNDING at `now` and queues it for the sweep: one
+    /// conditional UpdateItem. False when the order was no longer as read (changed meanwhile).
     #[tracing::instrument(skip_all)]
     pub async fn start_refund(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
         use field::order as f;
-        allowed(OrderStatus::Paid, OrderStatus::Refunding)?;
+        allowed(order.status, OrderStatus::Refunding)?;
         let now = now.to_string();
         let result = self
             .client
@@ -614,7 +620,7 @@ impl Store {
             .expression_attribute_names("#queue", attr::GSI2PK)
             .expression_attribute_names("#position", attr::GSI2SK)
             .expression_attribute_values(":to", s(OrderStatus::Refunding.as_str()))
-            .expression_attribute_values(":from", s(OrderStatus::Paid.as_str()))
+            .expression_attribute_values(":from", s(order.status.as_str()))
             .expression_attribute_values(":queue", s(keys::REFUNDING))
             .expression_attribute_values(
                 ":position",
@@ -624,6 +630,61 @@ impl Store {
             .send()
             .await;
         super::item::written(result, "starting the refund")
+    }
+
+    /// Moves a paid `order` to SHIPPED with `shipment`: one conditional UpdateItem. False when the
+    /// order was no longer paid (changed meanwhile).
+    #[tracing::instrument(skip_all)]
+    pub async fn ship_order(&self, order: &Order, shipment: &Shipment) -> Result<bool, StorageError> {
+        use field::order as f;
+        allowed(OrderStatus::Paid, OrderStatus::Shipped)?;
+        let at = shipment.shipped_at.to_string();
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+            .update_expression(
+                "SET #status = :to, #carrier = :carrier, #tracking = :tracking, #at = :at, #updated = :at",
+            )
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_names("#carrier", f::CARRIER)
+            .expression_attribute_names("#tracking", f::TRACKING_NO)
+            .expression_attribute_names("#at", f::SHIPPED_AT)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_values(":to", s(OrderStatus::Shipped.as_str()))
+            .expression_attribute_values(":from", s(OrderStatus::Paid.as_str()))
+            .expression_attribute_values(":carrier", s(shipment.carrier.as_str()))
+            .expression_attribute_values(":tracking", s(shipment.tracking_no.as_str()))
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await;
+        super::item::written(result, "shipping the order")
+    }
+
+    /// Records that WeChat accepted the shipping report of a shipped order: one UpdateItem,
+    /// conditioned on the order having shipped.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_shipping_report(&self, order: &Order, at: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+            .update_expression("SET #reported = :at")
+            .condition_expression("attribute_exists(#carrier)")
+            .expression_attribute_names("#reported", f::SHIPPING_REPORTED_AT)
+            .expression_attribute_names("#carrier", f::CARRIER)
+            .expression_attribute_values(":at", s(at.to_string()))
+            .send()
+            .await;
+        super::item::written(result, "recording the shipping report")
     }
 
     /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
@@ -921,5 +982,14 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             _ => None,
         },
         refund_issue: item.opt_s(f::REFUND_ISSUE),
+        shipment: match item.opt_s(f::CARRIER) {
+            Some(_) => Some(Shipment {
+                carrier: item.parsed(f::CARRIER, Carrier::parse)?,
+                tracking_no: item.parsed(f::TRACKING_NO, TrackingNo::parse)?,
+                shipped_at: item.time(f::SHIPPED_AT)?,
+                reported_at: item.opt_time(f::SHIPPING_REPORTED_AT)?,
+            }),
+            None => None,
+        },
     })
 }

@@ -1,0 +1,6 @@
+//! `ship-order`: POST /admin/orders/{id}/ship (operators, AWS IAM).
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::orders::ShipOrder>().await
+}
