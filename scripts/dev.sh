@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: the whole backend on this machine. The AWS emulator (moto) on :4566 with the table
-# and bucket, the fake WeChat server on :9100, the functions on :9000 through `cargo lambda watch`.
+# and bucket, the fake WeChat server on :9100, the fake WeChat Pay on :9200 (with the local merchant
+# identity in .dev/wechatpay/), the functions on :9000 through `cargo lambda watch`.
 # Every setting can be overridden from the environment. Ctrl-C stops everything it started.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -8,6 +9,7 @@ cd "$ROOT"
 
 AWS_PORT="${AWS_PORT:-4566}"
 WECHAT_PORT="${WECHAT_PORT:-9100}"
+WECHATPAY_PORT="${WECHATPAY_PORT:-9200}"
 API_PORT="${API_PORT:-9000}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$AWS_PORT}"
 export TABLE_NAME="${TABLE_NAME:-wx-serverless}"
@@ -53,6 +55,21 @@ if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
   head -n 1 .dev/fake-wechat.log
 fi
 
+if [ -z "${WECHAT_PAY_MCHID:-}" ]; then
+  log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT (local keys in .dev/wechatpay/)"
+  start_fake_wechatpay .dev/wechatpay "$WECHATPAY_PORT" "http://127.0.0.1:$API_PORT" .dev/fake-wechatpay.log
+  head -n 1 .dev/fake-wechatpay.log
+fi
+
+# What the admin command needs against this stack (`set -a; source .dev/admin.env`).
+{
+  for name in AWS_ENDPOINT_URL AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY TABLE_NAME BUCKET_NAME \
+    WECHAT_APPID WECHAT_SECRET WECHAT_API_BASE JWT_SIGNING_KEY JWT_PUBLIC_KEYS; do
+    printf "%s='%s'\n" "$name" "${!name:-}"
+  done
+} > .dev/admin.env
+chmod 600 .dev/admin.env
+
 log "starting the functions (cargo lambda watch) on 127.0.0.1:$API_PORT"
 start_bg .dev/functions.log cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
 wait_port "$API_PORT" "cargo lambda watch" 300
@@ -62,11 +79,14 @@ cat <<TXT
   Functions    http://127.0.0.1:$API_PORT   (REST routes, and /lambda-url/<function>/)
   AWS emulator $AWS_ENDPOINT_URL   (table $TABLE_NAME, bucket $BUCKET_NAME)
   Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*)
+  WeChat Pay   ${WECHAT_PAY_API_BASE:-https://api.mch.weixin.qq.com}   (fake unless WECHAT_PAY_MCHID is set; keys and ids in .dev/wechatpay/)
   Logs         .dev/*.log
 
   Try:
     curl -s -X POST http://127.0.0.1:$API_PORT/auth/login -d '{"code":"alice.1"}'
     curl -s http://127.0.0.1:$API_PORT/users/me -H "Authorization: Bearer <accessToken>"
+  Pay an order (after POST /orders/<id>/pay), as the payer's tap would:
+    curl -s -X POST http://127.0.0.1:$WECHATPAY_PORT/dev/pay/<orderId>
 
   Functions compile on their first request. Ctrl-C stops everything.
 TXT

@@ -69,3 +69,19 @@ use_emulator_credentials() {
   export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
   export AWS_EC2_METADATA_DISABLED=true
 }
+
+# WeChat Pay against the fake: the local identity in $1 (made on first use), the fake on
+# 127.0.0.1:$2 delivering notifications to $3 (the functions), logging to $4. Exports the
+# functions' WECHAT_PAY_* settings. Needs ./target/debug/{admin,fake-wechatpay}.
+start_fake_wechatpay() {
+  local dir=$1 port=$2 deliver_to=$3 logfile=$4
+  set -a
+  eval "$("$ROOT/target/debug/admin" dev-wechatpay "$dir")"
+  set +a
+  export WECHAT_PAY_API_BASE="http://127.0.0.1:$port"
+  # WeChat Pay only notifies https URLs; the fake delivers https://HOST/PATH to $deliver_to/PATH.
+  export WECHAT_PAY_NOTIFY_URL="https://wx-serverless.local/pay/notify"
+  FAKE_WECHATPAY_DIR="$dir" FAKE_WECHATPAY_ADDR="127.0.0.1:$port" FAKE_WECHATPAY_DELIVER_TO="$deliver_to" \
+    start_bg "$logfile" "$ROOT/target/debug/fake-wechatpay"
+  wait_port "$port" "the fake WeChat Pay server"
+}

@@ -16,6 +16,7 @@ trap 'exit 130' INT TERM
 AWS_PORT=$(free_port)
 WECHAT_PORT=$(free_port)
 API_PORT=$(free_port)
+WECHATPAY_PORT=$(free_port)
 
 log "starting the AWS emulator on 127.0.0.1:$AWS_PORT"
 start_bg "$LOGS/moto.log" python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
@@ -49,9 +50,11 @@ set -a; source <(./target/debug/admin new-signing-key e2e); set +a
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json
+log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT, posting notifications to the functions"
+start_fake_wechatpay "$ROOT/target/test-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:$API_PORT" "$LOGS/fake-wechatpay.log"
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
 wait_port "$API_PORT" "cargo lambda watch" 300
-E2E_BASE_URL="http://127.0.0.1:$API_PORT" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
+E2E_BASE_URL="http://127.0.0.1:$API_PORT" E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
 
 log "LOG_LEVEL=trace: no code, token, header or body in any log line (the Lambda runtime's included)"
 python3 scripts/check_trace_logs.py target/debug

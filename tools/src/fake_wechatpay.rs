@@ -8,6 +8,13 @@
 //! each `out_refund_no` once, as WeChat Pay refunds it once; `GET /v3/refund/domestic/refunds/{no}`
 //! answers its status (PROCESSING until a test settles it). [`FakePay::notification`] makes the
 //! signed, encrypted notification WeChat Pay would send.
+//!
+//! For `make dev` ([`FakePayConfig::deliver_to`] set), it also delivers: `POST /dev/pay/{out_trade_no}`
+//! (not WeChat Pay's API: what the payer's tap would do) pays a prepaid order and posts the signed,
+//! encrypted `TRANSACTION.SUCCESS` notification to the order's `notify_url`; a refund succeeds a
+//! moment after it is asked and its `REFUND.SUCCESS` notification is posted the same way. A
+//! notify URL `https://HOST/PATH` is delivered to `deliver_to` + `/PATH`, since the functions run
+//! on this machine over plain HTTP.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -74,11 +81,24 @@ pub struct FakePayConfig {
     /// A platform certificate's key and serial: when given, notifications are signed alternately
     /// by it and by the public key id, as during a merchant's migration between them.
     pub certificate: Option<(String, String)>,
+    /// Where notifications are posted (`http://127.0.0.1:9000`): set, the fake pays on
+    /// `POST /dev/pay/{out_trade_no}` and settles refunds by itself; unset (tests), it never posts.
+    pub deliver_to: Option<String>,
+}
+
+/// What a prepay asked, kept so that a payment can be notified.
+#[derive(Debug, Clone)]
+struct Prepaid {
+    total: i64,
+    notify_url: String,
+    openid: String,
 }
 
 #[derive(Default)]
 struct State {
     prepays: HashMap<String, u32>,
+    /// The last prepay of each out_trade_no.
+    prepaid: HashMap<String, Prepaid>,
     /// Notifications made so far (to alternate their signing keys).
     notifications: u64,
     /// Refunds by out_refund_no: how often each was asked.
@@ -238,6 +258,11 @@ impl FakePay {
 /// Binds to a free loopback port and serves in the background.
 pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    serve(listener, config)
+}
+
+/// Serves on `listener` in the background.
+pub fn serve(listener: TcpListener, config: FakePayConfig) -> std::io::Result<FakePay> {
     let base_url = format!("http://{}", listener.local_addr()?);
     let state = Arc::new(Mutex::new(State::default()));
     let platform = MerchantKey::from_pem(&Secret::new(config.platform_private_pem.clone()))
@@ -251,18 +276,19 @@ pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
     let fake = FakePay {
         base_url,
         state,
-        shared: shared.clone(),
+        shared,
     };
+    let server = fake.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let shared = shared.clone();
+            let fake = server.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
-                    let shared = shared.clone();
-                    async move { Ok::<_, Infallible>(handle(request, &shared).await) }
+                    let fake = fake.clone();
+                    async move { Ok::<_, Infallible>(handle(request, &fake).await) }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -275,8 +301,8 @@ pub async fn spawn(config: FakePayConfig) -> std::io::Result<FakePay> {
 
 type Shared = (FakePayConfig, MerchantKey, ParsedPublicKey, Arc<Mutex<State>>);
 
-async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
-    let (config, platform, merchant, state) = shared;
+async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Bytes>> {
+    let (config, platform, merchant, state) = &*fake.shared;
     let method = request.method().as_str().to_owned();
     let path = request
         .uri()
@@ -300,6 +326,12 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             );
         }
     };
+    if let Some(out_trade_no) = path.strip_prefix("/dev/pay/")
+        && method == "POST"
+        && config.deliver_to.is_some()
+    {
+        return dev_pay(fake, out_trade_no).await;
+    }
     if let Err(why) = check_authorization(&authorization, &method, &path, &body, config, merchant) {
         return answer(
             platform,
@@ -400,6 +432,10 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
             *state.refunds.entry(out_refund_no.clone()).or_default() += 1;
         }
+        if config.deliver_to.is_some() {
+            let (fake, request) = (fake.clone(), request.clone());
+            tokio::spawn(async move { fake.settle_and_notify_refund(&request).await });
+        }
         return answer(
             platform,
             config,
@@ -441,7 +477,15 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
     }
     {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-        *state.prepays.entry(out_trade_no).or_default() += 1;
+        *state.prepays.entry(out_trade_no.clone()).or_default() += 1;
+        state.prepaid.insert(
+            out_trade_no,
+            Prepaid {
+                total: request["amount"]["total"].as_i64().unwrap_or(0),
+                notify_url: request["notify_url"].as_str().unwrap_or_default().to_owned(),
+                openid: request["payer"]["openid"].as_str().unwrap_or_default().to_owned(),
+            },
+        );
     }
     let prepay_id = format!("wx{}", random_id(18).replace(['-', '_'], "0"));
     answer(
@@ -450,6 +494,107 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
         StatusCode::OK,
         &json!({ "prepay_id": prepay_id }),
     )
+}
+
+/// `POST /dev/pay/{out_trade_no}`: the payer pays; the notification is posted to the order's
+/// notify URL. Answers how our notify route answered.
+async fn dev_pay(fake: &FakePay, out_trade_no: &str) -> Response<Full<Bytes>> {
+    let (config, platform, _, state) = &*fake.shared;
+    let prepaid = {
+        let state = state.lock().unwrap_or_else(|p| p.into_inner());
+        state.prepaid.get(out_trade_no).cloned()
+    };
+    let Some(prepaid) = prepaid else {
+        return answer(
+            platform,
+            config,
+            StatusCode::NOT_FOUND,
+            &error("ORDER_NOT_EXIST", "no prepay for this order: call payOrder first"),
+        );
+    };
+    let transaction_id = format!("4200{}", &random_digits(24)[..24]);
+    fake.pay(out_trade_no, &transaction_id, prepaid.total);
+    let transaction = json!({
+        "mchid": config.mchid, "appid": config.appid, "out_trade_no": out_trade_no,
+        "transaction_id": transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
+        "trade_state_desc": "支付成功", "bank_type": "OTHERS",
+        "success_time": shared::infra::wechatpay::client::china_time(config.clock.now()),
+        "payer": {"openid": prepaid.openid},
+        "amount": {"total": prepaid.total, "payer_total": prepaid.total, "currency": "CNY", "payer_currency": "CNY"}
+    });
+    let notification = fake.notification(&transaction, config.clock.now().epoch_secs());
+    let delivered = fake.deliver(&prepaid.notify_url, &notification).await;
+    answer(
+        platform,
+        config,
+        StatusCode::OK,
+        &json!({ "transaction_id": transaction_id, "notified": delivered }),
+    )
+}
+
+/// `n` random decimal digits.
+fn random_digits(n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + (shared::infra::crypto::random_u64() % 10) as u8))
+        .collect()
+}
+
+impl FakePay {
+    /// Posts `notification` to `notify_url` as delivered to `deliver_to`; answers our status code.
+    async fn deliver(&self, notify_url: &str, notification: &Notification) -> Value {
+        let (config, _, _, _) = &*self.shared;
+        let Some(base) = &config.deliver_to else {
+            return json!("not delivered: no deliver_to");
+        };
+        let path = notify_url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.find('/').map(|slash| &rest[slash..]))
+            .unwrap_or("/");
+        let mut request = reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(notification.body.clone());
+        for (name, value) in &notification.headers {
+            request = request.header(*name, value);
+        }
+        match request.send().await {
+            Ok(response) => json!(response.status().as_u16()),
+            Err(err) => json!(format!("not delivered: {err}")),
+        }
+    }
+
+    /// Settles a refund as WeChat Pay would a moment later, and posts its notification.
+    async fn settle_and_notify_refund(&self, request: &Value) {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default();
+        self.settle_refund(out_refund_no, "SUCCESS");
+        let (config, _, _, state) = &*self.shared;
+        let out_trade_no = request["out_trade_no"].as_str().unwrap_or_default();
+        let transaction_id = {
+            let state = state.lock().unwrap_or_else(|p| p.into_inner());
+            state
+                .paid
+                .get(out_trade_no)
+                .map(|(id, _)| id.clone())
+                .unwrap_or_default()
+        };
+        let refund = json!({
+            "mchid": config.mchid, "out_trade_no": out_trade_no, "transaction_id": transaction_id,
+            "out_refund_no": out_refund_no, "refund_id": format!("5030{}", random_digits(25)),
+            "refund_status": "SUCCESS", "success_time": shared::infra::wechatpay::client::china_time(config.clock.now()),
+            "amount": {"total": request["amount"]["total"], "refund": request["amount"]["refund"],
+                       "payer_total": request["amount"]["total"], "payer_refund": request["amount"]["refund"]}
+        });
+        let notification = self.notification_of(
+            "REFUND.SUCCESS",
+            "refund",
+            &refund,
+            config.clock.now().epoch_secs(),
+        );
+        let notify_url = request["notify_url"].as_str().unwrap_or_default();
+        let delivered = self.deliver(notify_url, &notification).await;
+        println!("refund {out_refund_no}: REFUND.SUCCESS notified: {delivered}");
+    }
 }
 
 /// Checks `WECHATPAY2-SHA256-RSA2048 mchid="..",nonce_str="..",timestamp="..",serial_no="..",signature=".."`.

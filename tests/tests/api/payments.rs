@@ -46,6 +46,7 @@ async fn shop() -> Shop {
         api_v3_key: API_V3_KEY.into(),
         clock: app.clock.clone(),
         certificate: Some((CERTIFICATE_SERIAL.into(), certificate.private_pem.clone())),
+        deliver_to: None,
     })
     .await
     .unwrap();

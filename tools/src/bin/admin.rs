@@ -16,6 +16,8 @@
 //!                                 oldest first, to settle in the merchant platform
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
+//! admin dev-wechatpay DIR        make the local WeChat Pay identity in DIR (.dev/wechatpay) if
+//!                                 there is none, and print the functions' WECHAT_PAY_* settings
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
 //!                                 JWT_SIGNING_KEY=KID:<base64 PKCS#8> (a secret: SSM SecureString)
 //!                                 JWT_PUBLIC_KEYS=KID:<base64url public key> (for the verifiers)
@@ -43,6 +45,13 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
         let (private, public) = shared::infra::tokens::new_key_pair(kid)?;
         println!("{}={}", vars::JWT_SIGNING_KEY, private.expose());
         println!("{}={public}", vars::JWT_PUBLIC_KEYS);
+        return Ok(());
+    }
+    if let ["dev-wechatpay", dir] = args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        print!(
+            "{}",
+            tools::dev_wechatpay::ensure(std::path::Path::new(dir))?.env_lines()
+        );
         return Ok(());
     }
     let env = Env::from_process();
@@ -115,7 +124,7 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
         }
         _ => Err(
             "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin refund-issues | admin dev-token OPENID \
-             | admin new-signing-key KID"
+             | admin dev-wechatpay DIR | admin new-signing-key KID"
                 .into(),
         ),
     }
