@@ -56,6 +56,9 @@ start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-addr
 wait_port "$API_PORT" "cargo lambda watch" 300
 E2E_BASE_URL="http://127.0.0.1:$API_PORT" E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
 
+log "one CloudWatch EMF metrics line per request in the functions' output"
+python3 scripts/check_metrics_lines.py "$LOGS/functions.log"
+
 log "LOG_LEVEL=trace: no code, token, header or body in any log line (the Lambda runtime's included)"
 python3 scripts/check_trace_logs.py target/debug
 

@@ -95,6 +95,22 @@ pub fn captured_logs() -> String {
     String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
 }
 
+/// Every metrics (EMF) line written by the functions in this test process, parsed.
+pub fn captured_metrics() -> Vec<Value> {
+    log_buffer();
+    metrics_buffer()
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("an EMF line is JSON"))
+        .collect()
+}
+
+fn metrics_buffer() -> &'static Arc<Mutex<Vec<String>>> {
+    static LINES: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
+    LINES.get_or_init(Default::default)
+}
+
 fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
@@ -104,11 +120,13 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
             .json()
             .flatten_event(true)
             .with_current_span(false)
-            .with_span_list(false)
+            .with_span_list(true)
             .with_max_level(tracing::Level::DEBUG)
             .with_writer(move || BufferWriter(writer.clone()))
             .finish();
         tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+        let lines = metrics_buffer().clone();
+        shared::runtime::metrics::capture(move |line| lines.lock().unwrap().push(line.to_owned()));
         buffer
     })
 }

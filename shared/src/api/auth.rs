@@ -44,7 +44,7 @@ impl From<Session> for LoginOutput {
 
 endpoint! {
     /// `POST /auth/login`.
-    Login: POST "login", Public, login::Login, limit = Limit::PerIp(Scope::Login);
+    Login: POST "login", Public, login::Login, limit = Limit::PerIp(Scope::Login), metric = "Logins";
     fn(service, _ctx, input: LoginInput) -> LoginOutput {
         service.login(&input.code).await.map(LoginOutput::from)
     }

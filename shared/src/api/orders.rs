@@ -16,7 +16,7 @@ use crate::services::shipping::{Shipping, ShippingError};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
-    SubmitOrder: POST "submit-order", Caller, Checkout, limit = Limit::PerUser(Scope::Order);
+    SubmitOrder: POST "submit-order", Caller, Checkout, limit = Limit::PerUser(Scope::Order), metric = "OrdersPlaced";
     fn(checkout, ctx, input: OrderRequest) -> Order {
         let key = ctx
             .header(IdempotencyKey::HEADER)
@@ -79,7 +79,7 @@ endpoint! {
 endpoint! {
     /// `POST /orders/{id}/refund`: a full refund of the caller's paid order (REFUNDING until WeChat
     /// Pay's refund notification); asking again never refunds twice.
-    RefundOrder: POST "refund-order", Caller, Refunds, limit = Limit::PerUser(Scope::Order);
+    RefundOrder: POST "refund-order", Caller, Refunds, limit = Limit::PerUser(Scope::Order), metric = "RefundsRequested";
     fn(refunds, ctx, input: OrderIdInput) -> Order {
         let order_id = input.order_id().map_err(|_| RefundError::NotFound)?;
         refunds.refund(Some(&ctx.caller.openid), &order_id).await
@@ -106,7 +106,7 @@ pub struct ShipOrderInput {
 endpoint! {
     /// `POST /admin/orders/{id}/ship` (operators: AWS IAM): PAID -> SHIPPED with the parcel, and the
     /// shipping reported to WeChat; asking again with the same parcel only reports what was not.
-    ShipOrder: POST "ship-order", Operator, Shipping;
+    ShipOrder: POST "ship-order", Operator, Shipping, metric = "OrdersShipped";
     fn(shipping, ctx, input: ShipOrderInput) -> Order {
         let order_id = OrderId::parse(&input.id).ok_or(ShippingError::NotFound)?;
         tracing::info!(operator = %ctx.caller.arn, order = %order_id, "ship order");

@@ -21,7 +21,16 @@ impl Webhook for PayNotify {
     type Service = PaymentNotices;
 
     async fn handle(notices: &PaymentNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
-        reply(notices.receive(notice_headers(headers), body).await)
+        let result = notices.receive(notice_headers(headers), body).await;
+        let metric = match &result {
+            Ok(NoticeOutcome::Paid) => Some("PaymentsSucceeded"),
+            Ok(NoticeOutcome::Refunded) => Some("LatePaymentsRefunded"),
+            _ => None,
+        };
+        WebhookReply {
+            metric,
+            ..reply(result)
+        }
     }
 
     fn failure(status: StatusCode, message: &str) -> WebhookReply {
@@ -52,6 +61,7 @@ fn reply(result: Result<NoticeOutcome, NoticeError>) -> WebhookReply {
             status: StatusCode::NO_CONTENT,
             body: None,
             outcome: format!("{outcome:?}"),
+            metric: None,
         },
         Err(err) => {
             let status = match &err {
@@ -75,6 +85,7 @@ fn fail(status: StatusCode, message: &str) -> WebhookReply {
         status,
         body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
         outcome: message.to_owned(),
+        metric: None,
     }
 }
 
@@ -88,7 +99,12 @@ impl Webhook for RefundNotify {
     type Service = RefundNotices;
 
     async fn handle(notices: &RefundNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
-        reply(notices.0.receive(notice_headers(headers), body).await)
+        let result = notices.0.receive(notice_headers(headers), body).await;
+        let metric = matches!(result, Ok(NoticeOutcome::Refunded)).then_some("Refunds");
+        WebhookReply {
+            metric,
+            ..reply(result)
+        }
     }
 
     fn failure(status: StatusCode, message: &str) -> WebhookReply {
@@ -108,5 +124,13 @@ impl EventHandler for ExpireOrders {
 
     async fn handle(expiry: &Expiry, _event: serde_json::Value) -> Result<SweepReport, ApiError> {
         Ok(expiry.sweep().await?)
+    }
+
+    fn metrics(report: &SweepReport) -> Vec<(&'static str, f64)> {
+        vec![
+            ("OrdersExpired", report.cancelled as f64),
+            ("PaymentsSucceeded", report.paid as f64),
+            ("Refunds", report.refunded as f64),
+        ]
     }
 }

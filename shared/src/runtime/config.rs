@@ -66,6 +66,8 @@ pub mod vars {
     pub const WECHAT_PAY_API_BASE: &str = "WECHAT_PAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
     pub const CURSOR_KEY: &str = "CURSOR_KEY";
+    /// The CloudWatch namespace of the metrics (EMF lines; `wx-serverless` when unset).
+    pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
     /// Set by Lambda itself: tells a deployed function from a local run.
@@ -93,6 +95,7 @@ pub mod defaults {
     pub const FILE_URL_TTL_SECS: u64 = 3600;
     pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
     pub const LOG_LEVEL: &str = "info";
+    pub const METRICS_NAMESPACE: &str = "wx-serverless";
 }
 
 /// A configuration problem found at cold start. The message always names the variable.

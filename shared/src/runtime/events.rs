@@ -11,6 +11,7 @@ use futures::FutureExt as _;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use super::config::ConfigError;
 use super::error::{ApiError, BoxError};
@@ -29,6 +30,11 @@ pub trait EventHandler: Send + Sync + 'static {
         service: &Self::Service,
         event: Self::Event,
     ) -> impl Future<Output = Result<Self::Output, ApiError>> + Send;
+
+    /// The business counts of a handled event (`OrdersExpired`), as metrics.
+    fn metrics(_output: &Self::Output) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 /// Runs `H` as a Lambda function.
@@ -66,11 +72,20 @@ impl<H: EventHandler> EventAdapter<H> {
     /// Handles one event and logs it; a panic becomes an error, so Lambda retries the event.
     pub async fn handle(&self, request_id: &str, event: H::Event) -> Result<H::Output, ApiError> {
         let started = Instant::now();
-        let result = AssertUnwindSafe(H::handle(&self.service, event))
+        let span = tracing::info_span!("event", request_id, function = H::NAME);
+        let result = AssertUnwindSafe(H::handle(&self.service, event).instrument(span))
             .catch_unwind()
             .await
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the event", panic_message(&*panic))));
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        super::metrics::record(&super::metrics::Measured {
+            function: H::NAME,
+            request_id,
+            status: if result.is_ok() { 200 } else { 500 },
+            code: result.as_ref().err().map_or(0, ApiError::code),
+            latency_ms,
+            business: result.as_ref().map(H::metrics).unwrap_or_default(),
+        });
         match &result {
             Ok(output) => {
                 let output = serde_json::to_string(output).unwrap_or_default();

@@ -17,6 +17,7 @@ use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use super::config::{ConfigError, HttpConfig};
 use super::error::{ApiError, Envelope};
@@ -179,6 +180,8 @@ pub trait Endpoint: Send + Sync + 'static {
     type Service: Build;
     /// Whose requests are counted, and against which rate.
     const LIMIT: Limit = Limit::None;
+    /// The business count one success adds to (`OrdersPlaced`), as a metric.
+    const METRIC: Option<&'static str> = None;
 
     /// Handles one request: turn the input into domain types, call the service, return its result.
     fn handle(
@@ -204,7 +207,7 @@ pub trait Endpoint: Send + Sync + 'static {
 macro_rules! endpoint {
     (
         $(#[$meta:meta])*
-        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)?;
+        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)? $(, metric = $metric:literal)?;
         fn($service:ident, $ctx:ident, $input:ident: $input_ty:ty) -> $output:ty $body:block
     ) => {
         $(#[$meta])*
@@ -218,6 +221,7 @@ macro_rules! endpoint {
             type Output = $output;
             type Service = $service_ty;
             $(const LIMIT: $crate::runtime::http::Limit = $limit;)?
+            $(const METRIC: Option<&'static str> = Some($metric);)?
 
             async fn handle(
                 $service: &$service_ty,
@@ -281,7 +285,8 @@ impl<E: Endpoint> Adapter<E> {
         let method = request.method().clone();
         let path = request.raw_http_path().to_owned();
 
-        let outcome = AssertUnwindSafe(self.process(&request_id, request))
+        let span = tracing::info_span!("request", request_id = %request_id, function = E::NAME);
+        let outcome = AssertUnwindSafe(self.process(&request_id, request).instrument(span))
             .catch_unwind()
             .await
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
@@ -289,6 +294,17 @@ impl<E: Endpoint> Adapter<E> {
         let response = respond(&request_id, &outcome, self.private());
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = response.status().as_u16();
+        super::metrics::record(&super::metrics::Measured {
+            function: E::NAME,
+            request_id: &request_id,
+            status,
+            code: outcome.as_ref().map_or_else(ApiError::code, |_| 0),
+            latency_ms,
+            business: match (&outcome, E::METRIC) {
+                (Ok(_), Some(metric)) => vec![(metric, 1.0)],
+                _ => Vec::new(),
+            },
+        });
         match &outcome {
             Ok(_) => tracing::info!(
                 request_id, function = E::NAME, method = %method, path, status, latency_ms, code = 0, "request"

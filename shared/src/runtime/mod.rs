@@ -6,6 +6,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod input;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

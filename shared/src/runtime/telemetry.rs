@@ -1,4 +1,6 @@
-//! Logging: one JSON object per line, level from `LOG_LEVEL` (default `info`). Libraries that log
+//! Logging: one JSON object per line, level from `LOG_LEVEL` (default `info`). Every line written
+//! while a request or an event is handled carries its request id: the adapters open a `request`
+//! span with it, and each line lists its spans (`"spans":[{"name":"request","request_id":...}]`). Libraries that log
 //! requests, headers or bodies at debug and trace (the Lambda runtime, hyper, the AWS SDK, rustls)
 //! are pinned at `info` whatever `LOG_LEVEL` says, so a token, a login code or a request body never
 //! reaches a log line, even with `LOG_LEVEL=trace`.
@@ -62,12 +64,13 @@ pub fn init(env: &Env) {
         .json()
         .flatten_event(true)
         .with_current_span(false)
-        .with_span_list(false)
+        .with_span_list(true)
         .with_target(false)
         .with_ansi(false)
         .with_env_filter(filter(env))
         .try_init()
         .is_ok();
+    super::metrics::init(env);
     if installed {
         std::panic::set_hook(Box::new(|info| {
             let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));

@@ -12,6 +12,7 @@ use futures::FutureExt as _;
 use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
+use tracing::Instrument as _;
 
 use super::config::ConfigError;
 use super::http::panic_message;
@@ -24,6 +25,8 @@ pub struct WebhookReply {
     pub body: Option<String>,
     /// What happened, for the log (never sent).
     pub outcome: String,
+    /// The business count it adds to (`PaymentsSucceeded`), as a metric.
+    pub metric: Option<&'static str>,
 }
 
 /// One webhook endpoint.
@@ -81,7 +84,8 @@ impl<W: Webhook> WebhookAdapter<W> {
         let reply = if request.method() != W::METHOD {
             W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         } else {
-            AssertUnwindSafe(W::handle(&self.service, request.headers(), request.body()))
+            let span = tracing::info_span!("request", request_id = %request_id, function = W::NAME);
+            AssertUnwindSafe(W::handle(&self.service, request.headers(), request.body()).instrument(span))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| {
@@ -96,6 +100,14 @@ impl<W: Webhook> WebhookAdapter<W> {
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status.as_u16();
+        super::metrics::record(&super::metrics::Measured {
+            function: W::NAME,
+            request_id: &request_id,
+            status,
+            code: 0,
+            latency_ms,
+            business: reply.metric.map(|m| vec![(m, 1.0)]).unwrap_or_default(),
+        });
         if reply.status.is_success() {
             tracing::info!(
                 request_id,

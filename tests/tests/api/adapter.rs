@@ -29,6 +29,7 @@ impl Endpoint for Echo {
         if input.id == "panic" {
             panic!("the handler blew up");
         }
+        tracing::info!(note = input.note.as_deref(), "echo handled");
         Ok(input)
     }
 }
@@ -111,4 +112,64 @@ async fn every_response_is_json_with_a_request_id_header() {
     let header = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["requestId"], header);
+}
+
+#[tokio::test]
+async fn every_request_writes_one_metrics_line_and_its_log_lines_carry_its_request_id() {
+    let function = echo().await;
+    let note = format!("note-{}", shared::infra::crypto::random_id(6));
+
+    let ok = call(
+        &function,
+        request(Method::POST, "/echo/1")
+            .path_param("id", "1")
+            .json(&json!({ "note": note })),
+    )
+    .await;
+    let refused = call(
+        &function,
+        request(Method::POST, "/echo/1")
+            .path_param("id", "1")
+            .json(&json!({"unknown": true})),
+    )
+    .await;
+
+    let id_of = |reply: &integration_tests::Reply| reply.body["requestId"].as_str().unwrap().to_owned();
+    let metrics = integration_tests::captured_metrics();
+    let line_of = |id: &str| {
+        let lines: Vec<_> = metrics.iter().filter(|m| m["requestId"] == id).collect();
+        assert_eq!(lines.len(), 1, "one metrics line per request: {lines:?}");
+        lines[0].clone()
+    };
+    let ok_line = line_of(&id_of(&ok));
+    assert_eq!(
+        ok_line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["function"], ["function", "codeClass"]])
+    );
+    assert_eq!(
+        (ok_line["function"].as_str(), ok_line["codeClass"].as_str()),
+        (Some("echo"), Some("2xx"))
+    );
+    assert_eq!(
+        (ok_line["Requests"].as_f64(), ok_line["Errors"].as_f64()),
+        (Some(1.0), Some(0.0))
+    );
+    assert!(ok_line["Latency"].as_f64().unwrap() > 0.0);
+    let refused_line = line_of(&id_of(&refused));
+    assert_eq!(
+        (refused_line["codeClass"].as_str(), refused_line["code"].as_u64()),
+        (Some("4xx"), Some(40002))
+    );
+    assert_eq!(refused_line["Errors"], 1.0);
+
+    // The handler's own line, written inside the request, names the request it belongs to.
+    let logs = integration_tests::captured_logs();
+    let handled: serde_json::Value = logs
+        .lines()
+        .filter(|line| line.contains(&note))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .find(|line: &serde_json::Value| line["message"] == "echo handled")
+        .expect("the handler's line");
+    assert_eq!(handled["spans"][0]["request_id"], id_of(&ok).as_str());
+    assert_eq!(handled["spans"][0]["function"], "echo");
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Checks a functions log (JSON lines, as `cargo lambda watch` or CloudWatch Logs keep them): every
+request, webhook and event line has exactly one CloudWatch EMF line with the same request id, whose
+directive names members that the line has. Run by `make test` over the end-to-end pass's log:
+
+    python3 scripts/check_metrics_lines.py target/test-logs/functions.log
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+
+def main(path: str) -> int:
+    handled: list[str] = []
+    emf: Counter[str] = Counter()
+    problems: list[str] = []
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for raw in log:
+            # `cargo lambda watch` writes its own progress ("Running ...") into the same stream,
+            # at times without a newline before a function's line: read from the first brace.
+            start = raw.find("{")
+            if start < 0:
+                continue
+            raw = raw[start:].strip()
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            if "_aws" in line:
+                directive = line["_aws"]["CloudWatchMetrics"][0]
+                for dimensions in directive["Dimensions"]:
+                    for name in dimensions:
+                        if not isinstance(line.get(name), str):
+                            problems.append(f"EMF line without its dimension {name}: {raw[:200]}")
+                for metric in directive["Metrics"]:
+                    if not isinstance(line.get(metric["Name"]), (int, float)):
+                        problems.append(f"EMF line without its metric {metric['Name']}: {raw[:200]}")
+                emf[line.get("requestId", "")] += 1
+            elif line.get("message") in ("request", "webhook", "event") and line.get("request_id"):
+                handled.append(line["request_id"])
+    for request_id in handled:
+        if emf[request_id] != 1:
+            problems.append(f"request {request_id}: {emf[request_id]} metrics lines, expected 1")
+    if not handled:
+        problems.append("no request lines at all")
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    print(f"check_metrics_lines: {len(handled)} requests, {sum(emf.values())} EMF lines, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
