@@ -84,3 +84,32 @@ pub async fn seed_products(store: &Store, path: &Path, overwrite: bool) -> Resul
         skipped: existing.len(),
     })
 }
+
+/// Places an order of one unit of `product_id` for `openid` (as submit-order would), and with
+/// `paid` marks it paid by a made-up transaction: for local development and benchmarks. Answers
+/// the order id.
+pub async fn dev_order(
+    startup: &shared::runtime::startup::Startup,
+    openid: &str,
+    product_id: &str,
+    paid: bool,
+) -> Result<String, BoxError> {
+    use shared::domain::orders::{IdempotencyKey, OrderRequest, Payment};
+    use shared::runtime::startup::Build as _;
+    let openid = shared::domain::ids::Openid::parse(openid).ok_or("not an openid")?;
+    let request: OrderRequest = serde_json::from_value(serde_json::json!({
+        "items": [{ "productId": product_id, "quantity": 1 }]
+    }))?;
+    let key = IdempotencyKey::parse(&format!("dev-{}", shared::infra::crypto::random_id(12)))
+        .ok_or("an idempotency key")?;
+    let checkout = shared::services::checkout::Checkout::build(startup).await?;
+    let order = checkout.submit(&openid, &key, &request).await?;
+    if paid {
+        let payment = Payment {
+            transaction_id: format!("4200{}", &shared::infra::crypto::random_u64().to_string()),
+            paid_at: startup.clock().now(),
+        };
+        startup.store().mark_paid(&order, &payment).await?;
+    }
+    Ok(order.order_id.to_string())
+}

@@ -93,12 +93,20 @@ impl Startup {
             .clone()
     }
 
-    /// On Lambda, opens the DynamoDB connection during init (which runs with a full CPU) instead of
-    /// on the first request: a cheap GetItem whose answer, even AccessDenied, is ignored.
+    /// On Lambda, does during init (which runs with a full CPU) what the first request would
+    /// otherwise pay for: the first use of the random generator (every TLS handshake needs it; its
+    /// seeding is the cost README's Performance section discusses), then the DynamoDB connection,
+    /// opened with a cheap GetItem whose answer, even AccessDenied, is ignored.
     pub async fn warm_up(&self) {
         if self.env.get(vars::AWS_LAMBDA_FUNCTION_NAME).is_none() {
             return;
         }
+        let started = std::time::Instant::now();
+        let _ = crate::infra::crypto::random_bytes::<16>();
+        tracing::debug!(
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "seeded the random generator"
+        );
         if let Some(store) = self.store.get() {
             let started = std::time::Instant::now();
             let _ = tokio::time::timeout(std::time::Duration::from_secs(2), store.warm_up()).await;

@@ -18,6 +18,9 @@
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin dev-wechatpay DIR        make the local WeChat Pay identity in DIR (.dev/wechatpay) if
 //!                                 there is none, and print the functions' WECHAT_PAY_* settings
+//! admin dev-order OPENID PRODUCT_ID [--paid]
+//!                                 place an order of one unit (and mark it paid by a made-up
+//!                                 transaction), print its id (local development and benchmarks)
 //! admin new-signing-key KID       print a new Ed25519 key pair for access tokens, as two lines:
 //!                                 JWT_SIGNING_KEY=KID:<base64 PKCS#8> (a secret: SSM SecureString)
 //!                                 JWT_PUBLIC_KEYS=KID:<base64url public key> (for the verifiers)
@@ -117,13 +120,21 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             eprintln!("{} orders with a refund issue", orders.len());
             Ok(())
         }
+        ["dev-order", openid, product_id, flags @ ..] if flags.iter().all(|f| *f == "--paid") => {
+            let startup = shared::runtime::startup::Startup::new(env.clone(), aws.clone());
+            println!(
+                "{}",
+                tools::admin::dev_order(&startup, openid, product_id, !flags.is_empty()).await?
+            );
+            Ok(())
+        }
         ["dev-token", openid] => {
             let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             println!("{}", tools::admin::dev_token(&store, &env, openid).await?);
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin refund-issues | admin dev-token OPENID \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin refund-issues | admin dev-token OPENID | admin dev-order OPENID PRODUCT_ID [--paid] \
              | admin dev-wechatpay DIR | admin new-signing-key KID"
                 .into(),
         ),
