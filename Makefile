@@ -1,5 +1,5 @@
 # The project's commands. `make dev` runs the backend locally; `make test` runs every check.
-.PHONY: dev test build bench venv fmt lint clean
+.PHONY: dev test build bench venv preflight fmt lint clean
 
 ## Run the functions on 127.0.0.1:9000 with the AWS emulator and the fake WeChat server.
 dev:
@@ -17,9 +17,13 @@ build:
 bench:
 	./scripts/bench.sh
 
-## Create the project's Python venv (moto, cargo-lambda, zig, SAM CLI, cfn-lint).
+## Create the project's Python venv with every tool set (dev, test, build).
 venv:
-	bash -c 'source scripts/lib.sh && ensure_venv'
+	bash -c 'source scripts/lib.sh && ensure_venv test build'
+
+## Check what a first run needs (Rust, Python, a C compiler, make dev's ports) and say what is missing.
+preflight:
+	bash -c 'source scripts/lib.sh && preflight API_PORT=$${API_PORT:-9000} AWS_PORT=$${AWS_PORT:-4566} WECHAT_PORT=$${WECHAT_PORT:-9100} WECHATPAY_PORT=$${WECHATPAY_PORT:-9200} && echo "preflight: ready"'
 
 fmt:
 	cargo fmt --all

@@ -10,6 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+preflight
 ensure_venv
 use_emulator_credentials
 mkdir -p target/bench-logs
@@ -35,8 +36,8 @@ FUNCTIONS=$(ls functions)
 cargo build --release --quiet $(printf -- '-p %s ' $FUNCTIONS) -p tools --bins
 start_bg target/bench-logs/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
 FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg target/bench-logs/fake-wechat.log ./target/release/fake-wechat
-wait_port "$AWS_PORT" "the AWS emulator"
-wait_port "$WECHAT_PORT" "the fake WeChat server"
+wait_port "$AWS_PORT" "the AWS emulator" 60 target/bench-logs/moto.log
+wait_port "$WECHAT_PORT" "the fake WeChat server" 60 target/bench-logs/fake-wechat.log
 # WeChat Pay against the fake; the notifications it would post go nowhere (nothing listens there).
 start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:9" target/bench-logs/fake-wechatpay.log
 set -a; source <(./target/release/admin new-signing-key bench); set +a
@@ -61,7 +62,7 @@ rm -f "$RESULTS"
 bench() { # bench FUNCTION LABEL [--replace FROM=TO]...
   local name=$1 label=$2; shift 2
   python3 scripts/bench_cold_start.py "target/release/$name" "events/$name.json" --json "$RESULTS" \
-    --label "$label" "${CALLGRIND[@]}" "$@" "${BENCH_ARGS[@]}"
+    --label "$label" ${CALLGRIND[@]+"${CALLGRIND[@]}"} "$@" ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}
 }
 BENCH_ARGS=("$@")
 T="REPLACE_WITH_ACCESS_TOKEN=$TOKEN"

@@ -9,7 +9,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv
+preflight
+ensure_venv build
 export SAM_CLI_TELEMETRY=0
 # As .cargo/config.toml says, for a build that would not read it (README, Performance).
 export AWS_LC_SYS_NO_JITTER_ENTROPY=1

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Checks that functions/, template.yaml and events/ describe the same functions, and that the
-template keeps its IAM and partition rules. Run by `make test` with the project's venv:
+"""Checks that functions/, template.yaml, events/, the local router and openapi.yaml describe the
+same functions and routes, and that the template keeps its IAM and partition rules. Run by
+`make test` with the project's venv:
 
     .venv/bin/python scripts/check_template.py [path/to/template.yaml]
 
@@ -25,9 +26,18 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
 - every function with an event source that invokes it asynchronously (S3, SNS, EventBridge rules and
   schedules, ...) has an on-failure destination (EventInvokeConfig.DestinationConfig.OnFailure, or a
   DeadLetterQueue), so that events still failing after Lambda's retries are kept, not dropped.
+- the watch router of Cargo.toml (`make dev`) serves each function on its template route (a path
+  mapped to one function serves every method);
+- openapi.yaml, the API contract, has exactly the template's HttpApi routes as its operations
+  (METHOD + path), and exactly the router's paths; each operation's `x-function` is the function
+  the template and the router map its route to, its `operationId` is that name in camelCase
+  (get-product: getProduct), and its `x-error-codes` lists integers, each documented in a row of
+  docs/errors.md, each with its HTTP status (code / 100) among the operation's responses, and
+  including every five-digit code (4xxxx, 5xxxx) its summary or description mentions.
 
-It uses cfn-lint's own YAML decoder, so the short-form tags (!Ref, !Sub, ...) arrive as the same
-dicts CloudFormation sees ({"Ref": ...}, {"Fn::Sub": ...}).
+It uses cfn-lint's own YAML decoder for the template, so the short-form tags (!Ref, !Sub, ...)
+arrive as the same dicts CloudFormation sees ({"Ref": ...}, {"Fn::Sub": ...}); openapi.yaml is
+plain YAML, read with PyYAML (a dependency of cfn-lint).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import yaml
 from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +67,12 @@ ASYNC_EVENT_TYPES = {
     "S3", "SNS", "Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent", "CloudWatchLogs", "IoTRule",
 }
 TEMPLATE = "template.yaml"  # how messages name the template; set in main()
+OPENAPI_PATH = ROOT / "openapi.yaml"
+OPENAPI = "openapi.yaml"  # how messages name the API contract
+ERRORS_DOC = ROOT / "docs" / "errors.md"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# A code of ours in prose: five digits, HTTP status x 100 + n, 4xx or 5xx.
+CODE_IN_TEXT = re.compile(r"(?<![0-9])[45][0-9]{4}(?![0-9])")
 
 
 class Report:
@@ -68,6 +85,12 @@ class Report:
 
 def pascal(binary: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", binary))
+
+
+def camel(binary: str) -> str:
+    """The operationId of a function: its name in camelCase (get-product: getProduct)."""
+    name = pascal(binary)
+    return name[:1].lower() + name[1:]
 
 
 def rel(path: Path) -> str:
@@ -196,6 +219,119 @@ def check_failure_destinations(resources: dict, globals_fn: dict, report: Report
                 "EventInvokeConfig.DestinationConfig.OnFailure (e.g. Type: SQS, Destination: !GetAtt <queue>.Arn) "
                 "or a DeadLetterQueue"
             )
+
+
+def documented_codes(report: Report) -> set[int]:
+    """The codes of the rows of docs/errors.md (`| 40002 | 400 | ...`)."""
+    try:
+        text = ERRORS_DOC.read_text(encoding="utf-8")
+    except OSError as err:
+        report.fail(f"{rel(ERRORS_DOC)} is missing or unreadable ({err})")
+        return set()
+    return {int(code) for code in re.findall(r"^\|\s*([0-9]{5})\s*\|", text, flags=re.MULTILINE)}
+
+
+def router_routes(router: dict) -> dict[str, dict[str, str]]:
+    """path -> {METHOD: function} of the watch router; a path mapped to one function is {"ANY": it}."""
+    table: dict[str, dict[str, str]] = {}
+    for path, target in router.items():
+        entries = [{"method": "ANY", "function": target}] if isinstance(target, str) else target
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("method"), str) and isinstance(entry.get("function"), str):
+                table.setdefault(path, {})[entry["method"].upper()] = entry["function"]
+    return table
+
+
+def check_openapi(routes: dict[str, str], router: dict, report: Report) -> int:
+    """Checks openapi.yaml against the template's routes (binary -> "METHOD /path") and the watch
+    router; answers how many operations it has."""
+    try:
+        spec = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    except OSError as err:
+        report.fail(f"{OPENAPI} is missing or unreadable ({err}): it is the API contract of every route in {TEMPLATE}")
+        return 0
+    except yaml.YAMLError as err:
+        report.fail(f"{OPENAPI} is not valid YAML: {err}")
+        return 0
+    paths = spec.get("paths") if isinstance(spec, dict) else None
+    if not isinstance(paths, dict):
+        report.fail(f"{OPENAPI}: expected a mapping `paths` of the routes")
+        return 0
+
+    by_route = {route: binary for binary, route in routes.items()}  # "METHOD /path" -> binary
+    local = router_routes(router)
+    documented = documented_codes(report)
+    seen: set[str] = set()
+    operation_ids: dict[str, list[str]] = {}
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            report.fail(f"{OPENAPI}: paths/{path} must be a mapping of operations")
+            continue
+        for method, operation in item.items():
+            if str(method).lower() not in HTTP_METHODS:
+                continue
+            route = f"{str(method).upper()} {path}"
+            at = f"{OPENAPI}: {route}"
+            seen.add(route)
+            if not isinstance(operation, dict):
+                report.fail(f"{at}: the operation must be a mapping")
+                continue
+
+            # --- which function serves it -----------------------------------------------------
+            function = operation.get("x-function")
+            expected = by_route.get(route)
+            if not isinstance(function, str) or not function:
+                report.fail(f"{at}: x-function is missing (the function serving the route, as in functions/)")
+            if expected is None:
+                report.fail(f"{at} is not a route of {TEMPLATE}: no function has an HttpApi event with this Method and Path")
+            elif isinstance(function, str) and function and function != expected:
+                report.fail(f"{at}: x-function is {function!r} but {TEMPLATE} routes it to {expected!r}")
+            served = local.get(path, {})
+            if not served:
+                report.fail(f"{at}: the watch router of Cargo.toml has no path {path!r}")
+            else:
+                by_router = served.get(str(method).upper(), served.get("ANY"))
+                if by_router is None:
+                    report.fail(f"{at}: the watch router of Cargo.toml serves {path!r} but not for {str(method).upper()}")
+                elif isinstance(function, str) and function and by_router != function:
+                    report.fail(f"{at}: x-function is {function!r} but the watch router of Cargo.toml serves it with {by_router!r}")
+
+            # --- its operationId ----------------------------------------------------------------
+            operation_id = operation.get("operationId")
+            name = function if isinstance(function, str) and function else expected
+            if name and operation_id != camel(name):
+                report.fail(f"{at}: operationId is {operation_id!r}, expected {camel(name)!r} (the camelCase of {name})")
+            if isinstance(operation_id, str):
+                operation_ids.setdefault(operation_id, []).append(route)
+
+            # --- its error codes ----------------------------------------------------------------
+            codes = operation.get("x-error-codes")
+            if not isinstance(codes, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+                report.fail(f"{at}: x-error-codes must be a list of integers (the five-digit codes it can answer; [] for none)")
+                codes = None
+            statuses = {str(status) for status in (operation.get("responses") or {})}
+            for code in codes or []:
+                if not 10000 <= code <= 99999:
+                    report.fail(f"{at}: x-error-codes has {code}, which is not a five-digit code")
+                    continue
+                if documented and code not in documented:
+                    report.fail(f"{at}: error code {code} is not documented in {rel(ERRORS_DOC)}")
+                if str(code // 100) not in statuses:
+                    report.fail(f"{at}: error code {code} answers HTTP {code // 100}, which is not among its responses ({', '.join(sorted(statuses)) or 'none'})")
+            if codes is not None:
+                prose = " ".join(str(operation.get(key) or "") for key in ("summary", "description"))
+                for code in sorted({int(c) for c in CODE_IN_TEXT.findall(prose)} - set(codes)):
+                    report.fail(f"{at}: its description mentions error code {code}, which is not in its x-error-codes")
+
+    for operation_id, where_used in sorted(operation_ids.items()):
+        if len(where_used) > 1:
+            report.fail(f"{OPENAPI}: operationId {operation_id!r} is used by {len(where_used)} operations: {', '.join(where_used)}")
+    for route, binary in sorted(by_route.items()):
+        if route not in seen:
+            report.fail(f"{OPENAPI}: no operation for {route}, which {TEMPLATE} routes to {binary} (x-function: {binary}, operationId: {camel(binary)})")
+    for path in sorted(set(local) - set(paths)):
+        report.fail(f"{OPENAPI}: no path {path!r}, which the watch router of Cargo.toml serves ({', '.join(sorted(set(local[path].values())))})")
+    return len(seen)
 
 
 def main() -> int:
@@ -380,6 +516,9 @@ def main() -> int:
     for binary in sorted(set(local) - set(routes)):
         report.fail(f"Cargo.toml: the watch router serves {binary}, which has no route in {TEMPLATE}")
 
+    # --- the API contract (openapi.yaml) names the same routes and functions -----------------------
+    operations = check_openapi(routes, router if isinstance(router, dict) else {}, report)
+
     # --- partition and wildcards -----------------------------------------------------------------
     check_arns(template, report)
     check_statements(template, report)
@@ -390,9 +529,15 @@ def main() -> int:
     if report.problems:
         for problem in report.problems:
             print(f"FAIL: {problem}")
-        print(f"check_template: {len(report.problems)} problem(s) in {rel(template_path)}, functions/ and events/")
+        print(
+            f"check_template: {len(report.problems)} problem(s) in {rel(template_path)}, functions/, events/, "
+            f"Cargo.toml and {OPENAPI}"
+        )
         return 1
-    print(f"check_template: OK - {len(functions)} functions, {len(routes)} routes and their event samples agree")
+    print(
+        f"check_template: OK - {len(functions)} functions, {len(routes)} routes, their event samples "
+        f"and the {operations} operations of {OPENAPI} agree"
+    )
     for binary in sorted(functions):
         trigger = routes.get(binary) or (
             f"schedule {schedules[binary]}" if binary in schedules else "S3 ObjectCreated " + s3_prefixes.get(binary, "")

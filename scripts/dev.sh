@@ -2,7 +2,9 @@
 # `make dev`: the whole backend on this machine. The AWS emulator (moto) on :4566 with the table
 # and bucket, the fake WeChat server on :9100, the fake WeChat Pay on :9200 (with the local merchant
 # identity in .dev/wechatpay/), the functions on :9000 through `cargo lambda watch`.
-# Every setting can be overridden from the environment. Ctrl-C stops everything it started.
+# Every setting can be overridden from the environment (ports: AWS_PORT, WECHAT_PORT, WECHATPAY_PORT,
+# API_PORT; API_HOST=0.0.0.0 lets a phone on the same network reach the functions). Ctrl-C stops
+# everything it started. Works on Linux, macOS and Windows through WSL2.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,6 +13,7 @@ AWS_PORT="${AWS_PORT:-4566}"
 WECHAT_PORT="${WECHAT_PORT:-9100}"
 WECHATPAY_PORT="${WECHATPAY_PORT:-9200}"
 API_PORT="${API_PORT:-9000}"
+API_HOST="${API_HOST:-127.0.0.1}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$AWS_PORT}"
 export TABLE_NAME="${TABLE_NAME:-wx-serverless}"
 export BUCKET_NAME="${BUCKET_NAME:-wx-serverless-uploads}"
@@ -22,23 +25,31 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 export CURSOR_KEY="${CURSOR_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 use_emulator_credentials
 
+# Every port this starts a server on must be free: a taken one is an error, never a silent
+# connection to another program.
+PORTS=("API_PORT=$API_PORT")
+[ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ] && PORTS+=("AWS_PORT=$AWS_PORT")
+[ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ] && PORTS+=("WECHAT_PORT=$WECHAT_PORT")
+[ -z "${WECHAT_PAY_MCHID:-}" ] && PORTS+=("WECHATPAY_PORT=$WECHATPAY_PORT")
+preflight "${PORTS[@]}"
+
 ensure_venv
 mkdir -p .dev
 trap 'echo; log "stopping"; stop_all' EXIT
 trap 'exit 130' INT TERM
 
 if [ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ]; then
-  if port_open "$AWS_PORT"; then
-    log "port $AWS_PORT is already in use: assuming it is the emulator"
-  else
-    log "starting the AWS emulator (moto) on 127.0.0.1:$AWS_PORT"
-    start_bg .dev/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
-    wait_port "$AWS_PORT" "the AWS emulator"
-  fi
+  log "starting the AWS emulator (moto) on 127.0.0.1:$AWS_PORT"
+  start_bg .dev/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
+  wait_port "$AWS_PORT" "the AWS emulator" 60 .dev/moto.log
 fi
 
-log "building the dev tools"
-cargo build --quiet -p tools --bins
+if [ -x target/debug/admin ]; then
+  log "building the dev tools"
+else
+  log "building the dev tools (first run: about 5 minutes on 2 cores, the AWS SDK included; then seconds)"
+fi
+cargo build -p tools --bins
 # The access-token key pair of this checkout, made once and kept in .dev/ (tokens survive restarts).
 if [ -z "${JWT_SIGNING_KEY:-}" ]; then
   [ -f .dev/signing-key.env ] || ./target/debug/admin new-signing-key dev > .dev/signing-key.env
@@ -51,7 +62,7 @@ log "seeding the catalog"
 if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
   log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
   FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg .dev/fake-wechat.log ./target/debug/fake-wechat
-  wait_port "$WECHAT_PORT" "the fake WeChat server"
+  wait_port "$WECHAT_PORT" "the fake WeChat server" 60 .dev/fake-wechat.log
   head -n 1 .dev/fake-wechat.log
 fi
 
@@ -70,13 +81,13 @@ fi
 } > .dev/admin.env
 chmod 600 .dev/admin.env
 
-log "starting the functions (cargo lambda watch) on 127.0.0.1:$API_PORT"
-start_bg .dev/functions.log cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
-wait_port "$API_PORT" "cargo lambda watch" 300
+log "starting the functions (cargo lambda watch) on $API_HOST:$API_PORT; each compiles on its first request"
+start_bg .dev/functions.log cargo lambda watch --invoke-address "$API_HOST" --invoke-port "$API_PORT"
+wait_port "$API_PORT" "cargo lambda watch" 300 .dev/functions.log
 
 cat <<TXT
 
-  Functions    http://127.0.0.1:$API_PORT   (REST routes, and /lambda-url/<function>/)
+  Functions    http://$API_HOST:$API_PORT   (REST routes, and /lambda-url/<function>/)
   AWS emulator $AWS_ENDPOINT_URL   (table $TABLE_NAME, bucket $BUCKET_NAME)
   Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*)
   WeChat Pay   ${WECHAT_PAY_API_BASE:-https://api.mch.weixin.qq.com}   (fake unless WECHAT_PAY_MCHID is set; keys and ids in .dev/wechatpay/)

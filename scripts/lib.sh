@@ -7,19 +7,75 @@ PIDS=()
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Creates the project's Python venv (moto, cargo-lambda, zig, SAM CLI, cfn-lint) once per
-# version of requirements-dev.txt, and puts it first on PATH.
+# The project's Python venv (.venv), first on PATH, with the tool sets named (each a requirements
+# file installed once per version of that file): `dev` (requirements-dev.txt: the AWS emulator and
+# cargo-lambda; make dev), `test` (requirements-test.txt: cfn-lint, the SAM CLI, the OpenAPI
+# validator, schemathesis; make test), `build` (requirements-build.txt: the SAM CLI and zig; make
+# build). Nothing is installed outside the project folder.
 ensure_venv() {
-  command -v python3 >/dev/null || die "python3 is required"
-  local stamp="$VENV/.installed-$(sha256sum "$ROOT/requirements-dev.txt" | cut -c1-16)"
-  if [ ! -f "$stamp" ]; then
-    log "installing the Python tools into .venv (first run only)"
-    python3 -m venv "$VENV"
+  command -v python3 >/dev/null || die "python3 is required (see: make preflight)"
+  if [ ! -x "$VENV/bin/python3" ]; then
+    log "creating the project's Python venv in .venv (first run only)"
+    python3 -m venv "$VENV" || die "python3 -m venv failed: on Debian, Ubuntu or WSL2 install python3-venv"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
-    touch "$stamp"
   fi
+  local set file stamp
+  for set in dev "$@"; do
+    file="$ROOT/requirements-$set.txt"
+    stamp="$VENV/.installed-$set-$(file_digest "$file")"
+    if [ ! -f "$stamp" ]; then
+      log "installing the $set tools into .venv: $(grep -v '^#' "$file" | cut -d= -f1 | tr '\n' ' ')(first run only, about 1-3 minutes)"
+      "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$file"
+      rm -f "$VENV/.installed-$set-"*
+      touch "$stamp"
+    fi
+  done
   export PATH="$VENV/bin:$PATH"
+}
+
+# The first 16 hex digits of a file's SHA-256 (python3: the same on Linux and macOS).
+file_digest() {
+  python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$1"
+}
+
+# Checks what a first run needs before it spends minutes building, and says how to get what is
+# missing. $@: ports that must be free, as VARIABLE=PORT (make dev's).
+preflight() {
+  local problems=() python_ok
+  if ! command -v python3 >/dev/null; then
+    problems+=("python3 (3.9 or newer) is missing: macOS: brew install python; Debian, Ubuntu, WSL2: sudo apt install python3 python3-venv")
+  else
+    python_ok=$(python3 -c 'import sys; print(int(sys.version_info >= (3, 9)))')
+    [ "$python_ok" = 1 ] || problems+=("python3 is $(python3 -V 2>&1 | cut -d' ' -f2); 3.9 or newer is needed")
+    python3 -c 'import venv, ensurepip' 2>/dev/null ||
+      problems+=("python3 cannot create venvs: Debian, Ubuntu, WSL2: sudo apt install python3-venv")
+  fi
+  if ! command -v cargo >/dev/null; then
+    problems+=("Rust is missing: install rustup from https://rustup.rs (it then fetches the toolchain rust-toolchain.toml names)")
+  elif ! command -v rustup >/dev/null; then
+    local want have
+    want=$(sed -n 's/^channel = "\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")
+    have=$(rustc --version | cut -d' ' -f2)
+    [ "$(printf '%s\n%s\n' "$want" "$have" | sort -t. -k1,1n -k2,2n -k3,3n | head -n 1)" = "$want" ] ||
+      problems+=("rustc is $have; rust-toolchain.toml wants $want: install rustup (https://rustup.rs) or Rust $want")
+  fi
+  command -v cc >/dev/null || command -v gcc >/dev/null || command -v clang >/dev/null ||
+    problems+=("a C compiler is missing (the crypto crate builds C): macOS: xcode-select --install; Debian, Ubuntu, WSL2: sudo apt install build-essential")
+  local pair name port
+  for pair in "$@"; do
+    name=${pair%%=*} port=${pair#*=}
+    if port_open "$port"; then
+      problems+=("port $port is taken by another program: stop it, or choose another port with $name=<port>")
+    fi
+  done
+  if [ ${#problems[@]} -gt 0 ]; then
+    printf 'error: not ready to run; fix these first:\n' >&2
+    printf '  - %s\n' "${problems[@]}" >&2
+    exit 1
+  fi
+  if command -v rustup >/dev/null && ! rustup toolchain list 2>/dev/null | grep -q "$(sed -n 's/^channel = "\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"; then
+    log "rustup will fetch the Rust toolchain rust-toolchain.toml names on the first build (a few minutes, once)"
+  fi
 }
 
 # A free TCP port on loopback.
@@ -32,30 +88,32 @@ port_open() {
   python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.3); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))))' "$1"
 }
 
-# Waits until 127.0.0.1:$1 accepts connections ($2: what, $3: seconds, default 60).
+# Waits until 127.0.0.1:$1 accepts connections ($2: what, $3: seconds, default 60, $4: its log).
 wait_port() {
   local i
   for ((i = 0; i < ${3:-60} * 5; i++)); do
     port_open "$1" && return 0
     sleep 0.2
   done
-  die "$2 did not start on port $1"
+  die "$2 did not start on port $1${4:+: see $4}"
 }
 
-# Starts a command in its own process group, logging to $1; remembered for cleanup.
+# Starts a command in its own process group (a new session: python3's os.setsid, since macOS has
+# no setsid command), logging to $1; remembered for cleanup.
 start_bg() {
   local logfile=$1; shift
-  setsid "$@" >"$logfile" 2>&1 &
+  python3 -c 'import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' "$@" >"$logfile" 2>&1 &
   PIDS+=($!)
 }
 
 # Stops everything start_bg started (whole process groups).
 stop_all() {
   local pid
-  for pid in "${PIDS[@]}"; do
+  # ${PIDS[@]+...}: an empty array is "unbound" under set -u in bash 3.2 (macOS's /bin/bash).
+  for pid in ${PIDS[@]+"${PIDS[@]}"}; do
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in "${PIDS[@]}"; do
+  for pid in ${PIDS[@]+"${PIDS[@]}"}; do
     wait "$pid" 2>/dev/null || true
   done
   PIDS=()
@@ -83,5 +141,5 @@ start_fake_wechatpay() {
   export WECHAT_PAY_NOTIFY_URL="https://wx-serverless.local/pay/notify"
   FAKE_WECHATPAY_DIR="$dir" FAKE_WECHATPAY_ADDR="127.0.0.1:$port" FAKE_WECHATPAY_DELIVER_TO="$deliver_to" \
     start_bg "$logfile" "$ROOT/target/debug/fake-wechatpay"
-  wait_port "$port" "the fake WeChat Pay server"
+  wait_port "$port" "the fake WeChat Pay server" 60 "$logfile"
 }

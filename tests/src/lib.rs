@@ -430,10 +430,15 @@ impl RequestBuilder {
         self
     }
 
-    /// Signed with AWS IAM credentials of `arn`, as API Gateway's `AWS_IAM` authorizer reports it.
+    /// Signed with AWS IAM credentials of `arn` (SigV4), as API Gateway's `AWS_IAM` authorizer
+    /// reports it to the function: the signed `Authorization` header, and the caller's identity.
     pub fn iam(mut self, arn: &str) -> Self {
         self.iam_caller = Some(arn.to_owned());
-        self
+        self.header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261125/ap-shanghai/execute-api/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=0000",
+        )
     }
 
     pub fn raw_body(mut self, body: impl Into<Vec<u8>>) -> Self {

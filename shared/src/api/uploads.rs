@@ -19,6 +19,7 @@ use crate::services::files::{FileUrl, Files, UploadChecks, UploadGrants, UploadV
 pub struct UploadTokenInput {
     pub content_type: String,
     /// The file's size in bytes: the most the upload policy accepts.
+    #[serde(deserialize_with = "crate::domain::number::unsigned")]
     pub size: u64,
     #[serde(default = "general")]
     pub purpose: UploadPurpose,

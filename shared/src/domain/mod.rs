@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod ids;
 pub mod limits;
+pub mod number;
 pub mod orders;
 pub mod paging;
 pub mod text;

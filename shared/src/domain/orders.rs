@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Product;
 use super::ids::{Openid, OrderId, ProductId};
+use super::number::Whole;
 use super::time::Timestamp;
 use super::{checked_string, closed_set, is_slug};
 
@@ -118,10 +119,18 @@ impl OrderError {
     }
 }
 
-/// A line's quantity: an integer from 1 to 99 (no strings, no floats).
+/// A line's quantity: an integer from 1 to 99 (`2` or `2.0`; no strings, no fractions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
+#[serde(try_from = "Whole", into = "i64")]
 pub struct Quantity(u32);
+
+impl TryFrom<Whole> for Quantity {
+    type Error = String;
+
+    fn try_from(value: Whole) -> Result<Self, Self::Error> {
+        Self::try_from(value.0)
+    }
+}
 
 impl TryFrom<i64> for Quantity {
     type Error = String;
@@ -184,6 +193,7 @@ pub struct LineRequest {
 pub struct OrderRequest {
     pub items: Vec<LineRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::number::optional")]
     pub expected_total_fen: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<Remark>,
@@ -818,6 +828,7 @@ mod tests {
             json!(-1),
             json!(100),
             json!(1.5),
+            json!(2.5),
             json!("2"),
             json!(1e20),
             json!(null),
@@ -825,6 +836,13 @@ mod tests {
             let body = json!({"items": [{"productId": "a", "quantity": bad}]});
             assert!(serde_json::from_value::<OrderRequest>(body).is_err(), "{bad}");
         }
+        let spelled_as_float =
+            json!({"items": [{"productId": "a", "quantity": 2.0}], "expectedTotalFen": 20.0});
+        let request = serde_json::from_value::<OrderRequest>(spelled_as_float).unwrap();
+        assert_eq!(
+            (request.items[0].quantity.get(), request.expected_total_fen),
+            (2, Some(20))
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Serialize};
 
-/// An integer given either as a JSON number or as a decimal string (query strings carry strings).
-/// Floats, booleans and anything else are refused.
+/// An integer given either as a JSON number (`2` or `2.0`) or as a decimal string (query strings
+/// carry strings). Fractions, booleans and anything else are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Integer(pub i64);
 
@@ -29,6 +29,12 @@ impl<'de> Deserialize<'de> for Integer {
                 i64::try_from(v)
                     .map(Integer)
                     .map_err(|_| E::custom("integer out of range"))
+            }
+
+            /// `2.0` is the integer 2 in JSON Schema; `1.5` is refused.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Integer, E> {
+                super::number::Whole::deserialize(de::value::F64Deserializer::<E>::new(v))
+                    .map(|whole| Integer(whole.0))
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Integer, E> {

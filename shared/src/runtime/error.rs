@@ -66,6 +66,8 @@ pub enum ApiError {
     WeChatUserBlocked,
     #[error("this route is for operators: sign the request with AWS IAM credentials (SigV4)")]
     OperatorOnly,
+    #[error("operator credentials are required: sign the request with AWS IAM credentials (SigV4)")]
+    MissingOperatorCredentials,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("method not allowed")]
@@ -166,6 +168,7 @@ impl ApiError {
             Self::SessionRevoked => 40105,
             Self::InvalidRefreshToken => 40106,
             Self::RefreshTokenReused => 40107,
+            Self::MissingOperatorCredentials => 40108,
             Self::WeChatUserBlocked => 40301,
             Self::OperatorOnly => 40302,
             Self::NotFound(_) => 40401,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
-use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use lambda_http::http::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
@@ -129,6 +129,9 @@ impl Authenticate for Operator {
     }
 
     fn authenticate(_verifier: &(), request: &Request) -> Result<Self, ApiError> {
+        if !request.headers().contains_key(AUTHORIZATION) {
+            return Err(ApiError::MissingOperatorCredentials);
+        }
         let iam = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()),
             _ => None,
@@ -291,7 +294,13 @@ impl<E: Endpoint> Adapter<E> {
             .await
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
-        let response = respond(&request_id, &outcome, self.private());
+        let mut response = respond(&request_id, &outcome, self.private());
+        if matches!(outcome, Err(ApiError::MethodNotAllowed))
+            && let Ok(allow) = HeaderValue::from_str(E::METHOD.as_str())
+        {
+            // RFC 9110: a 405 names the methods the resource supports.
+            response.headers_mut().insert(ALLOW, allow);
+        }
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = response.status().as_u16();
         super::metrics::record(&super::metrics::Measured {

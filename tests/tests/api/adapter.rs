@@ -89,11 +89,16 @@ async fn a_panic_becomes_a_500_envelope_with_the_request_id() {
 }
 
 #[tokio::test]
-async fn the_wrong_method_is_a_405() {
+async fn the_wrong_method_is_a_405_that_names_the_allowed_one() {
     let function = echo().await;
 
-    let reply = call(&function, request(Method::GET, "/echo").query("id", "1").build()).await;
+    let response = function
+        .handle(request(Method::TRACE, "/echo").query("id", "1").build())
+        .await;
 
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let reply = call(&function, request(Method::GET, "/echo").query("id", "1").build()).await;
     assert_eq!((reply.status, reply.code()), (405, 40501));
 }
 
@@ -172,4 +177,21 @@ async fn every_request_writes_one_metrics_line_and_its_log_lines_carry_its_reque
         .expect("the handler's line");
     assert_eq!(handled["spans"][0]["request_id"], id_of(&ok).as_str());
     assert_eq!(handled["spans"][0]["function"], "echo");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_invalid_json_even_when_labelled_json() {
+    let function = echo().await;
+
+    let reply = call(
+        &function,
+        request(Method::POST, "/echo/1")
+            .path_param("id", "1")
+            .header("content-type", "application/json")
+            .raw_body(vec![0xc2, 0x82, b'r', 0xff])
+            .build(),
+    )
+    .await;
+
+    assert_eq!((reply.status, reply.code()), (400, 40001), "{:?}", reply.body);
 }

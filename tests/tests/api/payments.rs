@@ -822,6 +822,11 @@ async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no
         with_user_token.body
     );
     assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+    let unsigned = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF1001").build())
+        .await;
+    assert_eq!((unsigned.status, unsigned.code()), (401, 40108));
 
     let shipped = shop
         .app
