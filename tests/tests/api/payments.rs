@@ -531,6 +531,18 @@ fn refund_request(token: &str, id: &str) -> lambda_http::Request {
         .build()
 }
 
+/// WeChat Pay's `REFUND.SUCCESS` notification of the full refund of order `id` (2500 fen).
+fn refund_succeeded(shop: &Shop, id: &str, transaction_id: &str) -> Notification {
+    let refunded = json!({
+        "mchid": MCHID, "out_trade_no": id, "transaction_id": transaction_id,
+        "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000001",
+        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
+        "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
+    });
+    shop.pay
+        .notification_of("REFUND.SUCCESS", "refund", &refunded, now())
+}
+
 /// Posts a refund notification to the refund-notify function: (status, body).
 async fn refund_notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
     let handler = WebhookAdapter::<RefundNotify>::build(&shop.app.startup())
@@ -569,15 +581,7 @@ async fn a_paid_order_is_refunded_once_and_its_notification_makes_it_refunded() 
         [format!("R{id}")],
         "one refund number, however often it is asked"
     );
-    let refunded = json!({
-        "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000010",
-        "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000001",
-        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
-        "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
-    });
-    let notification = shop
-        .pay
-        .notification_of("REFUND.SUCCESS", "refund", &refunded, now());
+    let notification = refund_succeeded(&shop, &id, "4200002026112500000010");
     assert_eq!(refund_notify(&shop, &notification).await.0, 204);
     assert_eq!(
         refund_notify(&shop, &notification).await.0,
@@ -874,15 +878,7 @@ async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no
         refunds.refund(None, &order_id).await.unwrap().status,
         OrderStatus::Refunding
     );
-    let refunded = json!({
-        "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000020",
-        "out_refund_no": format!("R{id}"), "refund_id": "50300000000000000000000000020",
-        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
-        "amount": {"total": 2500, "refund": 2500, "payer_total": 2500, "payer_refund": 2500}
-    });
-    let notification = shop
-        .pay
-        .notification_of("REFUND.SUCCESS", "refund", &refunded, now());
+    let notification = refund_succeeded(&shop, &id, "4200002026112500000020");
     assert_eq!(refund_notify(&shop, &notification).await.0, 204);
     assert_eq!(order_status(&shop, &id).await["status"], "REFUNDED");
     assert_eq!(

@@ -596,31 +596,45 @@ impl Store {
         }
     }
 
-    /// Moves a paid or shipped `order` to REFUNDING at `now` and queues it for the sweep: one
-    /// conditional UpdateItem. False when the order was no longer as read (changed meanwhile).
-    #[tracing::instrument(skip_all)]
-    pub async fn start_refund(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
-        use field::order as f;
-        allowed(order.status, OrderStatus::Refunding)?;
-        let now = now.to_string();
-        let result = self
+    /// An UpdateItem of `order` conditioned on its status still being `from`, with `#status`,
+    /// `:from` and `:to` bound (the move checked against the domain's table first): the caller sets
+    /// `#status = :to` and whatever goes with it, and sends it.
+    fn transition(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        to: OrderStatus,
+    ) -> Result<aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder, StorageError>
+    {
+        allowed(from, to)?;
+        Ok(self
             .client
             .update_item()
             .table_name(self.table())
             .set_key(Some(super::item::key_attributes(&keys::order(
                 order.order_id.as_str(),
             ))))
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", field::order::STATUS)
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":to", s(to.as_str())))
+    }
+
+    /// Moves a paid or shipped `order` to REFUNDING at `now` and queues it for the sweep: one
+    /// conditional UpdateItem. False when the order was no longer as read (changed meanwhile).
+    #[tracing::instrument(skip_all)]
+    pub async fn start_refund(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let now = now.to_string();
+        let result = self
+            .transition(order, order.status, OrderStatus::Refunding)?
             .update_expression(
                 "SET #status = :to, #at = :now, #updated = :now, #queue = :queue, #position = :position",
             )
-            .condition_expression("#status = :from")
-            .expression_attribute_names("#status", f::STATUS)
             .expression_attribute_names("#at", f::REFUND_REQUESTED_AT)
             .expression_attribute_names("#updated", f::UPDATED_AT)
             .expression_attribute_names("#queue", attr::GSI2PK)
             .expression_attribute_names("#position", attr::GSI2SK)
-            .expression_attribute_values(":to", s(OrderStatus::Refunding.as_str()))
-            .expression_attribute_values(":from", s(order.status.as_str()))
             .expression_attribute_values(":queue", s(keys::REFUNDING))
             .expression_attribute_values(
                 ":position",
@@ -637,26 +651,16 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn ship_order(&self, order: &Order, shipment: &Shipment) -> Result<bool, StorageError> {
         use field::order as f;
-        allowed(OrderStatus::Paid, OrderStatus::Shipped)?;
         let at = shipment.shipped_at.to_string();
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+            .transition(order, OrderStatus::Paid, OrderStatus::Shipped)?
             .update_expression(
                 "SET #status = :to, #carrier = :carrier, #tracking = :tracking, #at = :at, #updated = :at",
             )
-            .condition_expression("#status = :from")
-            .expression_attribute_names("#status", f::STATUS)
             .expression_attribute_names("#carrier", f::CARRIER)
             .expression_attribute_names("#tracking", f::TRACKING_NO)
             .expression_attribute_names("#at", f::SHIPPED_AT)
             .expression_attribute_names("#updated", f::UPDATED_AT)
-            .expression_attribute_values(":to", s(OrderStatus::Shipped.as_str()))
-            .expression_attribute_values(":from", s(OrderStatus::Paid.as_str()))
             .expression_attribute_values(":carrier", s(shipment.carrier.as_str()))
             .expression_attribute_values(":tracking", s(shipment.tracking_no.as_str()))
             .expression_attribute_values(":at", s(at))
