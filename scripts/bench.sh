@@ -72,6 +72,7 @@ bench login "per-IP count, jscode2session, 2 writes" --replace 'alice.sample=ben
 bench refresh "per-IP count (refused: the sample's token is a placeholder)"
 bench get-user-info "token check, session read beside the profile read" --replace "$T"
 bench update-user-info "session + count, 1 conditional write" --replace "$T"
+bench bind-phone "session + count, getuserphonenumber, 1 conditional write" --replace "$T" --replace 'phone.alice.sample=phone.bench.{n}'
 bench submit-order "session + count, BatchGet, transaction (a replay after the first)" --replace "$T"
 bench list-orders "session beside 1 Query" --replace "$T"
 bench get-order "session beside 1 GetItem" --replace "$T" --replace "REPLACE_WITH_ORDER_ID=$UNPAID"

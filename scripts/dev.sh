@@ -89,7 +89,7 @@ cat <<TXT
 
   Functions    http://$API_HOST:$API_PORT   (REST routes, and /lambda-url/<function>/)
   AWS emulator $AWS_ENDPOINT_URL   (table $TABLE_NAME, bucket $BUCKET_NAME)
-  Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*)
+  Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*; phone codes: phone.NAME)
   WeChat Pay   ${WECHAT_PAY_API_BASE:-https://api.mch.weixin.qq.com}   (fake unless WECHAT_PAY_MCHID is set; keys and ids in .dev/wechatpay/)
   Logs         .dev/*.log
 

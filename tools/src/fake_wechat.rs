@@ -12,6 +12,9 @@
 //! or `force_refresh` is true, which invalidates the old one), valid 7200 s, and counts the calls.
 //! Every API below refuses any other token with 40001.
 //!
+//! `POST /wxa/business/getuserphonenumber`: a code `phone.NAME` (or `phone.NAME.ANYTHING`) answers
+//! NAME's number, [`phone_for`]; each code works once (then 40163); any other code answers 40029.
+//!
 //! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list,
 //! upload time and payer, answers errcode 0 and records the report (see [`FakeWeChat::shipments`]).
 
@@ -164,6 +167,9 @@ async fn handle(
         "/wxa/sec/order/upload_shipping_info" => {
             with_token(&query, &state, |state| upload_shipping_info(body, state))
         }
+        "/wxa/business/getuserphonenumber" => {
+            with_token(&query, &state, |state| user_phone_number(&body, &config, state))
+        }
         _ => error(40066, "invalid url"),
     };
     let mut response = Response::new(Full::new(Bytes::from(answer.to_string())));
@@ -269,6 +275,38 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     }
     state.shipments.push(body);
     json!({ "errcode": 0, "errmsg": "ok" })
+}
+
+/// The mainland number the fake gives to `phone.NAME` codes: 11 digits starting 13, from NAME.
+pub fn phone_for(name: &str) -> String {
+    let digest = sha256(&format!("phone:{name}"));
+    let digits: String = digest.iter().take(9).map(|b| char::from(b'0' + b % 10)).collect();
+    format!("13{digits}")
+}
+
+fn user_phone_number(body: &Value, config: &FakeWeChatConfig, state: &mut State) -> Value {
+    let code = body["code"].as_str().unwrap_or_default();
+    let Some(name) = code
+        .strip_prefix("phone.")
+        .map(|rest| rest.split_once('.').map_or(rest, |(name, _)| name))
+        .filter(|name| !name.is_empty())
+    else {
+        return error(40029, "invalid code");
+    };
+    if !state.used.insert(format!("phone:{code}")) {
+        return error(40163, "code been used");
+    }
+    let number = phone_for(name);
+    json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "phone_info": {
+            "phoneNumber": number,
+            "purePhoneNumber": number,
+            "countryCode": "86",
+            "watermark": { "timestamp": 1_795_000_000, "appid": config.appid }
+        }
+    })
 }
 
 fn non_empty(value: &Value) -> bool {

@@ -1,12 +1,12 @@
-//! `getUserInfo` and `updateUserInfo`: the caller's own profile.
+//! `getUserInfo`, `updateUserInfo` and `bindPhone`: the caller's own profile.
 
 use serde::Deserialize;
 
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
-use crate::domain::users::{AvatarUrl, Nickname, UserProfile};
+use crate::domain::users::{AvatarUrl, Nickname, PhoneCode, UserProfile};
 use crate::runtime::http::{Limit, NoInput, endpoint};
-use crate::services::profile::{ProfileUpdate, Profiles};
+use crate::services::profile::{BoundPhone, Phones, ProfileUpdate, Profiles};
 
 endpoint! {
     /// `GET /users/me`.
@@ -36,5 +36,20 @@ endpoint! {
             avatar_key: input.avatar_key,
         };
         profiles.update(&ctx.caller.openid, update).await
+    }
+}
+
+/// `bindPhone`'s body: the `code` of `<button open-type="getPhoneNumber">`'s event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindPhoneInput {
+    pub code: PhoneCode,
+}
+
+endpoint! {
+    /// `POST /users/me/phone`: the number behind the button's code, bound to the caller; answered masked.
+    BindPhone: POST "bind-phone", Caller, Phones, limit = Limit::PerUser(Scope::Profile), metric = "PhonesBound";
+    fn(phones, ctx, input: BindPhoneInput) -> BoundPhone {
+        phones.bind(&ctx.caller.openid, &input.code).await
     }
 }

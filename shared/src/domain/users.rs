@@ -48,7 +48,87 @@ pub struct UserProfile {
     /// The uploaded avatar's object key, when the avatar is an upload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_key: Option<String>,
+    /// The bound phone number, masked (`138****8000`): the full number is never answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// A phone number WeChat gave for a user (`getuserphonenumber`): digits only, with its country code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    /// Without the country code (`13800138000`).
+    pub number: String,
+    /// `86` for mainland China.
+    pub country_code: String,
+}
+
+impl PhoneNumber {
+    /// `number` and `country_code` if both are 1..=20 ASCII digits (WeChat's shape).
+    pub fn parse(number: &str, country_code: &str) -> Option<Self> {
+        let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+        (digits(number) && digits(country_code)).then(|| Self {
+            number: number.to_owned(),
+            country_code: country_code.to_owned(),
+        })
+    }
+}
+
+/// A phone number as profiles show it: the first three and the last four digits
+/// (`138****8000`); a shorter number shows only its last two.
+pub fn mask_phone(number: &str) -> String {
+    let digits: Vec<char> = number.chars().collect();
+    if digits.len() >= 8 {
+        let (head, tail) = (&digits[..3], &digits[digits.len() - 4..]);
+        format!(
+            "{}{}{}",
+            head.iter().collect::<String>(),
+            "*".repeat(digits.len() - 7),
+            tail.iter().collect::<String>()
+        )
+    } else {
+        let keep = digits.len().min(2);
+        format!(
+            "{}{}",
+            "*".repeat(digits.len() - keep),
+            digits[digits.len() - keep..].iter().collect::<String>()
+        )
+    }
+}
+
+/// The one-time code of `<button open-type="getPhoneNumber">` (valid 5 minutes, single use):
+/// 1..=128 characters of `A-Z a-z 0-9 _ - .`. Never logged.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PhoneCode(String);
+
+impl PhoneCode {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PhoneCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PhoneCode(<redacted>)")
+    }
+}
+
+impl TryFrom<String> for PhoneCode {
+    type Error = &'static str;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let valid = !value.is_empty()
+            && value.len() <= 128
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+        if valid {
+            Ok(Self(value))
+        } else {
+            Err("must be the code of the getPhoneNumber button: 1-128 characters of A-Z a-z 0-9 _ - .")
+        }
+    }
 }
 
 /// The longest nickname, in characters (WeChat's own limit is shorter in practice).
@@ -142,6 +222,18 @@ impl ProfilePatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_are_masked_and_codes_are_bounded() {
+        assert_eq!(mask_phone("13800138000"), "138****8000");
+        assert_eq!(mask_phone("2125550100"), "212***0100");
+        assert_eq!(mask_phone("12345"), "***45");
+        assert!(PhoneNumber::parse("13800138000", "86").is_some());
+        assert!(PhoneNumber::parse("+86138", "86").is_none());
+        assert!(PhoneCode::try_from("phone.alice".to_owned()).is_ok());
+        assert!(PhoneCode::try_from("a b".to_owned()).is_err());
+        assert!(!format!("{:?}", PhoneCode::try_from("secret".to_owned()).unwrap()).contains("secret"));
+    }
 
     #[test]
     fn login_code_is_bounded_and_its_debug_hides_it() {

@@ -13,7 +13,7 @@ use super::BoxError;
 use super::crypto::Secret;
 use super::retry::Backoff;
 use crate::domain::ids::Openid;
-use crate::domain::users::LoginCode;
+use crate::domain::users::{LoginCode, PhoneCode, PhoneNumber};
 
 /// Longest wait for a TCP/TLS connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -239,6 +239,7 @@ pub struct ShippingReport<'a> {
 pub const ITEM_DESC_MAX_CHARS: usize = 120;
 
 const STABLE_TOKEN: &str = "stable_token";
+const GET_USER_PHONE_NUMBER: &str = "getuserphonenumber";
 const UPLOAD_SHIPPING_INFO: &str = "upload_shipping_info";
 
 impl WeChatClient {
@@ -294,6 +295,51 @@ impl WeChatClient {
             access_token.expose()
         );
         self.post(UPLOAD_SHIPPING_INFO, url, &body).await.map(drop)
+    }
+
+    /// The phone number behind a `getPhoneNumber` button's code (single use, 5 minutes). A code
+    /// WeChat refuses (40029) or one already used (40163) is [`WeChatError::CodeInvalid`] /
+    /// [`WeChatError::CodeUsed`].
+    #[tracing::instrument(skip_all)]
+    pub async fn user_phone_number(
+        &self,
+        access_token: &Secret,
+        code: &PhoneCode,
+    ) -> Result<PhoneNumber, WeChatError> {
+        let url = format!(
+            "{}/wxa/business/getuserphonenumber?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let answer = match self
+            .post(GET_USER_PHONE_NUMBER, url, &json!({ "code": code.expose() }))
+            .await
+        {
+            Err(WeChatError::Unexpected {
+                errcode: errcode::INVALID_CODE,
+                ..
+            }) => return Err(WeChatError::CodeInvalid),
+            Err(WeChatError::Unexpected {
+                errcode: errcode::CODE_USED,
+                ..
+            }) => return Err(WeChatError::CodeUsed),
+            other => other?,
+        };
+        let info = &answer["phone_info"];
+        let number = info["purePhoneNumber"].as_str().unwrap_or_default();
+        let country = info["countryCode"].as_str().unwrap_or_default();
+        if info["watermark"]["appid"] != self.config.appid.as_str() {
+            return Err(unavailable_api(
+                GET_USER_PHONE_NUMBER,
+                "getuserphonenumber answered a number watermarked for another app",
+            ));
+        }
+        PhoneNumber::parse(number, country).ok_or_else(|| {
+            unavailable_api(
+                GET_USER_PHONE_NUMBER,
+                "getuserphonenumber answered success without a phone number",
+            )
+        })
     }
 
     /// POSTs JSON to `url` and reads WeChat's JSON answer: errcode 0 (or none) is the body;

@@ -24,7 +24,7 @@ use crate::services::files::FileError;
 use crate::services::limits::LimitError;
 use crate::services::login::LoginError;
 use crate::services::payment::{PaymentError, RefundError};
-use crate::services::profile::ProfileError;
+use crate::services::profile::{PhoneError, ProfileError};
 use crate::services::session::SessionError;
 use crate::services::shipping::ShippingError;
 
@@ -48,6 +48,10 @@ pub enum ApiError {
     WeChatCodeInvalid,
     #[error("the WeChat login code was already used; call wx.login() again")]
     WeChatCodeUsed,
+    #[error(
+        "the phone number code is invalid, expired or already used; ask the user to tap the button again"
+    )]
+    PhoneCodeInvalid,
     #[error("an access token is required (Authorization: Bearer <token>)")]
     MissingToken,
     #[error("the access token is invalid")]
@@ -161,6 +165,7 @@ impl ApiError {
             Self::ProductsUnavailable { .. } => 40005,
             Self::WeChatCodeInvalid => 40010,
             Self::WeChatCodeUsed => 40011,
+            Self::PhoneCodeInvalid => 40012,
             Self::MissingToken => 40101,
             Self::InvalidToken => 40102,
             Self::ExpiredToken => 40103,
@@ -377,6 +382,25 @@ impl From<RefundError> for ApiError {
             },
             RefundError::Pay(err) => Self::internal("calling WeChat Pay", err),
             RefundError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<PhoneError> for ApiError {
+    fn from(err: PhoneError) -> Self {
+        match err {
+            PhoneError::CodeRejected => Self::PhoneCodeInvalid,
+            PhoneError::NotFound => Self::NotFound("user"),
+            err @ PhoneError::WeChat(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
+                context: "binding the phone number".into(),
+                source: Box::new(err),
+            },
+            PhoneError::WeChat(AccessTokenError::WeChat(WeChatError::RateLimited)) => Self::RateLimited,
+            err @ PhoneError::WeChat(_) => Self::WeChatUnavailable {
+                context: "binding the phone number".into(),
+                source: Box::new(err),
+            },
+            PhoneError::Storage(err) => err.into(),
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
 use crate::services::payment::{Expiry, PaymentNotices, Payments, RefundNotices, Refunds};
-use crate::services::profile::Profiles;
+use crate::services::profile::{Phones, Profiles};
 use crate::services::session::{Guard, Logouts, Sessions};
 use crate::services::shipping::Shipping;
 
@@ -404,5 +404,11 @@ impl Build for Shipping {
             startup.access_tokens().await?,
             startup.clock(),
         ))
+    }
+}
+
+impl Build for Phones {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Phones::new(startup.store(), startup.access_tokens().await?))
     }
 }

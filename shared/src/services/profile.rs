@@ -1,9 +1,11 @@
-//! The caller's own profile: read it, change the nickname or the avatar.
+//! The caller's own profile: read it, change the nickname or the avatar, bind a phone number.
 
 use crate::domain::ids::Openid;
 use crate::domain::time::Timestamp;
-use crate::domain::users::{Avatar, AvatarUrl, Nickname, ProfilePatch, UserProfile};
+use crate::domain::users::{Avatar, AvatarUrl, Nickname, PhoneCode, ProfilePatch, UserProfile, mask_phone};
+use crate::infra::access_token::{AccessTokenError, AccessTokens};
 use crate::infra::store::{StorageError, Store};
+use crate::infra::wechat::WeChatError;
 use crate::services::files::{FileError, Files};
 
 /// Why a profile request failed.
@@ -96,5 +98,65 @@ impl Profiles {
             self.files.keep(key).await?;
         }
         Ok(self.files.resolve_avatar(profile).await?)
+    }
+}
+
+/// Why a phone number could not be bound.
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneError {
+    /// WeChat refused the button's code (invalid, expired or already used).
+    #[error("the phone number code is invalid, expired or already used")]
+    CodeRejected,
+    #[error("user not found")]
+    NotFound,
+    #[error(transparent)]
+    WeChat(AccessTokenError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What binding answers: the number as profiles show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoundPhone {
+    /// Masked (`138****8000`).
+    pub phone: String,
+    pub country_code: String,
+}
+
+/// Phone numbers from `<button open-type="getPhoneNumber">`. Built once per process by the
+/// function that holds the app secret (the shared access token).
+#[derive(Clone)]
+pub struct Phones {
+    store: Store,
+    tokens: AccessTokens,
+}
+
+impl Phones {
+    pub fn new(store: Store, tokens: AccessTokens) -> Self {
+        Self { store, tokens }
+    }
+
+    /// Exchanges the button's code for the number (one WeChat call, the shared token read from the
+    /// table on a cold instance) and binds it to the caller: one conditional UpdateItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn bind(&self, openid: &Openid, code: &PhoneCode) -> Result<BoundPhone, PhoneError> {
+        let phone = self
+            .tokens
+            .call(|wechat, token| async move { wechat.user_phone_number(&token, code).await })
+            .await
+            .map_err(|err| match err {
+                AccessTokenError::WeChat(WeChatError::CodeInvalid | WeChatError::CodeUsed) => {
+                    PhoneError::CodeRejected
+                }
+                err => PhoneError::WeChat(err),
+            })?;
+        if !self.store.bind_phone(openid, &phone, Timestamp::now()).await? {
+            return Err(PhoneError::NotFound);
+        }
+        Ok(BoundPhone {
+            phone: mask_phone(&phone.number),
+            country_code: phone.country_code,
+        })
     }
 }

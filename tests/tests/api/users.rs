@@ -1,7 +1,7 @@
 use integration_tests::{request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
-use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::api::users::{BindPhone, GetUserInfo, UpdateUserInfo};
 
 #[tokio::test]
 async fn get_user_info_answers_the_callers_profile_in_one_round_trip_beside_the_session_check() {
@@ -139,4 +139,63 @@ async fn login_input_of_the_wrong_type_or_shape_is_rejected_and_writes_nothing()
         );
     }
     assert!(app.table_snapshot().await.is_empty());
+}
+
+fn bind_phone_request(token: &str, code: &str) -> lambda_http::Request {
+    request(Method::POST, "/users/me/phone")
+        .bearer(token)
+        .json(&json!({ "code": code }))
+}
+
+#[tokio::test]
+async fn the_getphonenumber_code_binds_the_number_which_profiles_show_masked_and_works_once() {
+    let mut app = spawn_app().await;
+    let wechat = app.own_wechat().await;
+    let login = app.login(&app.new_user_name("phoebe")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let openid = login["user"]["openid"].as_str().unwrap();
+    let number = tools::fake_wechat::phone_for("phoebe");
+    let masked = format!("{}****{}", &number[..3], &number[7..]);
+
+    let bound = app
+        .call::<BindPhone>(bind_phone_request(token, "phone.phoebe.1"))
+        .await;
+    let reused = app
+        .call::<BindPhone>(bind_phone_request(token, "phone.phoebe.1"))
+        .await;
+    let invalid = app
+        .call::<BindPhone>(bind_phone_request(token, "not-a-phone-code"))
+        .await;
+    let malformed = app
+        .call::<BindPhone>(bind_phone_request(token, "has space"))
+        .await;
+
+    assert_eq!(bound.status, 200, "{:?}", bound.body);
+    assert_eq!(bound.data(), &json!({"phone": masked, "countryCode": "86"}));
+    assert_eq!((reused.status, reused.code()), (400, 40012));
+    assert_eq!((invalid.status, invalid.code()), (400, 40012));
+    assert_eq!((malformed.status, malformed.code()), (400, 40002));
+    assert_eq!(
+        wechat.stable_token_calls(),
+        1,
+        "one token for the three exchanges"
+    );
+    let profile = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
+        .await;
+    assert_eq!(profile.data()["phone"], masked.as_str());
+    assert!(
+        !profile.body.to_string().contains(&number),
+        "the full number is never answered"
+    );
+    let stored = app.item(&shared::infra::store::keys::user(openid)).await.unwrap();
+    assert_eq!(
+        stored["phone"].as_s().unwrap(),
+        &number,
+        "the full number is kept for the shop"
+    );
+    assert!(
+        !integration_tests::captured_logs().contains(&number),
+        "nor logged"
+    );
 }

@@ -33,6 +33,10 @@ pub mod field {
         pub const UPDATED_AT: &str = "updatedAt";
         pub const LAST_LOGIN_AT: &str = "lastLoginAt";
         pub const LOGIN_COUNT: &str = "loginCount";
+        /// The bound phone number (digits, without the country code) and its country code.
+        pub const PHONE: &str = "phone";
+        pub const PHONE_COUNTRY_CODE: &str = "phoneCountryCode";
+        pub const PHONE_BOUND_AT: &str = "phoneBoundAt";
     }
 
     /// A login session.

@@ -8,7 +8,7 @@ use super::{Read, Store};
 use crate::domain::closed_set;
 use crate::domain::ids::{Openid, SessionId};
 use crate::domain::time::Timestamp;
-use crate::domain::users::{Avatar, ProfilePatch, UserProfile};
+use crate::domain::users::{Avatar, PhoneNumber, ProfilePatch, UserProfile, mask_phone};
 use crate::infra::storage::StorageError;
 
 closed_set! {
@@ -361,6 +361,35 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Binds `phone` to an existing user: one conditional UpdateItem; false if there is no user.
+    #[tracing::instrument(skip_all)]
+    pub async fn bind_phone(
+        &self,
+        openid: &Openid,
+        phone: &PhoneNumber,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update_expression("SET #phone = :phone, #country = :country, #bound = :now, #updated = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#phone", field::PHONE)
+            .expression_attribute_names("#country", field::PHONE_COUNTRY_CODE)
+            .expression_attribute_names("#bound", field::PHONE_BOUND_AT)
+            .expression_attribute_names("#updated", field::UPDATED_AT)
+            .expression_attribute_values(":phone", s(&phone.number))
+            .expression_attribute_values(":country", s(&phone.country_code))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        super::item::written(result, "binding the phone number")
+    }
+}
+
 fn session_from(attributes: &Attributes) -> Result<SessionState, StorageError> {
     let item = Item(attributes);
     Ok(SessionState {
@@ -380,6 +409,7 @@ fn profile_from(attributes: &Attributes) -> Result<UserProfile, StorageError> {
         nickname: item.opt_s(field::NICKNAME).unwrap_or_default(),
         avatar_url: item.opt_s(field::AVATAR_URL).unwrap_or_default(),
         avatar_key: item.opt_s(field::AVATAR_KEY),
+        phone: item.opt_s(field::PHONE).map(|number| mask_phone(&number)),
         created_at: item.time(field::CREATED_AT)?,
     })
 }
