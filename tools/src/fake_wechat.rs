@@ -15,6 +15,9 @@
 //! `POST /wxa/business/getuserphonenumber`: a code `phone.NAME` (or `phone.NAME.ANYTHING`) answers
 //! NAME's number, [`phone_for`]; each code works once (then 40163); any other code answers 40029.
 //!
+//! `POST /wxa/msg_sec_check`: version 2 only; content containing the word `forbidden` is `risky`
+//! (label 20001), content containing `doubtful` is `review` (label 21000), anything else `pass`.
+//!
 //! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list,
 //! upload time and payer, answers errcode 0 and records the report (see [`FakeWeChat::shipments`]).
 
@@ -167,6 +170,7 @@ async fn handle(
         "/wxa/sec/order/upload_shipping_info" => {
             with_token(&query, &state, |state| upload_shipping_info(body, state))
         }
+        "/wxa/msg_sec_check" => with_token(&query, &state, |_| msg_sec_check(&body)),
         "/wxa/business/getuserphonenumber" => {
             with_token(&query, &state, |state| user_phone_number(&body, &config, state))
         }
@@ -306,6 +310,26 @@ fn user_phone_number(body: &Value, config: &FakeWeChatConfig, state: &mut State)
             "countryCode": "86",
             "watermark": { "timestamp": 1_795_000_000, "appid": config.appid }
         }
+    })
+}
+
+fn msg_sec_check(body: &Value) -> Value {
+    let content = body["content"].as_str().unwrap_or_default();
+    let scene_ok = body["scene"].as_i64().is_some_and(|s| (1..=4).contains(&s));
+    if body["version"] != 2 || !scene_ok || !non_empty(&body["openid"]) || content.chars().count() > 2500 {
+        return error(40003, "invalid openid or parameters");
+    }
+    let (suggest, label) = if content.contains("forbidden") {
+        ("risky", 20001)
+    } else if content.contains("doubtful") {
+        ("review", 21000)
+    } else {
+        ("pass", 100)
+    };
+    json!({
+        "errcode": 0, "errmsg": "ok", "trace_id": "fake-trace",
+        "result": { "suggest": suggest, "label": label },
+        "detail": [{ "strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label }]
     })
 }
 

@@ -6,7 +6,7 @@ use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::domain::users::{AvatarUrl, Nickname, PhoneCode, UserProfile};
 use crate::runtime::http::{Limit, NoInput, endpoint};
-use crate::services::profile::{BoundPhone, Phones, ProfileUpdate, Profiles};
+use crate::services::profile::{BoundPhone, Phones, ProfileEditor, ProfileUpdate, Profiles};
 
 endpoint! {
     /// `GET /users/me`.
@@ -27,8 +27,8 @@ pub struct UpdateUserInput {
 }
 
 endpoint! {
-    /// `PATCH /users/me`.
-    UpdateUserInfo: PATCH "update-user-info", Caller, Profiles, limit = Limit::PerUser(Scope::Profile);
+    /// `PATCH /users/me`: a new nickname passes WeChat's content check first.
+    UpdateUserInfo: PATCH "update-user-info", Caller, ProfileEditor, limit = Limit::PerUser(Scope::Profile);
     fn(profiles, ctx, input: UpdateUserInput) -> UserProfile {
         let update = ProfileUpdate {
             nickname: input.nickname,

@@ -240,6 +240,27 @@ pub const ITEM_DESC_MAX_CHARS: usize = 120;
 
 const STABLE_TOKEN: &str = "stable_token";
 const GET_USER_PHONE_NUMBER: &str = "getuserphonenumber";
+const MSG_SEC_CHECK: &str = "msg_sec_check";
+
+/// What WeChat's text check (`msg_sec_check` version 2) says of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextVerdict {
+    Pass,
+    /// `review` (doubtful) or `risky`, with WeChat's label (e.g. 20001 politics, 20006 crime).
+    Refused {
+        suggest: String,
+        label: i64,
+    },
+}
+
+/// Where a checked text is shown (`msg_sec_check`'s scene).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextScene {
+    /// A profile (nickname).
+    Profile = 1,
+    /// A comment (an order remark).
+    Comment = 2,
+}
 const UPLOAD_SHIPPING_INFO: &str = "upload_shipping_info";
 
 impl WeChatClient {
@@ -340,6 +361,41 @@ impl WeChatClient {
                 "getuserphonenumber answered success without a phone number",
             )
         })
+    }
+
+    /// Asks WeChat whether `content`, written by `openid` and shown in `scene`, may be shown
+    /// (`msg_sec_check` version 2; the user must have opened the mini-program in the last 2 hours).
+    #[tracing::instrument(skip_all)]
+    pub async fn msg_sec_check(
+        &self,
+        access_token: &Secret,
+        openid: &Openid,
+        scene: TextScene,
+        content: &str,
+    ) -> Result<TextVerdict, WeChatError> {
+        let url = format!(
+            "{}/wxa/msg_sec_check?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let body = json!({
+            "version": 2,
+            "openid": openid.as_str(),
+            "scene": scene as i64,
+            "content": content,
+        });
+        let answer = self.post(MSG_SEC_CHECK, url, &body).await?;
+        match answer["result"]["suggest"].as_str() {
+            Some("pass") => Ok(TextVerdict::Pass),
+            Some(suggest @ ("review" | "risky")) => Ok(TextVerdict::Refused {
+                suggest: suggest.to_owned(),
+                label: answer["result"]["label"].as_i64().unwrap_or(0),
+            }),
+            _ => Err(unavailable_api(
+                MSG_SEC_CHECK,
+                "msg_sec_check answered success without a suggestion",
+            )),
+        }
     }
 
     /// POSTs JSON to `url` and reads WeChat's JSON answer: errcode 0 (or none) is the body;

@@ -66,6 +66,9 @@ pub mod vars {
     pub const WECHAT_PAY_API_BASE: &str = "WECHAT_PAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
     pub const CURSOR_KEY: &str = "CURSOR_KEY";
+    /// What happens to a nickname when WeChat's content check cannot be asked: `refuse` (the
+    /// default: a 503, nothing written) or `accept` (written, logged as unchecked).
+    pub const NICKNAME_CHECK_FALLBACK: &str = "NICKNAME_CHECK_FALLBACK";
     /// The CloudWatch namespace of the metrics (EMF lines; `wx-serverless` when unset).
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
@@ -388,6 +391,19 @@ pub fn upload_quota(env: &Env, limits: &UploadLimits) -> Result<u64, ConfigError
 /// How long a download URL stays valid.
 pub fn file_url_ttl(env: &Env) -> Result<Duration, ConfigError> {
     env.seconds_or(vars::FILE_URL_TTL_SECS, defaults::FILE_URL_TTL_SECS, 24 * 3600)
+}
+
+/// The policy for nicknames WeChat's content check could not judge.
+pub fn unchecked_nickname(env: &Env) -> Result<crate::services::profile::UncheckedNickname, ConfigError> {
+    use crate::services::profile::UncheckedNickname;
+    match env.get(vars::NICKNAME_CHECK_FALLBACK).unwrap_or("refuse") {
+        "refuse" => Ok(UncheckedNickname::Refuse),
+        "accept" => Ok(UncheckedNickname::Accept),
+        _ => Err(ConfigError::Invalid {
+            name: vars::NICKNAME_CHECK_FALLBACK,
+            reason: "must be refuse or accept".into(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub enum ApiError {
         "the phone number code is invalid, expired or already used; ask the user to tap the button again"
     )]
     PhoneCodeInvalid,
+    #[error("the text did not pass WeChat's content check; choose another (内容含有违规信息，请修改后重试)")]
+    ContentRefused { field: &'static str },
     #[error("an access token is required (Authorization: Bearer <token>)")]
     MissingToken,
     #[error("the access token is invalid")]
@@ -166,6 +168,7 @@ impl ApiError {
             Self::WeChatCodeInvalid => 40010,
             Self::WeChatCodeUsed => 40011,
             Self::PhoneCodeInvalid => 40012,
+            Self::ContentRefused { .. } => 40013,
             Self::MissingToken => 40101,
             Self::InvalidToken => 40102,
             Self::ExpiredToken => 40103,
@@ -223,6 +226,7 @@ impl ApiError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Validation { field, .. } => Some(field),
+            Self::ContentRefused { field } => Some(field),
             _ => None,
         }
     }
@@ -538,6 +542,11 @@ impl From<ProfileError> for ApiError {
             ProfileError::NotFound => Self::NotFound("user"),
             ProfileError::Invalid { field, reason } => Self::validation(field, reason),
             ProfileError::AvatarNotOwned => Self::validation("avatarKey", "must be an image you uploaded"),
+            ProfileError::NicknameRefused => Self::ContentRefused { field: "nickname" },
+            err @ ProfileError::NicknameUnchecked(_) => Self::WeChatUnavailable {
+                context: "checking the nickname".into(),
+                source: Box::new(err),
+            },
             ProfileError::Files(err) => err.into(),
             ProfileError::Storage(err) => err.into(),
         }

@@ -20,7 +20,7 @@ use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
 use crate::services::payment::{Expiry, PaymentNotices, Payments, RefundNotices, Refunds};
-use crate::services::profile::{Phones, Profiles};
+use crate::services::profile::{Phones, ProfileEditor, Profiles};
 use crate::services::session::{Guard, Logouts, Sessions};
 use crate::services::shipping::Shipping;
 
@@ -410,5 +410,15 @@ impl Build for Shipping {
 impl Build for Phones {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Phones::new(startup.store(), startup.access_tokens().await?))
+    }
+}
+
+impl Build for ProfileEditor {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(ProfileEditor::new(
+            Profiles::build(startup).await?,
+            startup.access_tokens().await?,
+            config::unchecked_nickname(&startup.env)?,
+        ))
     }
 }

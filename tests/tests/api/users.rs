@@ -28,6 +28,15 @@ async fn update_user_info_changes_the_profile_in_one_write_after_the_session_che
     let app = spawn_app().await;
     let login = app.login(&app.new_user_name("erin")).await;
     let token = login["accessToken"].as_str().unwrap();
+    // The first nickname check of the app fetches the shared WeChat access token.
+    let first = app
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(token)
+                .json(&json!({"nickname": "first"})),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
     app.take_round_trips();
 
     let reply = app
@@ -41,8 +50,9 @@ async fn update_user_info_changes_the_profile_in_one_write_after_the_session_che
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         app.take_round_trips(),
-        3,
-        "the session read and the per-user count together, then one conditional update"
+        4,
+        "the session read and the per-user count together, the shared token (a cold instance), \
+         then one conditional update"
     );
     assert_eq!(reply.data()["nickname"], "小红");
     assert_eq!(reply.data()["avatarUrl"], "https://thirdwx.qlogo.cn/mmopen/a/132");
@@ -198,4 +208,65 @@ async fn the_getphonenumber_code_binds_the_number_which_profiles_show_masked_and
         !integration_tests::captured_logs().contains(&number),
         "nor logged"
     );
+}
+
+fn nickname_request(token: &str, nickname: &str) -> lambda_http::Request {
+    request(Method::PATCH, "/users/me")
+        .bearer(token)
+        .json(&json!({ "nickname": nickname }))
+}
+
+#[tokio::test]
+async fn a_nickname_wechat_refuses_is_refused_and_nothing_is_written() {
+    let mut app = spawn_app().await;
+    app.own_wechat().await;
+    let login = app.login(&app.new_user_name("nina")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    let before = app.table_snapshot().await;
+
+    let risky = app
+        .call::<UpdateUserInfo>(nickname_request(token, "a forbidden name"))
+        .await;
+    let doubtful = app
+        .call::<UpdateUserInfo>(nickname_request(token, "doubtful"))
+        .await;
+
+    assert_eq!((risky.status, risky.code()), (400, 40013), "{:?}", risky.body);
+    assert_eq!((doubtful.status, doubtful.code()), (400, 40013));
+    let profile = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
+        .await;
+    assert_eq!(profile.data()["nickname"], login["user"]["nickname"]);
+    let after: Vec<String> = app
+        .table_snapshot()
+        .await
+        .into_iter()
+        .filter(|item| !item.contains("ACCESS_TOKEN"))
+        .collect();
+    assert_eq!(after, before, "nothing but the shared access token was written");
+}
+
+#[tokio::test]
+async fn without_wechat_a_new_nickname_is_refused_by_default_and_accepted_when_configured() {
+    let mut app = spawn_app().await;
+    let login = app.login(&app.new_user_name("otto")).await;
+    let token = login["accessToken"].as_str().unwrap();
+    app.env = app.env.clone().with("WECHAT_API_BASE", "http://127.0.0.1:9");
+
+    let refused = app
+        .call::<UpdateUserInfo>(nickname_request(token, "unchecked"))
+        .await;
+    app.env = app.env.clone().with("NICKNAME_CHECK_FALLBACK", "accept");
+    let accepted = app
+        .call::<UpdateUserInfo>(nickname_request(token, "unchecked"))
+        .await;
+
+    assert_eq!(
+        (refused.status, refused.code()),
+        (503, 50301),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    assert_eq!(accepted.data()["nickname"], "unchecked");
 }
