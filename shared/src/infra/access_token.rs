@@ -86,9 +86,9 @@ impl AccessTokens {
 
     /// A token to use now, never `rejected`.
     async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, AccessTokenError> {
-        let usable = |cached: &CachedToken, now: Timestamp| {
-            now < cached.refresh_at && rejected.is_none_or(|r| r.expose() != cached.token.expose())
-        };
+        let not_rejected =
+            |cached: &CachedToken| rejected.is_none_or(|r| r.expose() != cached.token.expose());
+        let usable = |cached: &CachedToken, now: Timestamp| now < cached.refresh_at && not_rejected(cached);
         if let Some(local) = self.local_copy()
             && usable(&local, self.clock.now())
         {
@@ -117,7 +117,7 @@ impl AccessTokens {
             // for refresh but not expired (nor refused) still works meanwhile.
             if let Some(cached) = &state.token
                 && now < cached.expires_at
-                && rejected.is_none_or(|r| r.expose() != cached.token.expose())
+                && not_rejected(cached)
             {
                 return Ok(cached.token.clone());
             }

@@ -295,11 +295,8 @@ impl<E: Endpoint> Adapter<E> {
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
         let mut response = respond(&request_id, &outcome, self.private());
-        if matches!(outcome, Err(ApiError::MethodNotAllowed))
-            && let Ok(allow) = HeaderValue::from_str(E::METHOD.as_str())
-        {
-            // RFC 9110: a 405 names the methods the resource supports.
-            response.headers_mut().insert(ALLOW, allow);
+        if matches!(outcome, Err(ApiError::MethodNotAllowed)) {
+            allow(&mut response, &E::METHOD);
         }
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = response.status().as_u16();
@@ -382,6 +379,13 @@ impl<E: Endpoint> Adapter<E> {
             handle.await?
         };
         serde_json::to_value(output).map_err(|e| ApiError::internal("serialising the response", e))
+    }
+}
+
+/// RFC 9110: a 405 names the method the resource supports (each function serves one).
+pub(crate) fn allow(response: &mut Response<Body>, method: &Method) {
+    if let Ok(value) = HeaderValue::from_str(method.as_str()) {
+        response.headers_mut().insert(ALLOW, value);
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
-use lambda_http::http::header::{ALLOW, CONTENT_TYPE};
+use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
 use tracing::Instrument as _;
@@ -129,10 +129,8 @@ impl<W: Webhook> WebhookAdapter<W> {
         }
         let mut response = Response::new(reply.body.map_or(Body::Empty, Body::Text));
         *response.status_mut() = reply.status;
-        if reply.status == StatusCode::METHOD_NOT_ALLOWED
-            && let Ok(allow) = HeaderValue::from_str(W::METHOD.as_str())
-        {
-            response.headers_mut().insert(ALLOW, allow);
+        if reply.status == StatusCode::METHOD_NOT_ALLOWED {
+            super::http::allow(&mut response, &W::METHOD);
         }
         response.headers_mut().insert(
             CONTENT_TYPE,

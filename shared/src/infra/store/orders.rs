@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -321,12 +322,7 @@ impl Store {
     pub async fn save_prepay(&self, order: &Order, prepay: &Prepay) -> Result<bool, StorageError> {
         use field::order as f;
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+            .order_update(order)
             .update_expression("SET #prepay = :prepay, #expires = :expires")
             .condition_expression("#status = :pending AND #owner = :owner")
             .expression_attribute_names("#prepay", f::PREPAY_ID)
@@ -596,6 +592,16 @@ impl Store {
         }
     }
 
+    /// An UpdateItem of `order`'s item: the caller adds its expressions and conditions.
+    fn order_update(&self, order: &Order) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(super::item::key_attributes(&keys::order(
+                order.order_id.as_str(),
+            ))))
+    }
+
     /// An UpdateItem of `order` conditioned on its status still being `from`, with `#status`,
     /// `:from` and `:to` bound (the move checked against the domain's table first): the caller sets
     /// `#status = :to` and whatever goes with it, and sends it.
@@ -604,16 +610,10 @@ impl Store {
         order: &Order,
         from: OrderStatus,
         to: OrderStatus,
-    ) -> Result<aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder, StorageError>
-    {
+    ) -> Result<UpdateItemFluentBuilder, StorageError> {
         allowed(from, to)?;
         Ok(self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+            .order_update(order)
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", field::order::STATUS)
             .expression_attribute_values(":from", s(from.as_str()))
@@ -675,12 +675,7 @@ impl Store {
     pub async fn record_shipping_report(&self, order: &Order, at: Timestamp) -> Result<bool, StorageError> {
         use field::order as f;
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+            .order_update(order)
             .update_expression("SET #reported = :at")
             .condition_expression("attribute_exists(#carrier)")
             .expression_attribute_names("#reported", f::SHIPPING_REPORTED_AT)
@@ -703,12 +698,7 @@ impl Store {
     ) -> Result<bool, StorageError> {
         use field::order as f;
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+            .order_update(order)
             .update_expression(
                 "SET #issue = :issue, #updated = :now, #queue = :issues, #position = :position",
             )
