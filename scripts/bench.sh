@@ -43,8 +43,10 @@ start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://12
 set -a; source <(./target/release/admin new-signing-key bench); set +a
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # Thousands of requests from one address and one user: the limits would refuse most of them.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60"
+export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"
 export MAX_PENDING_ORDERS=1000 MAX_PENDING_UNITS_PER_PRODUCT=1000
+export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_BENCH", "data": {"character_string1": "{orderId}"}}}'
+export WECHAT_PUSH_TOKEN=benchPushToken
 ./target/release/admin init >/dev/null
 ./target/release/admin seed-products data/products.json >/dev/null
 
@@ -72,6 +74,8 @@ bench login "per-IP count, jscode2session, 2 writes" --replace 'alice.sample=ben
 bench refresh "per-IP count (refused: the sample's token is a placeholder)"
 bench get-user-info "token check, session read beside the profile read" --replace "$T"
 bench update-user-info "session + count, 1 conditional write" --replace "$T"
+bench subscribe "session + count, 1 UpdateItem" --replace "$T" --replace "REPLACE_WITH_TEMPLATE_ID=TPL_BENCH"
+bench get-product-code "session + count, GetItem, HeadObject (generated once: getwxacodeunlimit, PutObject)" --replace "$T"
 bench bind-phone "session + count, getuserphonenumber, 1 conditional write" --replace "$T" --replace 'phone.alice.sample=phone.bench.{n}'
 bench submit-order "session + count, BatchGet, transaction (a replay after the first)" --replace "$T"
 bench list-orders "session beside 1 Query" --replace "$T"
@@ -86,6 +90,8 @@ bench upload-token "session + count, usage read, policy signed" --replace "$T"
 bench get-file-url "session, URLs presigned" --replace "$T" --replace "REPLACE_WITH_OBJECT_KEY=$KEY"
 bench on-upload "S3 HeadObject of a missing object" --replace "REPLACE_WITH_OBJECT_KEY=$KEY" --replace wx-serverless-uploads=bench-uploads
 bench expire-orders "2 Queries (nothing overdue)"
+bench refresh-wechat-token "1 consistent GetItem (the first run refreshes: stable_token, lease, save)"
+bench wechat-push "refused at the signature (the sample's placeholder)"
 bench logout "session check, then refused: the session ended" --replace "$T"
 
 log "the table (zip sizes: those of the last make build, if any)"

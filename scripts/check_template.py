@@ -10,9 +10,10 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
   AWS::Serverless::Function resources (exactly one resource each) == the files events/*.json;
 - each function resource is built by rust-cargolambda from the workspace root (CodeUri "."), its
   logical id is the binary in PascalCase + "Function", and the binary is one its crate builds;
-- every function except the S3-triggered ones (on-upload) and the scheduled ones (expire-orders)
-  has exactly one event, of type HttpApi, on the template's one AWS::Serverless::HttpApi; on-upload
-  has exactly one event, of type S3; expire-orders exactly one, of type ScheduleV2;
+- every function except the S3-triggered ones (on-upload) and the scheduled ones (expire-orders,
+  refresh-wechat-token) has exactly one event, of type HttpApi, on the template's one
+  AWS::Serverless::HttpApi (wechat-push: one per method, on one path); on-upload has exactly one
+  event, of type S3; the scheduled ones exactly one, of type ScheduleV2;
 - no two functions share a route, and each route equals the `routeKey` of events/<binary>.json
   (on-upload's sample must be an aws:s3 ObjectCreated event, expire-orders' an aws.scheduler
   Scheduled Event);
@@ -57,7 +58,9 @@ EVENTS_DIR = ROOT / "events"
 # Functions triggered by S3 rather than by an HTTP route.
 S3_FUNCTIONS = {"on-upload"}
 # Functions run by an EventBridge Scheduler schedule (SAM event type ScheduleV2).
-SCHEDULED_FUNCTIONS = {"expire-orders"}
+SCHEDULED_FUNCTIONS = {"expire-orders", "refresh-wechat-token"}
+# HTTP functions with one event per method on their one path.
+MULTI_METHOD_FUNCTIONS = {"wechat-push"}
 WILDCARD_SID_PREFIX = "AwsRequiresWildcard"
 # SAM event types whose source invokes the function asynchronously (InvocationType Event): Lambda
 # retries a failed event and then drops it unless the function has an on-failure destination. A
@@ -242,9 +245,9 @@ def router_routes(router: dict) -> dict[str, dict[str, str]]:
     return table
 
 
-def check_openapi(routes: dict[str, str], router: dict, report: Report) -> int:
-    """Checks openapi.yaml against the template's routes (binary -> "METHOD /path") and the watch
-    router; answers how many operations it has."""
+def check_openapi(routes: dict[str, list[str]], router: dict, report: Report) -> int:
+    """Checks openapi.yaml against the template's routes (binary -> ["METHOD /path", ...]) and the
+    watch router; answers how many operations it has."""
     try:
         spec = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
     except OSError as err:
@@ -258,7 +261,7 @@ def check_openapi(routes: dict[str, str], router: dict, report: Report) -> int:
         report.fail(f"{OPENAPI}: expected a mapping `paths` of the routes")
         return 0
 
-    by_route = {route: binary for binary, route in routes.items()}  # "METHOD /path" -> binary
+    by_route = {route: binary for binary, served in routes.items() for route in served}  # "METHOD /path" -> binary
     local = router_routes(router)
     documented = documented_codes(report)
     seen: set[str] = set()
@@ -299,8 +302,11 @@ def check_openapi(routes: dict[str, str], router: dict, report: Report) -> int:
             # --- its operationId ----------------------------------------------------------------
             operation_id = operation.get("operationId")
             name = function if isinstance(function, str) and function else expected
-            if name and operation_id != camel(name):
-                report.fail(f"{at}: operationId is {operation_id!r}, expected {camel(name)!r} (the camelCase of {name})")
+            wanted_id = camel(name) if name else None
+            if name and len(routes.get(name, [])) > 1:
+                wanted_id = f"{camel(name)}{str(method).capitalize()}"  # one per method: wechatPushGet
+            if name and operation_id != wanted_id:
+                report.fail(f"{at}: operationId is {operation_id!r}, expected {wanted_id!r} (the camelCase of {name})")
             if isinstance(operation_id, str):
                 operation_ids.setdefault(operation_id, []).append(route)
 
@@ -395,7 +401,7 @@ def main() -> int:
         report.fail(f"{TEMPLATE}: expected exactly one AWS::Serverless::HttpApi, found {len(apis)} ({', '.join(apis) or 'none'})")
     api_id = apis[0] if len(apis) == 1 else None
 
-    routes: dict[str, str] = {}  # binary -> "METHOD /path"
+    routes: dict[str, list[str]] = {}  # binary -> ["METHOD /path", ...]
     s3_prefixes: dict[str, str] = {}  # binary -> key prefix of its S3 event
     schedules: dict[str, str] = {}  # binary -> its ScheduleExpression
     for binary, ids in sorted(functions.items()):
@@ -426,18 +432,27 @@ def main() -> int:
             continue
         wanted = "S3" if binary in S3_FUNCTIONS else "ScheduleV2" if binary in SCHEDULED_FUNCTIONS else "HttpApi"
         kinds = sorted(f"{name} ({(e or {}).get('Type')})" for name, e in events.items())
-        if len(events) != 1 or next(iter(events.values()), {}).get("Type") != wanted:
+        # A webhook may answer several methods on its one path (WeChat's push: GET and POST).
+        several = wanted == "HttpApi" and binary in MULTI_METHOD_FUNCTIONS
+        if (len(events) != 1 and not several) or not events or any((e or {}).get("Type") != wanted for e in events.values()):
             report.fail(f"{prefix}: expected exactly one event of type {wanted}, found {len(events)}: {', '.join(kinds) or 'none'}")
             continue
         event_props = next(iter(events.values())).get("Properties") or {}
         if wanted == "HttpApi":
-            method, path = event_props.get("Method"), event_props.get("Path")
-            if not isinstance(method, str) or not isinstance(path, str):
-                report.fail(f"{prefix}: its HttpApi event needs a literal Method and Path")
-                continue
-            if api_id and event_props.get("ApiId") != {"Ref": api_id}:
-                report.fail(f"{prefix}: its HttpApi event must set ApiId: !Ref {api_id} (one API for all routes)")
-            routes[binary] = f"{method.upper()} {path}"
+            served = []
+            for event in events.values():
+                event_props = event.get("Properties") or {}
+                method, path = event_props.get("Method"), event_props.get("Path")
+                if not isinstance(method, str) or not isinstance(path, str):
+                    report.fail(f"{prefix}: its HttpApi event needs a literal Method and Path")
+                    continue
+                if api_id and event_props.get("ApiId") != {"Ref": api_id}:
+                    report.fail(f"{prefix}: its HttpApi event must set ApiId: !Ref {api_id} (one API for all routes)")
+                served.append(f"{method.upper()} {path}")
+            if len({route.split(" ", 1)[1] for route in served}) > 1:
+                report.fail(f"{prefix}: its HttpApi events must share one Path")
+            if served:
+                routes[binary] = sorted(served)
         elif wanted == "ScheduleV2":
             expression = event_props.get("ScheduleExpression")
             if not isinstance(expression, str) or not expression:
@@ -453,8 +468,9 @@ def main() -> int:
                 report.fail(f"{prefix}: its S3 event must listen to s3:ObjectCreated:*")
 
     owners: dict[str, list[str]] = {}
-    for binary, route in routes.items():
-        owners.setdefault(route, []).append(binary)
+    for binary, served in routes.items():
+        for route in served:
+            owners.setdefault(route, []).append(binary)
     for route, binaries in sorted(owners.items()):
         if len(binaries) > 1:
             report.fail(f"{TEMPLATE}: route {route!r} is served by {len(binaries)} functions: {', '.join(sorted(binaries))}")
@@ -471,10 +487,10 @@ def main() -> int:
             continue
         if binary in routes:
             route_key = sample.get("routeKey") if isinstance(sample, dict) else None
-            if route_key != routes[binary]:
+            if route_key not in routes[binary]:
                 report.fail(
                     f"{rel(sample_path)}: routeKey is {route_key!r} but {TEMPLATE} routes {binary} "
-                    f"on {routes[binary]!r}"
+                    f"on {' and '.join(routes[binary])!r}"
                 )
         elif binary in schedules:
             # The content is not checked further: the scheduled functions ignore it.
@@ -507,11 +523,12 @@ def main() -> int:
         entries = [{"method": "ANY", "function": target}] if isinstance(target, str) else target
         for entry in entries:
             local[entry["function"]] = f"{entry['method'].upper()} {path}"
-    for binary, route in sorted(routes.items()):
+    for binary, routed in sorted(routes.items()):
         served = local.get(binary)
+        route = " and ".join(routed)
         if served is None:
             report.fail(f"Cargo.toml: the watch router does not serve {binary} ({route})")
-        elif served != route and not (served.startswith("ANY ") and served[4:] == route.split(" ", 1)[1]):
+        elif routed != [served] and not (served.startswith("ANY ") and {r.split(" ", 1)[1] for r in routed} == {served[4:]}):
             report.fail(f"Cargo.toml: the watch router serves {binary} on {served!r}, {TEMPLATE} on {route!r}")
     for binary in sorted(set(local) - set(routes)):
         report.fail(f"Cargo.toml: the watch router serves {binary}, which has no route in {TEMPLATE}")
@@ -539,7 +556,7 @@ def main() -> int:
         f"and the {operations} operations of {OPENAPI} agree"
     )
     for binary in sorted(functions):
-        trigger = routes.get(binary) or (
+        trigger = " and ".join(routes.get(binary, [])) or (
             f"schedule {schedules[binary]}" if binary in schedules else "S3 ObjectCreated " + s3_prefixes.get(binary, "")
         )
         print(f"  {functions[binary][0]:<24} {trigger}")

@@ -21,6 +21,9 @@ export WECHAT_APPID="${WECHAT_APPID:-wxdevappid0000000}"
 export WECHAT_SECRET="${WECHAT_SECRET:-dev-wechat-app-secret}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:$WECHAT_PORT}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+# WeChat's message push (image verdicts), in safe mode: the fake pushes to /wechat/push.
+export WECHAT_PUSH_TOKEN="${WECHAT_PUSH_TOKEN:-devPushToken2026}"
+export WECHAT_PUSH_AES_KEY="${WECHAT_PUSH_AES_KEY:-devEncodingAesKey00000000000000000000000000}"
 # Authenticates pagination cursors; a new key per start only invalidates old cursors.
 export CURSOR_KEY="${CURSOR_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 use_emulator_credentials
@@ -61,7 +64,8 @@ log "seeding the catalog"
 
 if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
   log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
-  FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg .dev/fake-wechat.log ./target/debug/fake-wechat
+  FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" FAKE_WECHAT_PUSH_URL="http://127.0.0.1:$API_PORT/wechat/push" \
+    start_bg .dev/fake-wechat.log ./target/debug/fake-wechat
   wait_port "$WECHAT_PORT" "the fake WeChat server" 60 .dev/fake-wechat.log
   head -n 1 .dev/fake-wechat.log
 fi

@@ -29,7 +29,11 @@ export TEST_FAKE_WECHAT_APPID="wxtestappid000001"
 export TEST_FAKE_WECHAT_SECRET="test-wechat-app-secret-$(free_port)"
 export TEST_FAKE_WECHAT_URL="http://127.0.0.1:$WECHAT_PORT"
 log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
+# Its image verdicts are pushed, in safe mode, to the functions of the end-to-end pass.
+export WECHAT_PUSH_TOKEN="e2ePushToken$WECHAT_PORT"
+export WECHAT_PUSH_AES_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '=\n' | tr '+/' 'AB' | cut -c1-43)"
 FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" \
+  FAKE_WECHAT_PUSH_URL="http://127.0.0.1:$API_PORT/wechat/push" \
   start_bg "$LOGS/fake-wechat.log" ./target/debug/fake-wechat
 wait_port "$AWS_PORT" "the AWS emulator" 60 "$LOGS/moto.log"
 wait_port "$WECHAT_PORT" "the fake WeChat server" 60 "$LOGS/fake-wechat.log"
@@ -50,7 +54,8 @@ export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_S
 set -a; source <(./target/debug/admin new-signing-key e2e); set +a
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60"
+export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"
+export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}"}}}'
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json
 log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT, posting notifications to the functions"

@@ -25,8 +25,7 @@ pub const APPID: &str = "wxtestappid000001";
 pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
 
 /// Rates high enough that no test but the limits' own meets them.
-pub const RELAXED_LIMITS: &str =
-    "login=1000/60,refresh=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60";
+pub const RELAXED_LIMITS: &str = "login=1000/60,refresh=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60";
 
 /// The access-token key pair of this test process: (`kid:base64 PKCS#8`, `kid:base64url public`).
 pub fn signing_keys() -> &'static (String, String) {
@@ -193,12 +192,14 @@ pub async fn spawn_app() -> TestApp {
             FakeWeChatConfig {
                 appid: std::env::var("TEST_FAKE_WECHAT_APPID").expect("TEST_FAKE_WECHAT_APPID"),
                 secret: std::env::var("TEST_FAKE_WECHAT_SECRET").expect("TEST_FAKE_WECHAT_SECRET"),
+                push: None,
             },
         ),
         Err(_) => {
             let config = FakeWeChatConfig {
                 appid: APPID.into(),
                 secret: WECHAT_SECRET.into(),
+                push: None,
             };
             (
                 fake_wechat::spawn(config.clone())
@@ -249,9 +250,25 @@ impl TestApp {
 
     /// Points the functions at a fake WeChat of this test's own, whose calls it can count.
     pub async fn own_wechat(&mut self) -> fake_wechat::FakeWeChat {
-        let fake = fake_wechat::spawn(self.wechat.clone())
-            .await
-            .expect("start the fake WeChat");
+        self.own_wechat_with(self.wechat.clone()).await
+    }
+
+    /// [`Self::own_wechat`] that also pushes its image verdicts with `push`'s token and key;
+    /// the functions get the same (`WECHAT_PUSH_TOKEN`, `WECHAT_PUSH_AES_KEY`).
+    pub async fn own_wechat_pushing(&mut self, push: fake_wechat::PushConfig) -> fake_wechat::FakeWeChat {
+        self.env = self.env.clone().with(vars::WECHAT_PUSH_TOKEN, push.token.clone());
+        if let Some(key) = &push.aes_key {
+            self.env = self.env.clone().with(vars::WECHAT_PUSH_AES_KEY, key.clone());
+        }
+        let config = FakeWeChatConfig {
+            push: Some(push),
+            ..self.wechat.clone()
+        };
+        self.own_wechat_with(config).await
+    }
+
+    async fn own_wechat_with(&mut self, config: FakeWeChatConfig) -> fake_wechat::FakeWeChat {
+        let fake = fake_wechat::spawn(config).await.expect("start the fake WeChat");
         self.wechat_base = fake.base_url.clone();
         self.env = self
             .env

@@ -103,7 +103,7 @@ pub async fn dev_order(
     let key = IdempotencyKey::parse(&format!("dev-{}", shared::infra::crypto::random_id(12)))
         .ok_or("an idempotency key")?;
     let checkout = shared::services::checkout::Checkout::build(startup).await?;
-    let order = checkout.submit(&openid, &key, &request).await?;
+    let order = checkout.submit(&openid, &key, &request, None).await?;
     if paid {
         let payment = Payment {
             transaction_id: format!("4200{}", &shared::infra::crypto::random_u64().to_string()),

@@ -1,13 +1,15 @@
-//! `listProducts` and `getProduct`: the public catalog.
+//! `listProducts` and `getProduct`: the public catalog; `getProductCode`: a product's share code.
 
 use serde::Deserialize;
 
 use crate::domain::catalog::{Category, Product};
-use crate::domain::ids::ProductId;
+use crate::domain::ids::{Caller, ProductId};
+use crate::domain::limits::Scope;
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::infra::store::Cursors;
-use crate::runtime::http::{Public, endpoint};
+use crate::runtime::http::{Limit, Public, endpoint};
 use crate::services::catalog::{Catalog, CatalogError};
+use crate::services::share::{ShareCode, ShareCodeError, ShareCodes};
 
 /// `listProducts`' query.
 #[derive(Debug, Deserialize)]
@@ -43,5 +45,14 @@ endpoint! {
     fn(catalog, _ctx, input: ProductIdInput) -> Product {
         let id = ProductId::parse(&input.id).ok_or(CatalogError::NotFound)?;
         catalog.get(&id).await
+    }
+}
+
+endpoint! {
+    /// `GET /products/{id}/code`: the product's mini-program code, generated once.
+    GetProductCode: GET "get-product-code", Caller, ShareCodes, limit = Limit::PerUser(Scope::Code);
+    fn(codes, _ctx, input: ProductIdInput) -> ShareCode {
+        let id = ProductId::parse(&input.id).ok_or(ShareCodeError::NotFound)?;
+        codes.code(&id).await
     }
 }

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod catalog;
 pub mod orders;
 pub mod pay;
+pub mod platform;
 pub mod uploads;
 pub mod users;

@@ -10,19 +10,20 @@ use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::infra::store::Cursors;
 use crate::infra::wechatpay::client::PaymentParams;
 use crate::runtime::http::{Limit, Operator, endpoint};
-use crate::services::checkout::{Checkout, CheckoutError};
+use crate::services::checkout::{Checkout, CheckoutError, RemarkChecks};
 use crate::services::payment::{PaymentError, Payments, RefundError, Refunds};
 use crate::services::shipping::{Shipping, ShippingError};
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.
-    SubmitOrder: POST "submit-order", Caller, Checkout, limit = Limit::PerUser(Scope::Order), metric = "OrdersPlaced";
-    fn(checkout, ctx, input: OrderRequest) -> Order {
+    SubmitOrder: POST "submit-order", Caller, (Checkout, RemarkChecks), limit = Limit::PerUser(Scope::Order), metric = "OrdersPlaced";
+    fn(services, ctx, input: OrderRequest) -> Order {
+        let (checkout, remarks) = services;
         let key = ctx
             .header(IdempotencyKey::HEADER)
             .and_then(IdempotencyKey::parse)
             .ok_or(CheckoutError::InvalidIdempotencyKey)?;
-        checkout.submit(&ctx.caller.openid, &key, &input).await
+        checkout.submit(&ctx.caller.openid, &key, &input, Some(remarks)).await
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
-use crate::runtime::webhook::{Webhook, WebhookReply};
+use crate::runtime::webhook::{JSON, Webhook, WebhookCall, WebhookReply};
 use crate::services::payment::{
     Expiry, NoticeError, NoticeHeaders, NoticeOutcome, PaymentNotices, RefundNotices, SweepReport,
 };
@@ -17,11 +17,11 @@ pub struct PayNotify;
 
 impl Webhook for PayNotify {
     const NAME: &'static str = "pay-notify";
-    const METHOD: Method = Method::POST;
+    const METHODS: &'static [Method] = &[Method::POST];
     type Service = PaymentNotices;
 
-    async fn handle(notices: &PaymentNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
-        let result = notices.receive(notice_headers(headers), body).await;
+    async fn handle(notices: &PaymentNotices, call: WebhookCall<'_>) -> WebhookReply {
+        let result = notices.receive(notice_headers(call.headers), call.body).await;
         let metric = match &result {
             Ok(NoticeOutcome::Paid) => Some("PaymentsSucceeded"),
             Ok(NoticeOutcome::Refunded) => Some("LatePaymentsRefunded"),
@@ -60,6 +60,7 @@ fn reply(result: Result<NoticeOutcome, NoticeError>) -> WebhookReply {
         Ok(outcome) => WebhookReply {
             status: StatusCode::NO_CONTENT,
             body: None,
+            content_type: JSON,
             outcome: format!("{outcome:?}"),
             metric: None,
         },
@@ -84,6 +85,7 @@ fn fail(status: StatusCode, message: &str) -> WebhookReply {
     WebhookReply {
         status,
         body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
+        content_type: JSON,
         outcome: message.to_owned(),
         metric: None,
     }
@@ -95,11 +97,11 @@ pub struct RefundNotify;
 
 impl Webhook for RefundNotify {
     const NAME: &'static str = "refund-notify";
-    const METHOD: Method = Method::POST;
+    const METHODS: &'static [Method] = &[Method::POST];
     type Service = RefundNotices;
 
-    async fn handle(notices: &RefundNotices, headers: &HeaderMap, body: &[u8]) -> WebhookReply {
-        let result = notices.0.receive(notice_headers(headers), body).await;
+    async fn handle(notices: &RefundNotices, call: WebhookCall<'_>) -> WebhookReply {
+        let result = notices.0.receive(notice_headers(call.headers), call.body).await;
         let metric = matches!(result, Ok(NoticeOutcome::Refunded)).then_some("Refunds");
         WebhookReply {
             metric,

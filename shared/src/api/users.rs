@@ -1,11 +1,15 @@
-//! `getUserInfo`, `updateUserInfo` and `bindPhone`: the caller's own profile.
+//! `getUserInfo`, `updateUserInfo`, `bindPhone` and `subscribe`: the caller's own profile and
+//! the subscribe messages they allow.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::domain::users::{AvatarUrl, Nickname, PhoneCode, UserProfile};
 use crate::runtime::http::{Limit, NoInput, endpoint};
+use crate::services::notices::Subscriptions;
 use crate::services::profile::{BoundPhone, Phones, ProfileEditor, ProfileUpdate, Profiles};
 
 endpoint! {
@@ -51,5 +55,29 @@ endpoint! {
     BindPhone: POST "bind-phone", Caller, Phones, limit = Limit::PerUser(Scope::Profile), metric = "PhonesBound";
     fn(phones, ctx, input: BindPhoneInput) -> BoundPhone {
         phones.bind(&ctx.caller.openid, &input.code).await
+    }
+}
+
+/// `subscribe`'s body: the template ids `wx.requestSubscribeMessage` answered `accept` for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeInput {
+    pub accepted: Vec<String>,
+}
+
+/// How many messages of each template the caller now allows.
+#[derive(Debug, Serialize)]
+pub struct SubscriptionCounts {
+    pub subscriptions: BTreeMap<String, u32>,
+}
+
+endpoint! {
+    /// `POST /users/me/subscriptions`: one more message of each accepted template is allowed.
+    Subscribe: POST "subscribe", Caller, Subscriptions, limit = Limit::PerUser(Scope::Profile);
+    fn(subscriptions, ctx, input: SubscribeInput) -> SubscriptionCounts {
+        subscriptions
+            .accept(&ctx.caller.openid, &input.accepted)
+            .await
+            .map(|subscriptions| SubscriptionCounts { subscriptions })
     }
 }

@@ -21,6 +21,8 @@ closed_set! {
         Upload = "upload",
         /// Profile changes, per user.
         Profile = "profile",
+        /// Share codes, per user.
+        Code = "code",
     }
 }
 
@@ -102,6 +104,7 @@ impl Default for RateRules {
                 (Scope::Order, rate(10, 60)),
                 (Scope::Upload, rate(60, 3600)),
                 (Scope::Profile, rate(10, 60)),
+                (Scope::Code, rate(30, 60)),
             ],
             ban: BanRule {
                 violations: 10,

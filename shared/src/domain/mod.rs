@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod ids;
 pub mod limits;
+pub mod notices;
 pub mod number;
 pub mod orders;
 pub mod paging;

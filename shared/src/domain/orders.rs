@@ -173,6 +173,12 @@ impl TryFrom<String> for Remark {
     }
 }
 
+impl Remark {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl From<Remark> for String {
     fn from(remark: Remark) -> Self {
         remark.0
@@ -314,6 +320,13 @@ pub struct Order {
     pub total_fen: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
+    /// The remark was accepted while WeChat's content check could not be asked: the merchant
+    /// reviews it before showing it anywhere. Never answered.
+    #[serde(skip)]
+    pub remark_unchecked: bool,
+    /// The owner was reminded to pay before the order closes. Never answered.
+    #[serde(skip)]
+    pub reminded: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub pay_by: Timestamp,
@@ -467,6 +480,17 @@ pub enum PayRefusal {
 }
 
 impl Order {
+    /// This order as `mark_paid` leaves it.
+    pub fn paid(&self, payment: Payment) -> Self {
+        Self {
+            status: OrderStatus::Paid,
+            updated_at: payment.paid_at,
+            payment: Some(payment),
+            prepay: None,
+            ..self.clone()
+        }
+    }
+
     /// Whether the order can be paid at `now`: awaiting payment, and a minute or more before `payBy`.
     pub fn check_payable(&self, now: Timestamp) -> Result<(), PayRefusal> {
         if self.status != OrderStatus::PendingPayment {
@@ -688,6 +712,8 @@ pub fn build_order(
         items: lines,
         total_fen,
         remark: request.remark.clone().map(String::from),
+        remark_unchecked: false,
+        reminded: false,
         created_at: now,
         updated_at: now,
         pay_by: now.plus(PAY_WINDOW),

@@ -47,6 +47,13 @@ closed_set! {
     }
 }
 
+impl UploadPurpose {
+    /// Whether others see uploads of this purpose (then WeChat's image check applies).
+    pub fn is_shown_to_others(self) -> bool {
+        matches!(self, Self::Avatar | Self::Review)
+    }
+}
+
 closed_set! {
     /// Whether a download URL could be made for a key.
     pub enum FileStatus {

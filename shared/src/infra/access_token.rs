@@ -4,6 +4,11 @@
 //! on with the current one, which WeChat keeps accepting for its last minutes. A token WeChat
 //! refuses (40001, 42001) is replaced once, by a forced refresh when WeChat's 30-second spacing
 //! allows it, and the call is tried once more.
+//!
+//! Only functions that hold the app secret refresh: in a deployment, the scheduled
+//! `refresh-wechat-token` (every minute, [`AccessTokens::refresh_if_due`]). The others only read
+//! the shared token; one WeChat refuses is reported in the table, so the refresher replaces it
+//! by force on its next run, and the caller is answered 503 meanwhile.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -21,6 +26,8 @@ pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 pub const LEASE: Duration = Duration::from_secs(10);
 /// WeChat allows forced refreshes this far apart at the closest.
 pub const FORCE_SPACING: Duration = Duration::from_secs(30);
+/// A function that cannot refresh stops using a token this long before it expires.
+pub const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// An instance waiting for another's refresh reads the table again: 50 ms, 100 ms, ... 10 times.
 const WAIT_FOR_REFRESH: Backoff = Backoff {
     attempts: 10,
@@ -38,6 +45,17 @@ pub enum AccessTokenError {
     Storage(#[from] StorageError),
     #[error("another instance is refreshing the access token and has not finished")]
     Busy,
+    /// This function only reads the shared token, and there is no usable one yet.
+    #[error("no usable WeChat access token: the refresher has not supplied one yet")]
+    NotReady,
+}
+
+/// What a scheduled refresh did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshReport {
+    pub refreshed: bool,
+    pub forced: bool,
 }
 
 /// The shared access token, built once per process.
@@ -84,8 +102,45 @@ impl AccessTokens {
         }
     }
 
+    /// Whether this process may ask WeChat for a token (it holds the app secret).
+    pub fn refreshes(&self) -> bool {
+        self.wechat.holds_secret()
+    }
+
+    /// The scheduled refresh: replaces the shared token when it is missing, due, or reported
+    /// refused (then by force, when WeChat's spacing allows). One consistent read when nothing
+    /// is due.
+    pub async fn refresh_if_due(&self) -> Result<RefreshReport, AccessTokenError> {
+        let now = self.clock.now();
+        let state = self.store.access_token().await?;
+        let due =
+            state.token.as_ref().is_none_or(|cached| cached.refresh_at <= now) || state.rejected_at.is_some();
+        let idle = RefreshReport {
+            refreshed: false,
+            forced: false,
+        };
+        if !due
+            || !self
+                .store
+                .take_token_lease(&self.holder, now, now.plus(LEASE), None)
+                .await?
+        {
+            return Ok(idle);
+        }
+        let force =
+            state.rejected_at.is_some() && state.forced_at.is_none_or(|at| at.plus(FORCE_SPACING) <= now);
+        self.refresh(force).await?;
+        Ok(RefreshReport {
+            refreshed: true,
+            forced: force,
+        })
+    }
+
     /// A token to use now, never `rejected`.
     async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, AccessTokenError> {
+        if !self.refreshes() {
+            return self.read_token(rejected).await;
+        }
         let not_rejected =
             |cached: &CachedToken| rejected.is_none_or(|r| r.expose() != cached.token.expose());
         let usable = |cached: &CachedToken, now: Timestamp| now < cached.refresh_at && not_rejected(cached);
@@ -109,8 +164,8 @@ impl AccessTokens {
                 .take_token_lease(&self.holder, now, now.plus(LEASE), rejected)
                 .await?
             {
-                let force =
-                    rejected.is_some() && state.forced_at.is_none_or(|at| at.plus(FORCE_SPACING) <= now);
+                let force = (rejected.is_some() || state.rejected_at.is_some())
+                    && state.forced_at.is_none_or(|at| at.plus(FORCE_SPACING) <= now);
                 return self.refresh(force).await;
             }
             // Another instance is refreshing (or just did: the next read sees it). A token due
@@ -123,6 +178,35 @@ impl AccessTokens {
             }
             attempts.wait().await.map_err(|_| AccessTokenError::Busy)?;
         }
+    }
+
+    /// A token to use now, never `rejected`, for a process that cannot refresh: the shared one
+    /// until a minute before it expires. A `rejected` one still shared is reported for the
+    /// refresher.
+    async fn read_token(&self, rejected: Option<&Secret>) -> Result<Secret, AccessTokenError> {
+        let usable = |cached: &CachedToken, now: Timestamp| {
+            now.plus(EXPIRY_MARGIN) < cached.expires_at
+                && rejected.is_none_or(|r| r.expose() != cached.token.expose())
+        };
+        if let Some(local) = self.local_copy()
+            && usable(&local, self.clock.now())
+        {
+            return Ok(local.token);
+        }
+        let now = self.clock.now();
+        let state = self.store.access_token().await?;
+        if let Some(cached) = state.token
+            && usable(&cached, now)
+        {
+            self.keep(cached.clone());
+            return Ok(cached.token);
+        }
+        if let Some(rejected) = rejected
+            && self.store.report_rejected_token(rejected, now).await?
+        {
+            tracing::warn!("reported the refused WeChat access token to the refresher");
+        }
+        Err(AccessTokenError::NotReady)
     }
 
     /// Asks WeChat for the token (holding the lease), shares it and keeps a copy.

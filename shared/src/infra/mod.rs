@@ -1,8 +1,9 @@
-//! The outside world: the DynamoDB store, the S3 gateway, the WeChat client, token signing,
-//! digests, random ids and the one retry helper. Each speaks its own error type; nothing here
-//! knows HTTP.
+//! The outside world: the DynamoDB store, the S3 gateway, the CDN's URL signer, the WeChat
+//! client, token signing, digests, random ids and the one retry helper. Each speaks its own error
+//! type; nothing here knows HTTP.
 
 pub mod access_token;
+pub mod cdn;
 pub mod crypto;
 pub mod retry;
 pub mod s3;
@@ -10,6 +11,7 @@ pub mod storage;
 pub mod store;
 pub mod tokens;
 pub mod wechat;
+pub mod wechat_push;
 pub mod wechatpay;
 
 /// A boxed cause kept for the log, never shown to the client.

@@ -150,6 +150,20 @@ impl S3Gateway {
         }
     }
 
+    /// Stores `bytes` at `key` (a generated asset, not an upload). One PutObject.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(self.bucket())
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("storing the object", e))?;
+        Ok(())
+    }
+
     /// Deletes the object; deleting a missing object succeeds. One DeleteObject.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.client
@@ -188,7 +202,7 @@ impl S3Gateway {
     /// A presigned GET URL for `key`, signed at `signed_at` and valid for `ttl` from then.
     pub async fn download_url(
         &self,
-        key: &ObjectKey,
+        key: &str,
         signed_at: Timestamp,
         ttl: Duration,
     ) -> Result<String, StorageError> {
@@ -201,7 +215,7 @@ impl S3Gateway {
             .client
             .get_object()
             .bucket(self.bucket())
-            .key(key.as_str())
+            .key(key)
             .presigned(presigning)
             .await
             .map_err(|e| StorageError::failed("presigning the download URL", e))?;

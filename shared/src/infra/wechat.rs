@@ -13,6 +13,7 @@ use super::BoxError;
 use super::crypto::Secret;
 use super::retry::Backoff;
 use crate::domain::ids::Openid;
+use crate::domain::notices::Notice;
 use crate::domain::users::{LoginCode, PhoneCode, PhoneNumber};
 
 /// Longest wait for a TCP/TLS connection.
@@ -40,13 +41,17 @@ mod errcode {
     pub const TOKEN_EXPIRED: i64 = 42001;
     /// The access token is malformed.
     pub const MALFORMED_TOKEN: i64 = 40014;
+    /// The user has no acceptance left for this subscribe message template.
+    pub const NOT_SUBSCRIBED: i64 = 43101;
 }
 
 /// Settings of the WeChat API client.
 #[derive(Debug, Clone)]
 pub struct WeChatConfig {
     pub appid: String,
-    pub secret: Secret,
+    /// The app secret: only the functions that log users in or refresh the shared access token
+    /// hold it. Without it, `jscode2session` and `stable_token` answer [`WeChatError::NoSecret`].
+    pub secret: Option<Secret>,
     /// `https://api.weixin.qq.com`, or a fake's address.
     pub api_base: String,
 }
@@ -72,6 +77,12 @@ pub enum WeChatError {
         #[source]
         source: BoxError,
     },
+    /// The user has no acceptance left for the subscribe message's template (43101).
+    #[error("the user did not accept this subscribe message (43101)")]
+    NotSubscribed,
+    /// This function was deployed without the app secret, so it cannot call `api`.
+    #[error("calling {0}: this function holds no app secret")]
+    NoSecret(&'static str),
     /// An errcode this client has no meaning for.
     #[error("calling {api}: WeChat answered errcode {errcode}: {errmsg}")]
     Unexpected {
@@ -123,6 +134,15 @@ impl WeChatClient {
         })
     }
 
+    /// Whether this client holds the app secret (it may log users in and refresh the access token).
+    pub fn holds_secret(&self) -> bool {
+        self.config.secret.is_some()
+    }
+
+    fn secret(&self, api: &'static str) -> Result<&Secret, WeChatError> {
+        self.config.secret.as_ref().ok_or(WeChatError::NoSecret(api))
+    }
+
     /// Exchanges a login code for the user's identity. Retries "system busy" (-1) once; never
     /// retries a timeout, since WeChat may already have spent the code.
     #[tracing::instrument(skip_all)]
@@ -144,13 +164,14 @@ impl WeChatClient {
     }
 
     async fn code_to_session_once(&self, code: &LoginCode) -> Result<Answer, WeChatError> {
+        let secret = self.secret(JSCODE2SESSION)?;
         let url = format!("{}/sns/jscode2session", self.config.api_base);
         let response = self
             .http
             .get(url)
             .query(&[
                 ("appid", self.config.appid.as_str()),
-                ("secret", self.config.secret.expose()),
+                ("secret", secret.expose()),
                 ("js_code", code.expose()),
                 ("grant_type", "authorization_code"),
             ])
@@ -262,6 +283,36 @@ pub enum TextScene {
     Comment = 2,
 }
 const UPLOAD_SHIPPING_INFO: &str = "upload_shipping_info";
+const SUBSCRIBE_SEND: &str = "subscribe_send";
+const GET_WXACODE_UNLIMIT: &str = "getwxacodeunlimit";
+const MEDIA_CHECK_ASYNC: &str = "media_check_async";
+
+/// Which version of the mini-program a subscribe message opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MiniProgramState {
+    Formal,
+    Trial,
+    Developer,
+}
+
+impl MiniProgramState {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "formal" => Some(Self::Formal),
+            "trial" => Some(Self::Trial),
+            "developer" => Some(Self::Developer),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Formal => "formal",
+            Self::Trial => "trial",
+            Self::Developer => "developer",
+        }
+    }
+}
 
 impl WeChatClient {
     /// The current access token from `POST /cgi-bin/stable_token` (never `/cgi-bin/token`):
@@ -269,10 +320,11 @@ impl WeChatClient {
     /// 30 s apart) issues a new one and invalidates the old.
     #[tracing::instrument(skip_all, fields(force_refresh))]
     pub async fn stable_token(&self, force_refresh: bool) -> Result<AccessToken, WeChatError> {
+        let secret = self.secret(STABLE_TOKEN)?;
         let body = json!({
             "grant_type": "client_credential",
             "appid": self.config.appid,
-            "secret": self.config.secret.expose(),
+            "secret": secret.expose(),
             "force_refresh": force_refresh,
         });
         let url = format!("{}/cgi-bin/stable_token", self.config.api_base);
@@ -398,9 +450,122 @@ impl WeChatClient {
         }
     }
 
-    /// POSTs JSON to `url` and reads WeChat's JSON answer: errcode 0 (or none) is the body;
-    /// "system busy" (-1) is tried once more; a refused access token is [`WeChatError::TokenRejected`].
+    /// Asks WeChat to check the image at `media_url` (public, https in production), uploaded by
+    /// `openid` and shown in `scene` (`media_check_async` version 2). Answers the trace id; the
+    /// verdict comes later as a `wxa_media_check` push event.
+    #[tracing::instrument(skip_all)]
+    pub async fn media_check_async(
+        &self,
+        access_token: &Secret,
+        openid: &Openid,
+        scene: TextScene,
+        media_url: &str,
+    ) -> Result<String, WeChatError> {
+        let url = format!(
+            "{}/wxa/media_check_async?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let body = json!({
+            "media_url": media_url,
+            "media_type": 2,
+            "version": 2,
+            "openid": openid.as_str(),
+            "scene": scene as i64,
+        });
+        let answer = self.post(MEDIA_CHECK_ASYNC, url, &body).await?;
+        answer["trace_id"]
+            .as_str()
+            .filter(|id| !id.is_empty() && id.len() <= 128)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                unavailable_api(
+                    MEDIA_CHECK_ASYNC,
+                    "media_check_async answered success without a trace id",
+                )
+            })
+    }
+
+    /// Sends one subscribe message to `openid` (`/cgi-bin/message/subscribe/send`). A user with no
+    /// acceptance left for the template (43101) is [`WeChatError::NotSubscribed`].
+    #[tracing::instrument(skip_all)]
+    pub async fn subscribe_send(
+        &self,
+        access_token: &Secret,
+        openid: &Openid,
+        notice: &Notice,
+        state: MiniProgramState,
+    ) -> Result<(), WeChatError> {
+        let url = format!(
+            "{}/cgi-bin/message/subscribe/send?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let data: serde_json::Map<String, Value> = notice
+            .data
+            .iter()
+            .map(|(field, value)| (field.clone(), json!({ "value": value })))
+            .collect();
+        let mut body = json!({
+            "touser": openid.as_str(),
+            "template_id": notice.template_id,
+            "data": data,
+            "miniprogram_state": state.as_str(),
+            "lang": "zh_CN",
+        });
+        if let Some(page) = &notice.page {
+            body["page"] = json!(page);
+        }
+        match self.post(SUBSCRIBE_SEND, url, &body).await {
+            Err(WeChatError::Unexpected {
+                errcode: errcode::NOT_SUBSCRIBED,
+                ..
+            }) => Err(WeChatError::NotSubscribed),
+            other => other.map(drop),
+        }
+    }
+
+    /// A mini-program code (`getwxacodeunlimit`) opening `page` with `scene`: the PNG's bytes.
+    /// Unlimited in number; WeChat answers JSON instead of an image when it refuses.
+    #[tracing::instrument(skip_all)]
+    pub async fn wxacode_unlimit(
+        &self,
+        access_token: &Secret,
+        code: &CodeRequest<'_>,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let url = format!(
+            "{}/wxa/getwxacodeunlimit?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let body = json!({
+            "scene": code.scene,
+            "page": code.page,
+            "check_path": false,
+            "env_version": code.env_version,
+            "width": code.width,
+        });
+        match self.exchange(GET_WXACODE_UNLIMIT, url, &body).await? {
+            Reply::Image(bytes) if !bytes.is_empty() => Ok(bytes),
+            _ => Err(unavailable_api(
+                GET_WXACODE_UNLIMIT,
+                "getwxacodeunlimit answered success without an image",
+            )),
+        }
+    }
+
+    /// POSTs JSON to `url` and reads WeChat's JSON answer (see [`Self::exchange`]).
     async fn post(&self, api: &'static str, url: String, body: &Value) -> Result<Value, WeChatError> {
+        match self.exchange(api, url, body).await? {
+            Reply::Json(answer) => Ok(answer),
+            Reply::Image(_) => Err(unavailable_api(api, format!("{api} answered an image, not JSON"))),
+        }
+    }
+
+    /// POSTs JSON to `url` and reads WeChat's answer: an image as it is; JSON with errcode 0 (or
+    /// none) as the body; "system busy" (-1) is tried once more; a refused access token is
+    /// [`WeChatError::TokenRejected`].
+    async fn exchange(&self, api: &'static str, url: String, body: &Value) -> Result<Reply, WeChatError> {
         let exchange = async {
             let mut attempts = BUSY.start();
             loop {
@@ -416,15 +581,23 @@ impl WeChatClient {
                 if !status.is_success() {
                     return Err(unavailable_api(api, format!("{api} answered HTTP {status}")));
                 }
-                let text = response
-                    .text()
+                let image = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("image/"));
+                let bytes = response
+                    .bytes()
                     .await
                     .map_err(|e| unavailable_api(api, e.without_url()))?;
-                let answer: Value = serde_json::from_str(&text).map_err(|e| {
+                if image {
+                    return Ok(Reply::Image(bytes.to_vec()));
+                }
+                let answer: Value = serde_json::from_slice(&bytes).map_err(|e| {
                     unavailable_api(api, format!("{api} answered a body that is not JSON: {e}"))
                 })?;
                 match answer["errcode"].as_i64().unwrap_or(0) {
-                    0 => return Ok(answer),
+                    0 => return Ok(Reply::Json(answer)),
                     errcode::BUSY => attempts.wait().await.map_err(|exhausted| {
                         unavailable_api(api, format!("{api} answered -1 (system busy): {exhausted}"))
                     })?,
@@ -446,6 +619,25 @@ impl WeChatClient {
             .await
             .unwrap_or_else(|_| Err(unavailable_api(api, format!("{api} took longer than 5 s"))))
     }
+}
+
+/// What WeChat answered a POST with.
+enum Reply {
+    Json(Value),
+    Image(Vec<u8>),
+}
+
+/// What a mini-program code opens.
+#[derive(Debug, Clone)]
+pub struct CodeRequest<'a> {
+    /// What the page receives as `options.scene`: at most 32 visible characters.
+    pub scene: &'a str,
+    /// The page, without a leading `/` (`pages/product/detail`).
+    pub page: &'a str,
+    /// `release`, `trial` or `develop`.
+    pub env_version: &'a str,
+    /// The image's width in pixels (280 to 1280).
+    pub width: u32,
 }
 
 #[cfg(test)]

@@ -7,14 +7,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::limits::{BanRule, RateRules};
+use crate::domain::notices::NoticeTemplates;
 use crate::domain::orders::HoldingLimits;
 use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
+use crate::infra::cdn::{CdnConfigError, CdnSigner};
 pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
 use crate::infra::tokens::{PublicKeys, TokenSettings};
+use crate::infra::wechat::MiniProgramState;
 use crate::infra::wechat::WeChatConfig;
 use crate::infra::wechatpay::client::PayConfig;
 use crate::infra::wechatpay::crypto::{MerchantKey, PlatformKeys};
+use crate::services::moderation::Unchecked;
+use crate::services::share::CodeSettings;
 
 /// Names of every environment variable the functions read. Documented in the README's table.
 pub mod vars {
@@ -36,6 +41,13 @@ pub mod vars {
     pub const UPLOAD_POLICY_TTL_SECS: &str = "UPLOAD_POLICY_TTL_SECS";
     pub const UPLOAD_PUBLIC_BASE_URL: &str = "UPLOAD_PUBLIC_BASE_URL";
     pub const FILE_URL_TTL_SECS: &str = "FILE_URL_TTL_SECS";
+    /// Downloads through the CDN, set all three or none (none: presigned S3 URLs, for local
+    /// development): the https base URL of the CloudFront distribution on our own domain...
+    pub const DOWNLOAD_BASE_URL: &str = "DOWNLOAD_BASE_URL";
+    /// ...the id of the CloudFront public key (in the distribution's key group) that verifies them...
+    pub const DOWNLOAD_KEY_PAIR_ID: &str = "DOWNLOAD_KEY_PAIR_ID";
+    /// ...and its private key, PEM, RSA 2048 or ECDSA P-256 (a secret).
+    pub const DOWNLOAD_PRIVATE_KEY: &str = "DOWNLOAD_PRIVATE_KEY";
     /// The bytes one user may store in the uploads bucket.
     pub const UPLOAD_QUOTA_BYTES: &str = "UPLOAD_QUOTA_BYTES";
     /// The most unpaid orders one user may hold.
@@ -69,6 +81,24 @@ pub mod vars {
     /// What happens to a nickname when WeChat's content check cannot be asked: `refuse` (the
     /// default: a 503, nothing written) or `accept` (written, logged as unchecked).
     pub const NICKNAME_CHECK_FALLBACK: &str = "NICKNAME_CHECK_FALLBACK";
+    /// The subscribe message template of each order event (JSON; see `domain::notices`).
+    pub const SUBSCRIBE_TEMPLATES: &str = "SUBSCRIBE_TEMPLATES";
+    /// Which mini-program version subscribe messages open: `formal` (default), `trial`, `developer`.
+    pub const SUBSCRIBE_MINIPROGRAM_STATE: &str = "SUBSCRIBE_MINIPROGRAM_STATE";
+    /// How long before an unpaid order closes its owner is reminded (seconds; default 600).
+    pub const EXPIRY_REMINDER_SECS: &str = "EXPIRY_REMINDER_SECS";
+    /// The page share codes open (`getwxacodeunlimit`'s page; default `pages/product/detail`).
+    pub const SHARE_CODE_PAGE: &str = "SHARE_CODE_PAGE";
+    /// Which version share codes open: `release` (default), `trial` or `develop`.
+    pub const SHARE_CODE_ENV_VERSION: &str = "SHARE_CODE_ENV_VERSION";
+    /// Whether uploads others see go through WeChat's image check: `on` (default) or `off`.
+    pub const MEDIA_CHECKS: &str = "MEDIA_CHECKS";
+    /// The token of WeChat's message push (the mini-program's 消息推送 settings; wechat-push only).
+    pub const WECHAT_PUSH_TOKEN: &str = "WECHAT_PUSH_TOKEN";
+    /// The EncodingAESKey of the message push in safe mode (optional; wechat-push only).
+    pub const WECHAT_PUSH_AES_KEY: &str = "WECHAT_PUSH_AES_KEY";
+    /// What happens to an order remark WeChat's content check cannot judge: `accept` (flagged) or `refuse`.
+    pub const REMARK_CHECK_FALLBACK: &str = "REMARK_CHECK_FALLBACK";
     /// The CloudWatch namespace of the metrics (EMF lines; `wx-serverless` when unset).
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
@@ -96,6 +126,7 @@ pub mod defaults {
     pub const WECHAT_PAY_API_BASE: &str = "https://api.mch.weixin.qq.com";
     pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
     pub const FILE_URL_TTL_SECS: u64 = 3600;
+    pub const EXPIRY_REMINDER_SECS: u64 = 600;
     pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
     pub const LOG_LEVEL: &str = "info";
     pub const METRICS_NAMESPACE: &str = "wx-serverless";
@@ -335,7 +366,7 @@ pub fn pay_config(
 }
 
 /// Settings of the WeChat API client; the app secret is loaded by `Startup::secret`.
-pub fn wechat_config(env: &Env, secret: Secret) -> Result<WeChatConfig, ConfigError> {
+pub fn wechat_config(env: &Env, secret: Option<Secret>) -> Result<WeChatConfig, ConfigError> {
     Ok(WeChatConfig {
         appid: env.required(vars::WECHAT_APPID)?.to_owned(),
         secret,
@@ -393,14 +424,146 @@ pub fn file_url_ttl(env: &Env) -> Result<Duration, ConfigError> {
     env.seconds_or(vars::FILE_URL_TTL_SECS, defaults::FILE_URL_TTL_SECS, 24 * 3600)
 }
 
-/// The policy for nicknames WeChat's content check could not judge.
-pub fn unchecked_nickname(env: &Env) -> Result<crate::services::profile::UncheckedNickname, ConfigError> {
-    use crate::services::profile::UncheckedNickname;
-    match env.get(vars::NICKNAME_CHECK_FALLBACK).unwrap_or("refuse") {
-        "refuse" => Ok(UncheckedNickname::Refuse),
-        "accept" => Ok(UncheckedNickname::Accept),
+/// Whether downloads go through the CDN: `false` when none of `DOWNLOAD_BASE_URL`,
+/// `DOWNLOAD_KEY_PAIR_ID` and `DOWNLOAD_PRIVATE_KEY` (or its `_PARAMETER`) is set, an error naming
+/// the first missing one when only some are: half a CDN would silently fall back to S3 URLs,
+/// which WeChat refuses.
+pub fn download_cdn_configured(env: &Env) -> Result<bool, ConfigError> {
+    let key_parameter = format!("{}{}", vars::DOWNLOAD_PRIVATE_KEY, vars::PARAMETER_SUFFIX);
+    let settings = [
+        (
+            vars::DOWNLOAD_BASE_URL,
+            env.get(vars::DOWNLOAD_BASE_URL).is_some(),
+        ),
+        (
+            vars::DOWNLOAD_KEY_PAIR_ID,
+            env.get(vars::DOWNLOAD_KEY_PAIR_ID).is_some(),
+        ),
+        (
+            vars::DOWNLOAD_PRIVATE_KEY,
+            env.get(vars::DOWNLOAD_PRIVATE_KEY).is_some() || env.get(&key_parameter).is_some(),
+        ),
+    ];
+    match settings.iter().find(|(_, set)| !set) {
+        None => Ok(true),
+        Some(_) if settings.iter().all(|(_, set)| !set) => Ok(false),
+        Some(&(missing, _)) => Err(ConfigError::Invalid {
+            name: missing,
+            reason: format!(
+                "not set, but downloads through the CDN need {}, {} and {} (or {key_parameter}): \
+                 set all three, or none for presigned S3 URLs",
+                vars::DOWNLOAD_BASE_URL,
+                vars::DOWNLOAD_KEY_PAIR_ID,
+                vars::DOWNLOAD_PRIVATE_KEY,
+            ),
+        }),
+    }
+}
+
+/// The signer of download URLs on the CDN's domain; its private key is loaded by
+/// `Startup::secret`.
+pub fn cdn_signer(env: &Env, private_key: &Secret) -> Result<CdnSigner, ConfigError> {
+    let base_url = env.required(vars::DOWNLOAD_BASE_URL)?;
+    let key_pair_id = env.required(vars::DOWNLOAD_KEY_PAIR_ID)?;
+    CdnSigner::new(base_url, key_pair_id, private_key).map_err(|err| ConfigError::Invalid {
+        name: match err {
+            CdnConfigError::BaseUrl(_) => vars::DOWNLOAD_BASE_URL,
+            CdnConfigError::KeyPairId => vars::DOWNLOAD_KEY_PAIR_ID,
+            CdnConfigError::PrivateKey(_) => vars::DOWNLOAD_PRIVATE_KEY,
+        },
+        reason: err.to_string(),
+    })
+}
+
+/// What share codes open.
+pub fn code_settings(env: &Env) -> Result<CodeSettings, ConfigError> {
+    let page = env.get(vars::SHARE_CODE_PAGE).unwrap_or("pages/product/detail");
+    let page_ok = !page.is_empty()
+        && page.len() <= 128
+        && !page.starts_with('/')
+        && page
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b));
+    if !page_ok {
+        return Err(ConfigError::Invalid {
+            name: vars::SHARE_CODE_PAGE,
+            reason: "must be a page path such as pages/product/detail (no leading /, no query)".into(),
+        });
+    }
+    let env_version = env.get(vars::SHARE_CODE_ENV_VERSION).unwrap_or("release");
+    if !["release", "trial", "develop"].contains(&env_version) {
+        return Err(ConfigError::Invalid {
+            name: vars::SHARE_CODE_ENV_VERSION,
+            reason: "must be release, trial or develop".into(),
+        });
+    }
+    Ok(CodeSettings {
+        page: page.to_owned(),
+        env_version: env_version.to_owned(),
+        width: 430,
+    })
+}
+
+/// Whether uploads others see go through WeChat's image check.
+pub fn media_checks(env: &Env) -> Result<bool, ConfigError> {
+    match env.get(vars::MEDIA_CHECKS).unwrap_or("on") {
+        "on" => Ok(true),
+        "off" => Ok(false),
         _ => Err(ConfigError::Invalid {
-            name: vars::NICKNAME_CHECK_FALLBACK,
+            name: vars::MEDIA_CHECKS,
+            reason: "must be on or off".into(),
+        }),
+    }
+}
+
+/// The subscribe message templates (none: no message is ever sent).
+pub fn subscribe_templates(env: &Env) -> Result<NoticeTemplates, ConfigError> {
+    env.get(vars::SUBSCRIBE_TEMPLATES)
+        .map(|json| {
+            NoticeTemplates::parse(json).map_err(|reason| ConfigError::Invalid {
+                name: vars::SUBSCRIBE_TEMPLATES,
+                reason,
+            })
+        })
+        .unwrap_or_else(|| Ok(NoticeTemplates::default()))
+}
+
+/// Which mini-program version subscribe messages open.
+pub fn miniprogram_state(env: &Env) -> Result<MiniProgramState, ConfigError> {
+    let text = env.get(vars::SUBSCRIBE_MINIPROGRAM_STATE).unwrap_or("formal");
+    MiniProgramState::parse(text).ok_or_else(|| ConfigError::Invalid {
+        name: vars::SUBSCRIBE_MINIPROGRAM_STATE,
+        reason: "must be formal, trial or developer".into(),
+    })
+}
+
+/// How long before an unpaid order closes its owner is reminded.
+pub fn expiry_reminder(env: &Env) -> Result<Duration, ConfigError> {
+    env.seconds_or(
+        vars::EXPIRY_REMINDER_SECS,
+        defaults::EXPIRY_REMINDER_SECS,
+        25 * 60,
+    )
+}
+
+/// The policy for nicknames WeChat's content check could not judge (default: refuse).
+pub fn unchecked_nickname(env: &Env) -> Result<Unchecked, ConfigError> {
+    unchecked_policy(env, vars::NICKNAME_CHECK_FALLBACK, Unchecked::Refuse)
+}
+
+/// The policy for order remarks WeChat's content check could not judge (default: accept and
+/// flag, so an order is never lost to a WeChat outage).
+pub fn unchecked_remark(env: &Env) -> Result<Unchecked, ConfigError> {
+    unchecked_policy(env, vars::REMARK_CHECK_FALLBACK, Unchecked::Accept)
+}
+
+fn unchecked_policy(env: &Env, name: &'static str, default: Unchecked) -> Result<Unchecked, ConfigError> {
+    match env.get(name) {
+        None => Ok(default),
+        Some("refuse") => Ok(Unchecked::Refuse),
+        Some("accept") => Ok(Unchecked::Accept),
+        Some(_) => Err(ConfigError::Invalid {
+            name,
             reason: "must be refuse or accept".into(),
         }),
     }
@@ -437,6 +600,64 @@ mod tests {
         let env = Env::from_pairs([(vars::MAX_BODY_BYTES, "lots")]);
         let err = HttpConfig::from_env(&env).unwrap_err();
         assert!(err.to_string().contains("MAX_BODY_BYTES"), "{err}");
+    }
+
+    #[test]
+    fn the_download_cdn_is_all_three_settings_or_none_and_empty_values_are_none() {
+        let none = Env::default()
+            .with(vars::DOWNLOAD_BASE_URL, "")
+            .with(vars::DOWNLOAD_KEY_PAIR_ID, "")
+            .with("DOWNLOAD_PRIVATE_KEY_PARAMETER", "");
+        assert!(!download_cdn_configured(&none).unwrap());
+        let all = Env::default()
+            .with(vars::DOWNLOAD_BASE_URL, "https://cdn.example.com")
+            .with(vars::DOWNLOAD_KEY_PAIR_ID, "K2JCJMDEHXQW5F")
+            .with("DOWNLOAD_PRIVATE_KEY_PARAMETER", "/wx/download-key");
+        assert!(download_cdn_configured(&all).unwrap());
+        for (missing, env) in [
+            (
+                vars::DOWNLOAD_BASE_URL,
+                all.clone().without(vars::DOWNLOAD_BASE_URL),
+            ),
+            (
+                vars::DOWNLOAD_KEY_PAIR_ID,
+                all.clone().with(vars::DOWNLOAD_KEY_PAIR_ID, ""),
+            ),
+            (
+                vars::DOWNLOAD_PRIVATE_KEY,
+                all.clone().without("DOWNLOAD_PRIVATE_KEY_PARAMETER"),
+            ),
+        ] {
+            let err = download_cdn_configured(&env).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("environment variable {missing} ")),
+                "{err}"
+            );
+            assert!(err.contains("all three"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_bad_download_setting_names_its_variable() {
+        let key = Secret::new("-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n");
+        let env = Env::default()
+            .with(vars::DOWNLOAD_BASE_URL, "http://cdn.example.com")
+            .with(vars::DOWNLOAD_KEY_PAIR_ID, "K2JCJMDEHXQW5F");
+        let err = cdn_signer(&env, &key).unwrap_err().to_string();
+        assert!(
+            err.contains("DOWNLOAD_BASE_URL") && err.contains("https"),
+            "{err}"
+        );
+        let env = env.with(vars::DOWNLOAD_BASE_URL, "https://cdn.example.com");
+        let err = cdn_signer(&env, &key).unwrap_err().to_string();
+        assert!(err.contains("DOWNLOAD_PRIVATE_KEY"), "{err}");
+        assert!(
+            !err.contains("not base64!"),
+            "the key never reaches the message: {err}"
+        );
+        let env = env.with(vars::DOWNLOAD_KEY_PAIR_ID, "K2J&x");
+        let err = cdn_signer(&env, &key).unwrap_err().to_string();
+        assert!(err.contains("DOWNLOAD_KEY_PAIR_ID"), "{err}");
     }
 
     #[test]

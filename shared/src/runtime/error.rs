@@ -23,9 +23,11 @@ use crate::services::checkout::CheckoutError;
 use crate::services::files::FileError;
 use crate::services::limits::LimitError;
 use crate::services::login::LoginError;
+use crate::services::notices::SubscriptionError;
 use crate::services::payment::{PaymentError, RefundError};
 use crate::services::profile::{PhoneError, ProfileError};
 use crate::services::session::SessionError;
+use crate::services::share::ShareCodeError;
 use crate::services::shipping::ShippingError;
 
 /// Every failure a function can answer with.
@@ -52,7 +54,9 @@ pub enum ApiError {
         "the phone number code is invalid, expired or already used; ask the user to tap the button again"
     )]
     PhoneCodeInvalid,
-    #[error("the text did not pass WeChat's content check; choose another (内容含有违规信息，请修改后重试)")]
+    #[error(
+        "{field}: the text did not pass WeChat's content check; choose another (内容含有违规信息，请修改后重试)"
+    )]
     ContentRefused { field: &'static str },
     #[error("an access token is required (Authorization: Bearer <token>)")]
     MissingToken,
@@ -299,7 +303,53 @@ impl From<WeChatError> for ApiError {
                     source: Box::new(err),
                 }
             }
-            err @ WeChatError::Unexpected { .. } => Self::internal("calling WeChat", err),
+            err
+            @ (WeChatError::Unexpected { .. } | WeChatError::NoSecret(_) | WeChatError::NotSubscribed) => {
+                Self::internal("calling WeChat", err)
+            }
+        }
+    }
+}
+
+impl From<ShareCodeError> for ApiError {
+    fn from(err: ShareCodeError) -> Self {
+        match err {
+            ShareCodeError::NotFound => Self::NotFound("product"),
+            err @ ShareCodeError::IdTooLong => Self::validation("id", err.to_string()),
+            ShareCodeError::WeChat(AccessTokenError::Storage(err)) | ShareCodeError::Storage(err) => {
+                err.into()
+            }
+            ShareCodeError::WeChat(AccessTokenError::WeChat(WeChatError::RateLimited)) => Self::RateLimited,
+            err @ ShareCodeError::WeChat(AccessTokenError::WeChat(WeChatError::Unexpected { .. })) => {
+                Self::internal("generating the share code", err)
+            }
+            err @ ShareCodeError::WeChat(_) => Self::WeChatUnavailable {
+                context: "generating the share code".into(),
+                source: Box::new(err),
+            },
+            ShareCodeError::Files(err) => err.into(),
+        }
+    }
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(err: SubscriptionError) -> Self {
+        match err {
+            SubscriptionError::Invalid(reason) => Self::validation("accepted", reason),
+            SubscriptionError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<AccessTokenError> for ApiError {
+    fn from(err: AccessTokenError) -> Self {
+        match err {
+            AccessTokenError::WeChat(err) => err.into(),
+            AccessTokenError::Storage(err) => err.into(),
+            err @ (AccessTokenError::Busy | AccessTokenError::NotReady) => Self::WeChatUnavailable {
+                context: "getting the WeChat access token".into(),
+                source: Box::new(err),
+            },
         }
     }
 }
@@ -503,6 +553,12 @@ impl From<CheckoutError> for ApiError {
                 source: Box::new(source),
             },
             err @ CheckoutError::ReplayMissing => Self::internal("replaying an idempotent request", err),
+            CheckoutError::RemarkRefused => Self::ContentRefused { field: "remark" },
+            CheckoutError::RemarkUnchecked(AccessTokenError::Storage(err)) => err.into(),
+            err @ CheckoutError::RemarkUnchecked(_) => Self::WeChatUnavailable {
+                context: "checking the remark".into(),
+                source: Box::new(err),
+            },
             CheckoutError::Storage(err) => err.into(),
         }
     }

@@ -296,7 +296,7 @@ impl<E: Endpoint> Adapter<E> {
 
         let mut response = respond(&request_id, &outcome, self.private());
         if matches!(outcome, Err(ApiError::MethodNotAllowed)) {
-            allow(&mut response, &E::METHOD);
+            allow(&mut response, std::slice::from_ref(&E::METHOD));
         }
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = response.status().as_u16();
@@ -383,8 +383,9 @@ impl<E: Endpoint> Adapter<E> {
 }
 
 /// RFC 9110: a 405 names the method the resource supports (each function serves one).
-pub(crate) fn allow(response: &mut Response<Body>, method: &Method) {
-    if let Ok(value) = HeaderValue::from_str(method.as_str()) {
+pub(crate) fn allow(response: &mut Response<Body>, methods: &[Method]) {
+    let names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
         response.headers_mut().insert(ALLOW, value);
     }
 }

@@ -11,7 +11,7 @@
 //! | `ServerErrors` | Count | 1 when it is a 5xx |
 //! | `ColdStart` | Count | 1 on the first request of an instance |
 //! | `RateLimited` | Count | 1 when a rate limit refused it (42901, 42902, 42903) |
-//! | business counts | Count | `Logins`, `OrdersPlaced`, `PaymentsSucceeded`, `LatePaymentsRefunded`, `RefundsRequested`, `Refunds`, `OrdersShipped`, `OrdersExpired`, `PhonesBound` |
+//! | business counts | Count | `Logins`, `OrdersPlaced`, `PaymentsSucceeded`, `LatePaymentsRefunded`, `RefundsRequested`, `Refunds`, `OrdersShipped`, `OrdersExpired`, `PhonesBound`, `AccessTokenRefreshes`, `ImagesRemoved` |
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -9,20 +9,26 @@ use tokio::sync::OnceCell;
 use super::config::{self, ConfigError, Env, Secret, defaults, vars};
 use crate::domain::time::Clock;
 use crate::infra::access_token::AccessTokens;
+use crate::infra::cdn::CdnSigner;
 use crate::infra::s3::{self, S3Gateway};
 use crate::infra::store::{Cursors, Store};
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
+use crate::infra::wechat_push::PushKeys;
 use crate::infra::wechatpay::client::WeChatPayClient;
 use crate::services::catalog::Catalog;
-use crate::services::checkout::Checkout;
+use crate::services::checkout::{Checkout, RemarkChecks};
 use crate::services::files::{Files, UploadChecks, UploadGrants};
 use crate::services::limits::Limiter;
 use crate::services::login::Login;
+use crate::services::moderation::{MediaChecks, PushReceiver, TextChecks};
+use crate::services::notices::{Notifier, Subscriptions};
 use crate::services::payment::{Expiry, PaymentNotices, Payments, RefundNotices, Refunds};
 use crate::services::profile::{Phones, ProfileEditor, Profiles};
 use crate::services::session::{Guard, Logouts, Sessions};
+use crate::services::share::ShareCodes;
 use crate::services::shipping::Shipping;
+use crate::services::wechat_token::TokenRefresher;
 
 /// A service an endpoint calls, built once per cold start from the [`Startup`] context.
 pub trait Build: Sized + Send + Sync + 'static {
@@ -36,6 +42,7 @@ pub struct Startup {
     clock: Clock,
     signer: OnceCell<Arc<TokenSigner>>,
     guard: OnceCell<Arc<Guard>>,
+    access_tokens: OnceCell<AccessTokens>,
     store: OnceLock<Store>,
     s3: OnceLock<aws_sdk_s3::Client>,
 }
@@ -54,6 +61,7 @@ impl Startup {
             clock: Clock::system(),
             signer: OnceCell::new(),
             guard: OnceCell::new(),
+            access_tokens: OnceCell::new(),
             store: OnceLock::new(),
             s3: OnceLock::new(),
         }
@@ -137,6 +145,16 @@ impl Startup {
         Ok(S3Gateway::new(client, config, credentials))
     }
 
+    /// The signer of download URLs on the CDN's domain, when the CDN is configured; its private
+    /// key is read once here (from SSM in a deployment).
+    pub async fn download_cdn(&self) -> Result<Option<CdnSigner>, ConfigError> {
+        if !config::download_cdn_configured(&self.env)? {
+            return Ok(None);
+        }
+        let key = self.secret(vars::DOWNLOAD_PRIVATE_KEY).await?;
+        config::cdn_signer(&self.env, &key).map(Some)
+    }
+
     /// The token signer, its private key loaded once (login and refresh only).
     pub async fn token_signer(&self) -> Result<Arc<TokenSigner>, ConfigError> {
         self.signer
@@ -169,9 +187,13 @@ impl Startup {
             .cloned()
     }
 
-    /// The WeChat API client.
+    /// The WeChat API client with the app secret (login; the access token refresher).
     pub async fn wechat(&self) -> Result<WeChatClient, ConfigError> {
         let secret = self.secret(vars::WECHAT_SECRET).await?;
+        self.wechat_client(Some(secret))
+    }
+
+    fn wechat_client(&self, secret: Option<Secret>) -> Result<WeChatClient, ConfigError> {
         WeChatClient::new(config::wechat_config(&self.env, secret)?).map_err(|e| ConfigError::Invalid {
             name: vars::WECHAT_API_BASE,
             reason: format!("cannot build the HTTP client: {e}"),
@@ -179,13 +201,25 @@ impl Startup {
     }
 
     /// The WeChat access token shared by every instance (kept in the table), for the WeChat
-    /// server APIs beyond login.
+    /// server APIs beyond login. A function given the app secret also refreshes it; the others
+    /// (in a deployment, all but the refresher and login) only read it. Built once per process,
+    /// so every service of a function shares one copy.
     pub async fn access_tokens(&self) -> Result<AccessTokens, ConfigError> {
-        Ok(AccessTokens::new(
-            self.wechat().await?,
-            self.store(),
-            self.clock(),
-        ))
+        self.access_tokens
+            .get_or_try_init(|| async {
+                let secret = if self.has_secret(vars::WECHAT_SECRET) {
+                    Some(self.secret(vars::WECHAT_SECRET).await?)
+                } else {
+                    None
+                };
+                Ok(AccessTokens::new(
+                    self.wechat_client(secret)?,
+                    self.store(),
+                    self.clock(),
+                ))
+            })
+            .await
+            .cloned()
     }
 
     /// The WeChat Pay client; `notifications` also loads the APIv3 key that decrypts them.
@@ -202,6 +236,15 @@ impl Startup {
                 reason: format!("cannot build the HTTP client: {e}"),
             }
         })
+    }
+
+    /// Whether the secret `name` is configured (as itself or as a parameter name).
+    pub fn has_secret(&self, name: &'static str) -> bool {
+        self.env.get(name).is_some()
+            || self
+                .env
+                .get(&format!("{name}{}", vars::PARAMETER_SUFFIX))
+                .is_some()
     }
 
     /// A secret: the variable `NAME` itself (local development), or else the SSM SecureString
@@ -261,21 +304,33 @@ impl Build for () {
     }
 }
 
+/// Files that issue download URLs: through the CDN when it is configured (its private key read
+/// once here), else presigned S3 GETs.
 impl Build for Files {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Files::new(
-            startup.s3_gateway()?,
-            config::upload_limits(&startup.env)?,
-            config::file_url_ttl(&startup.env)?,
-        ))
+        let files = upload_files(startup)?;
+        Ok(match startup.download_cdn().await? {
+            Some(cdn) => files.with_cdn(cdn),
+            None => files,
+        })
     }
+}
+
+/// Files for the upload side only (upload-token, on-upload): they issue no download URLs, so
+/// they never load the CDN's private key.
+fn upload_files(startup: &Startup) -> Result<Files, ConfigError> {
+    Ok(Files::new(
+        startup.s3_gateway()?,
+        config::upload_limits(&startup.env)?,
+        config::file_url_ttl(&startup.env)?,
+    ))
 }
 
 impl Build for UploadGrants {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         let limits = config::upload_limits(&startup.env)?;
         Ok(UploadGrants::new(
-            Files::build(startup).await?,
+            upload_files(startup)?,
             startup.store(),
             config::upload_quota(&startup.env, &limits)?,
         ))
@@ -305,7 +360,52 @@ impl Build for Profiles {
 
 impl Build for UploadChecks {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(UploadChecks::new(Files::build(startup).await?, startup.store()))
+        let files = upload_files(startup)?;
+        let checks = UploadChecks::new(files.clone(), startup.store());
+        if !config::media_checks(&startup.env)? {
+            return Ok(checks);
+        }
+        Ok(checks.with_media_checks(MediaChecks::build(startup).await?))
+    }
+}
+
+impl Build for ShareCodes {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(ShareCodes::new(
+            startup.store(),
+            startup.access_tokens().await?,
+            startup.s3_gateway()?,
+            Files::build(startup).await?,
+            config::code_settings(&startup.env)?,
+        ))
+    }
+}
+
+impl Build for MediaChecks {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(MediaChecks::new(
+            startup.access_tokens().await?,
+            upload_files(startup)?,
+            startup.store(),
+            startup.clock(),
+        ))
+    }
+}
+
+impl Build for PushReceiver {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let token = startup.secret(vars::WECHAT_PUSH_TOKEN).await?;
+        let aes_key = if startup.has_secret(vars::WECHAT_PUSH_AES_KEY) {
+            Some(startup.secret(vars::WECHAT_PUSH_AES_KEY).await?)
+        } else {
+            None
+        };
+        let appid = startup.env.required(vars::WECHAT_APPID)?.to_owned();
+        let keys = PushKeys::new(token, aes_key.as_ref(), appid).map_err(|reason| ConfigError::Invalid {
+            name: vars::WECHAT_PUSH_TOKEN,
+            reason,
+        })?;
+        Ok(PushReceiver::new(keys, MediaChecks::build(startup).await?))
     }
 }
 
@@ -363,6 +463,7 @@ impl Build for PaymentNotices {
             startup.store(),
             startup.wechat_pay(true).await?,
             startup.clock(),
+            Notifier::build(startup).await?,
         ))
     }
 }
@@ -373,6 +474,8 @@ impl Build for Expiry {
             startup.store(),
             startup.wechat_pay(false).await?,
             startup.clock(),
+            Notifier::build(startup).await?,
+            config::expiry_reminder(&startup.env)?,
         ))
     }
 }
@@ -397,12 +500,41 @@ impl Build for RefundNotices {
     }
 }
 
+impl Build for Notifier {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Notifier::new(
+            startup.store(),
+            startup.access_tokens().await?,
+            config::subscribe_templates(&startup.env)?,
+            config::miniprogram_state(&startup.env)?,
+            startup.clock(),
+        ))
+    }
+}
+
+impl Build for Subscriptions {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Subscriptions::new(
+            startup.store(),
+            config::subscribe_templates(&startup.env)?,
+        ))
+    }
+}
+
+impl Build for TokenRefresher {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let tokens = AccessTokens::new(startup.wechat().await?, startup.store(), startup.clock());
+        TokenRefresher::new(tokens).ok_or(ConfigError::Missing(vars::WECHAT_SECRET))
+    }
+}
+
 impl Build for Shipping {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Shipping::new(
             startup.store(),
             startup.access_tokens().await?,
             startup.clock(),
+            Notifier::build(startup).await?,
         ))
     }
 }
@@ -417,8 +549,23 @@ impl Build for ProfileEditor {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(ProfileEditor::new(
             Profiles::build(startup).await?,
-            startup.access_tokens().await?,
+            TextChecks::build(startup).await?,
             config::unchecked_nickname(&startup.env)?,
+        ))
+    }
+}
+
+impl Build for TextChecks {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(TextChecks::new(startup.access_tokens().await?))
+    }
+}
+
+impl Build for RemarkChecks {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(RemarkChecks::new(
+            TextChecks::build(startup).await?,
+            config::unchecked_remark(&startup.env)?,
         ))
     }
 }

@@ -18,29 +18,48 @@ use super::config::ConfigError;
 use super::http::panic_message;
 use super::startup::{Build, Startup};
 
-/// What a webhook answers: a status and, when it has one, a JSON body.
+/// What a webhook answers: a status and, when it has one, a body (JSON unless `content_type`
+/// says otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookReply {
     pub status: StatusCode,
     pub body: Option<String>,
+    pub content_type: &'static str,
     /// What happened, for the log (never sent).
     pub outcome: String,
     /// The business count it adds to (`PaymentsSucceeded`), as a metric.
     pub metric: Option<&'static str>,
 }
 
+/// The content type of JSON answers.
+pub const JSON: &str = "application/json; charset=utf-8";
+/// The content type of plain-text answers.
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
+/// One call of a webhook, exactly as received.
+pub struct WebhookCall<'a> {
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    query: Option<lambda_http::aws_lambda_events::query_map::QueryMap>,
+    pub body: &'a [u8],
+}
+
+impl WebhookCall<'_> {
+    /// The first value of the query parameter `name`.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.as_ref().and_then(|q| q.first(name))
+    }
+}
+
 /// One webhook endpoint.
 pub trait Webhook: Send + Sync + 'static {
     const NAME: &'static str;
-    const METHOD: Method;
+    /// The methods it answers; any other is 405.
+    const METHODS: &'static [Method];
     type Service: Build;
 
-    /// Handles one call, given its headers and its body exactly as received.
-    fn handle(
-        service: &Self::Service,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> impl Future<Output = WebhookReply> + Send;
+    /// Handles one call.
+    fn handle(service: &Self::Service, call: WebhookCall<'_>) -> impl Future<Output = WebhookReply> + Send;
 
     /// The answer when the handler panicked or the method is wrong.
     fn failure(status: StatusCode, message: &str) -> WebhookReply;
@@ -81,11 +100,17 @@ impl<W: Webhook> WebhookAdapter<W> {
             .lambda_context_ref()
             .map(|ctx| ctx.request_id.clone())
             .unwrap_or_default();
-        let reply = if request.method() != W::METHOD {
+        let reply = if !W::METHODS.contains(request.method()) {
             W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         } else {
             let span = tracing::info_span!("request", request_id = %request_id, function = W::NAME);
-            AssertUnwindSafe(W::handle(&self.service, request.headers(), request.body()).instrument(span))
+            let call = WebhookCall {
+                method: request.method(),
+                headers: request.headers(),
+                query: request.query_string_parameters_ref().cloned(),
+                body: request.body(),
+            };
+            AssertUnwindSafe(W::handle(&self.service, call).instrument(span))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| {
@@ -130,12 +155,11 @@ impl<W: Webhook> WebhookAdapter<W> {
         let mut response = Response::new(reply.body.map_or(Body::Empty, Body::Text));
         *response.status_mut() = reply.status;
         if reply.status == StatusCode::METHOD_NOT_ALLOWED {
-            super::http::allow(&mut response, &W::METHOD);
+            super::http::allow(&mut response, W::METHODS);
         }
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
         response
     }
 }

@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
-    HoldingLimits, IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, build_order,
+    HoldingLimits, IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, Remark, build_order,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
+use crate::infra::access_token::AccessTokenError;
 use crate::infra::crypto::{random_u64, sha256_hex};
 use crate::infra::retry::{Backoff, Exhausted};
 use crate::infra::store::{CancelOutcome, CreateOutcome, Cursors, IdempotencyRecord, StorageError, Store};
+use crate::infra::wechat::TextScene;
+use crate::services::moderation::{Checked, TextChecks, TextRefusal, Unchecked};
 
 /// Transactions that lose a conflict are tried again: 4 attempts in all, 25-50 ms, then 50-100 ms...
 const CONTENDED: Backoff = Backoff {
@@ -45,8 +48,39 @@ pub enum CheckoutError {
     /// The idempotency record names an order that is not there.
     #[error("the order recorded for this Idempotency-Key is missing")]
     ReplayMissing,
+    /// WeChat's content check refused the remark: nothing was written.
+    #[error("the remark did not pass WeChat's content check")]
+    RemarkRefused,
+    /// WeChat's content check could not be asked, and the policy refuses unchecked remarks.
+    #[error("the remark could not be checked")]
+    RemarkUnchecked(#[source] AccessTokenError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// Order remarks' content check (`msg_sec_check`, scene "comment") and what happens when WeChat
+/// cannot be asked. Built once per process by `submit-order`.
+#[derive(Clone)]
+pub struct RemarkChecks {
+    checks: TextChecks,
+    unchecked: Unchecked,
+}
+
+impl RemarkChecks {
+    pub fn new(checks: TextChecks, unchecked: Unchecked) -> Self {
+        Self { checks, unchecked }
+    }
+
+    /// Whether `remark` may be stored, and whether it must be flagged as unchecked.
+    async fn check(&self, openid: &Openid, remark: &Remark) -> Result<Checked, CheckoutError> {
+        self.checks
+            .check(openid, TextScene::Comment, remark.as_str(), self.unchecked)
+            .await
+            .map_err(|refusal| match refusal {
+                TextRefusal::Refused { .. } => CheckoutError::RemarkRefused,
+                TextRefusal::Unchecked(err) => CheckoutError::RemarkUnchecked(err),
+            })
+    }
 }
 
 /// The caller's orders.
@@ -63,13 +97,16 @@ impl Checkout {
 
     /// Places an order for `openid`. On the happy path: one BatchGetItem (the products and the
     /// idempotency record) and one TransactWriteItems (stock, order, record and the user's
-    /// holdings together, so no concurrency can exceed the hoarding caps).
+    /// holdings together, so no concurrency can exceed the hoarding caps). A remark is checked by
+    /// WeChat first (one call), except when the key is replayed; without `remarks` (the admin
+    /// tool) an order with a remark is refused as unchecked.
     #[tracing::instrument(skip_all)]
     pub async fn submit(
         &self,
         openid: &Openid,
         key: &IdempotencyKey,
         request: &OrderRequest,
+        remarks: Option<&RemarkChecks>,
     ) -> Result<Order, CheckoutError> {
         request.validate()?;
         self.limits.check_lines(request)?;
@@ -77,6 +114,7 @@ impl Checkout {
         let fingerprint = sha256_hex(&request.canonical_bytes());
         let ids: Vec<&ProductId> = request.product_ids().collect();
         let mut attempts = CONTENDED.start();
+        let mut remark_checked = None;
         loop {
             let (products, record) = self.store.load_for_order(&ids, &digest).await?;
             if let Some(record) = record {
@@ -84,7 +122,18 @@ impl Checkout {
             }
             let now = Timestamp::now();
             let order_id = OrderId::generate(now, random_u64());
-            let order = build_order(request, &products, openid, order_id, now)?;
+            let mut order = build_order(request, &products, openid, order_id, now)?;
+            if let Some(remark) = &request.remark {
+                let checked = match remark_checked {
+                    Some(checked) => checked,
+                    None => {
+                        let remarks =
+                            remarks.ok_or(CheckoutError::RemarkUnchecked(AccessTokenError::NotReady))?;
+                        *remark_checked.insert(remarks.check(openid, remark).await?)
+                    }
+                };
+                order.remark_unchecked = checked == Checked::Unchecked;
+            }
             let record = IdempotencyRecord {
                 digest: digest.clone(),
                 order_id: order.order_id.clone(),

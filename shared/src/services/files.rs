@@ -1,5 +1,6 @@
-//! Files: upload tokens (presigned POST) and download URLs (presigned GET) for the caller's own
-//! files, both signed locally (zero AWS round trips), and the check of every new upload.
+//! Files: upload tokens (presigned POST) and download URLs for the caller's own files (CloudFront
+//! signed URLs on our own domain when the CDN is configured, else presigned S3 GETs), all signed
+//! locally (zero AWS round trips), and the check of every new upload.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +13,11 @@ use crate::domain::uploads::{
     FileStatus, ObjectKey, UploadError, UploadLimits, UploadPurpose, signing_window_start,
 };
 use crate::domain::users::UserProfile;
+use crate::infra::cdn::CdnSigner;
 use crate::infra::crypto::random_id;
 use crate::infra::s3::{PresignedPost, Reference, S3Gateway};
 use crate::infra::store::{FileRecord, StorageError, Store};
+use crate::services::moderation::MediaChecks;
 
 /// Why a file request failed.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,9 @@ pub struct FileUrl {
 #[derive(Clone, Debug)]
 pub struct Files {
     s3: S3Gateway,
+    /// Signs download URLs on the CDN's domain; without it they are presigned S3 GETs (on the
+    /// bucket's amazonaws.com host, which WeChat refuses outside DevTools: local development).
+    cdn: Option<Arc<CdnSigner>>,
     limits: Arc<UploadLimits>,
     url_ttl: Duration,
 }
@@ -64,18 +70,40 @@ impl Files {
     pub fn new(s3: S3Gateway, limits: UploadLimits, url_ttl: Duration) -> Self {
         Self {
             s3,
+            cdn: None,
             limits: Arc::new(limits),
             url_ttl,
         }
     }
 
-    /// A presigned GET URL for `key` and when it expires. Signed from the start of the current
-    /// half-TTL window, so repeated reads answer the same URL for a while (the mini-program's
-    /// image cache keeps working) and every answer stays valid for at least half the TTL.
+    /// Serves downloads through the CDN: download URLs become CloudFront signed URLs.
+    pub fn with_cdn(mut self, cdn: CdnSigner) -> Self {
+        self.cdn = Some(Arc::new(cdn));
+        self
+    }
+
+    /// A download URL for `key` (CloudFront signed URL, or presigned S3 GET) and when it expires.
+    /// Signed from the start of the current half-TTL window, so repeated reads answer the same URL
+    /// for a while (the mini-program's image cache keeps working) and every answer stays valid
+    /// for at least half the TTL.
     pub async fn download_url(&self, key: &ObjectKey) -> Result<(String, Timestamp), FileError> {
+        self.download_url_of(key.as_str()).await
+    }
+
+    /// [`Self::download_url`] for any object of the bucket (a generated share code).
+    pub async fn download_url_of(&self, key: &str) -> Result<(String, Timestamp), FileError> {
         let signed_at = signing_window_start(Timestamp::now(), self.url_ttl);
-        let url = self.s3.download_url(key, signed_at, self.url_ttl).await?;
-        Ok((url, signed_at.plus(self.url_ttl)))
+        let expires_at = signed_at.plus(self.url_ttl);
+        let url = match &self.cdn {
+            Some(cdn) => cdn.signed_url(key, expires_at)?,
+            None => self.s3.download_url(key, signed_at, self.url_ttl).await?,
+        };
+        Ok((url, expires_at))
+    }
+
+    /// Deletes the upload `key` (one DeleteObject); `onUpload` then forgets its record and bytes.
+    pub async fn remove(&self, key: &ObjectKey) -> Result<(), FileError> {
+        Ok(self.s3.delete(key.as_str()).await?)
     }
 
     /// Marks the upload `key` as referenced, so the lifecycle rule keeps it. One PutObjectTagging.
@@ -204,11 +232,22 @@ pub enum UploadVerdict {
 pub struct UploadChecks {
     files: Files,
     store: Store,
+    media: Option<MediaChecks>,
 }
 
 impl UploadChecks {
     pub fn new(files: Files, store: Store) -> Self {
-        Self { files, store }
+        Self {
+            files,
+            store,
+            media: None,
+        }
+    }
+
+    /// Sends every new upload others will see to WeChat's image check.
+    pub fn with_media_checks(mut self, media: MediaChecks) -> Self {
+        self.media = Some(media);
+        self
     }
 
     pub fn bucket(&self) -> &str {
@@ -259,6 +298,9 @@ impl UploadChecks {
             sequencer,
         };
         if self.store.record_file(&file).await? {
+            if let Some(media) = &self.media {
+                media.submit(&file).await?;
+            }
             Ok(UploadVerdict::Recorded)
         } else {
             Ok(UploadVerdict::Duplicate)

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::ids::{Openid, OrderId};
+use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{
     NoticeVerdict, Order, OrderStatus, PayRefusal, Payment, PaymentNotice, Prepay, RefundNotice,
     RefundRefusal,
@@ -11,6 +12,7 @@ use crate::domain::orders::{
 use crate::domain::time::{Clock, Timestamp};
 use crate::infra::store::{CancelOutcome, PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{NotifyError, PayError, PaymentParams, PrepayRequest, WeChatPayClient};
+use crate::services::notices::Notifier;
 
 /// How long WeChat Pay keeps a prepay valid.
 const PREPAY_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
@@ -132,11 +134,17 @@ pub struct PaymentNotices {
     store: Store,
     pay: WeChatPayClient,
     clock: Clock,
+    notifier: Notifier,
 }
 
 impl PaymentNotices {
-    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
-        Self { store, pay, clock }
+    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock, notifier: Notifier) -> Self {
+        Self {
+            store,
+            pay,
+            clock,
+            notifier,
+        }
     }
 
     /// Handles one notification. A forged, stale or mismatched one changes nothing and is logged
@@ -188,7 +196,12 @@ impl PaymentNotices {
                             .unwrap_or_else(|| self.clock.now()),
                     };
                     match self.store.mark_paid(&order, &payment).await? {
-                        PaidOutcome::Paid => return Ok(NoticeOutcome::Paid),
+                        PaidOutcome::Paid => {
+                            self.notifier
+                                .notify(&order.paid(payment), NoticeEvent::OrderPaid)
+                                .await;
+                            return Ok(NoticeOutcome::Paid);
+                        }
                         // Cancelled or paid meanwhile: judge again on the order as it is now.
                         PaidOutcome::AlreadyChanged => {}
                         PaidOutcome::Conflict => {
@@ -253,6 +266,8 @@ pub struct SweepReport {
     pub paid: usize,
     /// Already changed by someone else (a notification, a cancel, another sweep).
     pub skipped: usize,
+    /// Unpaid orders about to close whose owner was reminded (a subscribe message allowed or not).
+    pub reminded: usize,
     /// Refunds asked over [`REFUND_GRACE`] ago and not yet ended, looked at.
     pub refunds_examined: usize,
     /// Found refunded at WeChat Pay (the notification was lost): marked refunded and restocked.
@@ -277,11 +292,26 @@ pub struct Expiry {
     store: Store,
     pay: WeChatPayClient,
     clock: Clock,
+    notifier: Notifier,
+    /// How long before an unpaid order closes its owner is reminded (when a template is set).
+    remind_ahead: Duration,
 }
 
 impl Expiry {
-    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
-        Self { store, pay, clock }
+    pub fn new(
+        store: Store,
+        pay: WeChatPayClient,
+        clock: Clock,
+        notifier: Notifier,
+        remind_ahead: Duration,
+    ) -> Self {
+        Self {
+            store,
+            pay,
+            clock,
+            notifier,
+            remind_ahead,
+        }
     }
 
     /// One sweep: one Query for the overdue orders; per order one query at WeChat Pay, then a
@@ -291,7 +321,22 @@ impl Expiry {
     pub async fn sweep(&self) -> Result<SweepReport, PaymentError> {
         let now = self.clock.now();
         let mut report = SweepReport::default();
-        for order in self.store.overdue_orders(now, SWEEP_BATCH).await? {
+        // With a reminder template, the same Query reaches a little further: the orders closing
+        // within `remind_ahead` are reminded once.
+        let reminding = self.notifier.sends(NoticeEvent::OrderExpiring);
+        let horizon = if reminding {
+            now.plus(self.remind_ahead)
+        } else {
+            now
+        };
+        for order in self.store.overdue_orders(horizon, SWEEP_BATCH).await? {
+            if order.pay_by > now {
+                if !order.reminded && self.store.mark_reminded(&order, now).await? {
+                    report.reminded += 1;
+                    self.notifier.notify(&order, NoticeEvent::OrderExpiring).await;
+                }
+                continue;
+            }
             report.examined += 1;
             match self.expire(&order).await? {
                 Expired::Cancelled => report.cancelled += 1,
@@ -341,7 +386,12 @@ impl Expiry {
                 }
                 tracing::warn!(order = %order.order_id, "a lost payment notification: the order is marked paid");
                 return Ok(match self.store.mark_paid(order, &payment).await? {
-                    PaidOutcome::Paid => Expired::Paid,
+                    PaidOutcome::Paid => {
+                        self.notifier
+                            .notify(&order.paid(payment), NoticeEvent::OrderPaid)
+                            .await;
+                        Expired::Paid
+                    }
                     _ => Expired::Skipped,
                 });
             }

@@ -5,8 +5,9 @@ use crate::domain::time::Timestamp;
 use crate::domain::users::{Avatar, AvatarUrl, Nickname, PhoneCode, ProfilePatch, UserProfile, mask_phone};
 use crate::infra::access_token::{AccessTokenError, AccessTokens};
 use crate::infra::store::{StorageError, Store};
-use crate::infra::wechat::{TextScene, TextVerdict, WeChatError};
+use crate::infra::wechat::{TextScene, WeChatError};
 use crate::services::files::{FileError, Files};
+use crate::services::moderation::{TextChecks, TextRefusal, Unchecked};
 
 /// Why a profile request failed.
 #[derive(Debug, thiserror::Error)]
@@ -167,65 +168,37 @@ impl Phones {
     }
 }
 
-/// What happens to a nickname when WeChat's content check cannot be asked (down, slow, busy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UncheckedNickname {
-    /// Refused with a 503: nothing unchecked is shown to others (the default).
-    Refuse,
-    /// Accepted, and logged as unchecked for a later review.
-    Accept,
-}
-
 /// Profile changes, with every new nickname checked by WeChat (`msg_sec_check` v2, scene
-/// "profile") before anything is written. Built once per process by the function that holds the
-/// app secret (the shared access token).
+/// "profile") before anything is written.
 #[derive(Clone)]
 pub struct ProfileEditor {
     profiles: Profiles,
-    tokens: AccessTokens,
-    unchecked: UncheckedNickname,
+    checks: TextChecks,
+    unchecked: Unchecked,
 }
 
 impl ProfileEditor {
-    pub fn new(profiles: Profiles, tokens: AccessTokens, unchecked: UncheckedNickname) -> Self {
+    pub fn new(profiles: Profiles, checks: TextChecks, unchecked: Unchecked) -> Self {
         Self {
             profiles,
-            tokens,
+            checks,
             unchecked,
         }
     }
 
-    /// Checks a new nickname (one WeChat call; the shared token read from the table on a cold
-    /// instance), then applies `update` as [`Profiles::update`] does. A refused nickname writes
-    /// nothing.
+    /// Checks a new nickname (one WeChat call), then applies `update` as [`Profiles::update`]
+    /// does. A refused nickname writes nothing.
     #[tracing::instrument(skip_all)]
     pub async fn update(&self, openid: &Openid, update: ProfileUpdate) -> Result<UserProfile, ProfileError> {
         if let Some(nickname) = &update.nickname {
-            let verdict = self
-                .tokens
-                .call(|wechat, token| async move {
-                    wechat
-                        .msg_sec_check(&token, openid, TextScene::Profile, nickname.as_str())
-                        .await
-                })
-                .await;
-            match verdict {
-                Ok(TextVerdict::Pass) => {}
-                Ok(TextVerdict::Refused { suggest, label }) => {
-                    tracing::warn!(
-                        security_event = "content_refused",
-                        suggest,
-                        label,
-                        "nickname refused by WeChat's content check"
-                    );
-                    return Err(ProfileError::NicknameRefused);
-                }
-                Err(err) => match self.unchecked {
-                    UncheckedNickname::Refuse => return Err(ProfileError::NicknameUnchecked(err)),
-                    UncheckedNickname::Accept => {
-                        tracing::warn!(error = %err, unchecked = true, "nickname accepted without WeChat's content check");
-                    }
-                },
+            match self
+                .checks
+                .check(openid, TextScene::Profile, nickname.as_str(), self.unchecked)
+                .await
+            {
+                Ok(_) => {}
+                Err(TextRefusal::Refused { .. }) => return Err(ProfileError::NicknameRefused),
+                Err(TextRefusal::Unchecked(err)) => return Err(ProfileError::NicknameUnchecked(err)),
             }
         }
         self.profiles.update(openid, update).await

@@ -3,12 +3,14 @@
 //! Asking again with the same parcel is safe: it only reports what was not reported yet.
 
 use crate::domain::ids::OrderId;
+use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{Carrier, Order, OrderStatus, ShipRefusal, Shipment, TrackingNo};
 use crate::domain::time::Clock;
 use crate::infra::access_token::{AccessTokenError, AccessTokens};
 use crate::infra::store::{StorageError, Store};
 use crate::infra::wechat::ShippingReport;
 use crate::infra::wechatpay::client::china_time;
+use crate::services::notices::Notifier;
 
 /// Why an order could not be shipped, or its shipping not reported.
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +32,17 @@ pub struct Shipping {
     store: Store,
     tokens: AccessTokens,
     clock: Clock,
+    notifier: Notifier,
 }
 
 impl Shipping {
-    pub fn new(store: Store, tokens: AccessTokens, clock: Clock) -> Self {
-        Self { store, tokens, clock }
+    pub fn new(store: Store, tokens: AccessTokens, clock: Clock, notifier: Notifier) -> Self {
+        Self {
+            store,
+            tokens,
+            clock,
+            notifier,
+        }
     }
 
     /// Ships `order_id` with `carrier` and `tracking_no`, and reports it to WeChat: one GetItem, one
@@ -67,6 +75,7 @@ impl Shipping {
                     shipment: Some(shipment),
                     ..order
                 };
+                self.notifier.notify(&order, NoticeEvent::OrderShipped).await;
             } else {
                 // Changed meanwhile (shipped by a concurrent request, or refunded): judge it again.
                 order = self

@@ -9,6 +9,7 @@ mod limits;
 mod login;
 mod orders;
 mod payments;
+mod platform;
 mod secrets;
 mod sessions;
 mod tokens;

@@ -46,7 +46,7 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
         submit(
             &token,
             "order-key-0001",
-            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 3}], "expectedTotalFen": 3400, "remark": "不要辣"}),
+            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 3}], "expectedTotalFen": 3400}),
         ),
     )
     .await;
@@ -63,7 +63,6 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
     assert_eq!(order["items"][0]["name"], "商品 tea");
     assert_eq!(order["items"][0]["priceFen"], 1250);
     assert_eq!(order["items"][1]["subtotalFen"], 900);
-    assert_eq!(order["remark"], "不要辣");
     assert!(order.get("openid").is_none());
     let created = chrono::DateTime::parse_from_rfc3339(order["createdAt"].as_str().unwrap()).unwrap();
     let pay_by = chrono::DateTime::parse_from_rfc3339(order["payBy"].as_str().unwrap()).unwrap();
@@ -79,6 +78,85 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
         "the session read beside the order read"
     );
     assert_eq!(fetched.data(), order);
+}
+
+fn order_item_key(order: &Value) -> shared::infra::store::keys::Key {
+    shared::infra::store::keys::order(order["orderId"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn remarks_pass_wechats_content_check_before_anything_is_written() {
+    let mut app = app_with_stock().await;
+    let wechat = app.own_wechat().await;
+    let token = app.token_for("o_remarker").await;
+    let with_remark =
+        |remark: &str| json!({"items": [{"productId": "tea", "quantity": 1}], "remark": remark});
+
+    let passed = app
+        .call::<SubmitOrder>(submit(&token, "remark-key-0001", &with_remark("不要辣")))
+        .await;
+    assert_eq!(passed.status, 200, "{:?}", passed.body);
+    assert_eq!(passed.data()["remark"], "不要辣");
+    let item = app.item(&order_item_key(passed.data())).await.unwrap();
+    assert!(!item.contains_key("remarkUnchecked"));
+    assert_eq!(wechat.stable_token_calls(), 1);
+
+    let before = app.table_snapshot().await;
+    let risky = app
+        .call::<SubmitOrder>(submit(
+            &token,
+            "remark-key-0002",
+            &with_remark("a forbidden remark"),
+        ))
+        .await;
+    assert_eq!((risky.status, risky.code()), (400, 40013), "{:?}", risky.body);
+    assert!(
+        risky.body["message"].as_str().unwrap().contains("remark"),
+        "{:?}",
+        risky.body
+    );
+    assert_eq!(
+        app.table_snapshot().await,
+        before,
+        "a refused remark writes nothing"
+    );
+    assert_eq!(app.stock("tea").await, 9);
+
+    // WeChat unreachable: by default the order is taken and its remark flagged for review...
+    app.env = app.env.clone().with("WECHAT_API_BASE", "http://127.0.0.1:9");
+    app.clock.advance(std::time::Duration::from_secs(7200));
+    let flagged = app
+        .call::<SubmitOrder>(submit(&token, "remark-key-0003", &with_remark("少放糖")))
+        .await;
+    assert_eq!(flagged.status, 200, "{:?}", flagged.body);
+    assert!(
+        flagged.data().get("remarkUnchecked").is_none(),
+        "the flag is the merchant's"
+    );
+    let item = app.item(&order_item_key(flagged.data())).await.unwrap();
+    assert_eq!(
+        item["remarkUnchecked"],
+        aws_sdk_dynamodb::types::AttributeValue::Bool(true)
+    );
+    // ...and an order without a remark never waits for WeChat.
+    let plain = app
+        .call::<SubmitOrder>(submit(&token, "remark-key-0004", &one("pen", 1)))
+        .await;
+    assert_eq!(plain.status, 200, "{:?}", plain.body);
+
+    // ...or refused with a 503 when configured so, writing nothing.
+    app.env = app.env.clone().with("REMARK_CHECK_FALLBACK", "refuse");
+    let before = app.table_snapshot().await;
+    let refused = app
+        .call::<SubmitOrder>(submit(&token, "remark-key-0005", &with_remark("少放糖")))
+        .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (503, 50301),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(app.table_snapshot().await, before);
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::api::orders::{CancelOrder, GetOrder, PayOrder, RefundOrder, ShipOrder, SubmitOrder};
 use shared::api::pay::{ExpireOrders, PayNotify, RefundNotify};
+use shared::api::users::Subscribe;
 use shared::domain::ids::OrderId;
 use shared::domain::orders::OrderStatus;
 use shared::infra::store::keys;
@@ -941,4 +942,159 @@ async fn an_unpaid_order_does_not_ship_and_a_report_wechat_missed_is_sent_when_a
     assert_eq!(reported.status, 200, "{:?}", reported.body);
     assert!(reported.data()["shipment"]["reportedAt"].is_string());
     assert_eq!(wechat.shipments().len(), 1);
+}
+
+const TEMPLATES: &str = r#"{
+    "orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}",
+                  "data": {"character_string1": "{orderId}", "amount2": "{total}", "thing3": "{items}", "time4": "{paidAt}"}},
+    "orderShipped": {"templateId": "TPL_SHIP", "data": {"thing1": "{items}", "character_string2": "{trackingNo}"}},
+    "orderExpiring": {"templateId": "TPL_EXP", "data": {"thing1": "{items}", "time2": "{payBy}"}}
+}"#;
+
+fn subscribe_request(token: &str, accepted: &[&str]) -> lambda_http::Request {
+    request(Method::POST, "/users/me/subscriptions")
+        .bearer(token)
+        .json(&json!({ "accepted": accepted }))
+}
+
+async fn subscribe(shop: &Shop, accepted: &[&str]) -> Value {
+    let reply = shop
+        .app
+        .call::<Subscribe>(subscribe_request(&shop.token, accepted))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.data()["subscriptions"].clone()
+}
+
+#[tokio::test]
+async fn subscribe_messages_go_out_once_per_acceptance_when_orders_are_paid_and_shipped() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    shop.app.env = shop.app.env.clone().with("SUBSCRIBE_TEMPLATES", TEMPLATES);
+
+    let before = shop.app.table_snapshot().await;
+    for bad in [
+        &["TPL_OTHER"][..],
+        &[],
+        &["TPL_PAID", "TPL_PAID"],
+        &["TPL_PAID", "TPL_SHIP", "TPL_EXP", "TPL_PAID"],
+    ] {
+        let reply = shop
+            .app
+            .call::<Subscribe>(subscribe_request(&shop.token, bad))
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, 40002),
+            "{bad:?}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        shop.app.table_snapshot().await,
+        before,
+        "refused reports write nothing"
+    );
+    assert_eq!(
+        subscribe(&shop, &["TPL_PAID", "TPL_SHIP"]).await,
+        json!({"TPL_PAID": 1, "TPL_SHIP": 1})
+    );
+
+    let first = paid_order(&shop, "notice-key-01", "4200002026112500000041").await;
+    let second = paid_order(&shop, "notice-key-02", "4200002026112500000042").await;
+    let sends = wechat.subscribe_sends();
+    assert_eq!(sends.len(), 1, "one acceptance, one message: {sends:?}");
+    assert_eq!(sends[0]["touser"], "o_payer");
+    assert_eq!(sends[0]["template_id"], "TPL_PAID");
+    assert_eq!(sends[0]["page"], format!("pages/order/detail?id={first}"));
+    assert_eq!(sends[0]["data"]["amount2"]["value"], "25.00");
+    assert_eq!(sends[0]["data"]["character_string1"]["value"], first);
+    assert_eq!(sends[0]["data"]["time4"]["value"], "2026-11-25 18:00");
+
+    for (id, tracking_no) in [(&first, "SF3001"), (&second, "SF3002")] {
+        let shipped = shop
+            .app
+            .call::<ShipOrder>(ship_request(id, tracking_no).iam(OPERATOR).build())
+            .await;
+        assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+    }
+    let sends = wechat.subscribe_sends();
+    assert_eq!(sends.len(), 2, "{sends:?}");
+    assert_eq!(sends[1]["template_id"], "TPL_SHIP");
+    assert_eq!(sends[1]["data"]["character_string2"]["value"], "SF3001");
+
+    // A user who withdrew in WeChat (43101): nothing is sent, and what we counted is forgotten.
+    assert_eq!(subscribe(&shop, &["TPL_SHIP"]).await, json!({"TPL_SHIP": 1}));
+    assert_eq!(subscribe(&shop, &["TPL_SHIP"]).await, json!({"TPL_SHIP": 2}));
+    wechat.refuse_subscriptions("o_payer");
+    let third = paid_order(&shop, "notice-key-03", "4200002026112500000043").await;
+    let shipped = shop
+        .app
+        .call::<ShipOrder>(ship_request(&third, "SF3003").iam(OPERATOR).build())
+        .await;
+    assert_eq!(
+        shipped.status, 200,
+        "a refused message never fails the order flow"
+    );
+    assert_eq!(wechat.subscribe_sends().len(), 2);
+    assert_eq!(subscribe(&shop, &["TPL_SHIP"]).await, json!({"TPL_SHIP": 1}));
+}
+
+#[tokio::test]
+async fn a_message_wechat_could_not_take_gives_its_acceptance_back() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    shop.app.env = shop.app.env.clone().with("SUBSCRIBE_TEMPLATES", TEMPLATES);
+    subscribe(&shop, &["TPL_PAID"]).await;
+    // The token is in the table already; WeChat then goes away.
+    wechat.refuse_subscriptions("nobody");
+    let _ = paid_order(&shop, "notice-key-11", "4200002026112500000051").await;
+    assert_eq!(wechat.subscribe_sends().len(), 1);
+    subscribe(&shop, &["TPL_PAID"]).await;
+    shop.app.env = shop.app.env.clone().with("WECHAT_API_BASE", "http://127.0.0.1:9");
+
+    let started = std::time::Instant::now();
+    let id = paid_order(&shop, "notice-key-12", "4200002026112500000052").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the message is bounded in time"
+    );
+    assert_eq!(
+        order_status(&shop, &id).await["status"],
+        "PAID",
+        "the order flow goes on"
+    );
+    assert_eq!(
+        subscribe(&shop, &["TPL_SHIP"]).await,
+        json!({"TPL_PAID": 1, "TPL_SHIP": 1}),
+        "the acceptance of the message that failed is still there"
+    );
+}
+
+#[tokio::test]
+async fn an_unpaid_order_about_to_close_is_reminded_once() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    shop.app.env = shop.app.env.clone().with("SUBSCRIBE_TEMPLATES", TEMPLATES);
+    subscribe(&shop, &["TPL_EXP"]).await;
+    subscribe(&shop, &["TPL_EXP"]).await;
+    let id = place(&shop, "remind-key-01").await;
+
+    assert_eq!(sweep(&shop).await["reminded"], 0, "30 minutes left: too early");
+    shop.app.clock.advance(Duration::from_secs(22 * 60));
+    assert_eq!(sweep(&shop).await["reminded"], 1);
+    assert_eq!(sweep(&shop).await["reminded"], 0, "once per order");
+    let sends = wechat.subscribe_sends();
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0]["template_id"], "TPL_EXP");
+    assert_eq!(sends[0]["data"]["thing1"]["value"], "商品 tea");
+    assert_eq!(order_status(&shop, &id).await["status"], "PENDING_PAYMENT");
+
+    shop.app.clock.advance(Duration::from_secs(10 * 60));
+    let report = sweep(&shop).await;
+    assert_eq!(
+        (report["cancelled"].as_u64(), report["reminded"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(wechat.subscribe_sends().len(), 1);
 }

@@ -7,15 +7,15 @@ use shared::api::uploads::{GetFileUrl, OnUpload, UploadReport, UploadToken};
 use shared::api::users::{GetUserInfo, UpdateUserInfo};
 use shared::runtime::events::EventAdapter;
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
 
-async fn token_for_upload(app: &TestApp, token: &str, body: Value) -> integration_tests::Reply {
+pub(crate) async fn token_for_upload(app: &TestApp, token: &str, body: Value) -> integration_tests::Reply {
     app.call::<UploadToken>(request(Method::POST, "/uploads/token").bearer(token).json(&body))
         .await
 }
 
 /// Posts `bytes` exactly as `wx.uploadFile` does: multipart, the form fields, the file last.
-async fn post_upload(grant: &Value, bytes: &[u8], content_type: &str) -> reqwest::Response {
+pub(crate) async fn post_upload(grant: &Value, bytes: &[u8], content_type: &str) -> reqwest::Response {
     let mut form = reqwest::multipart::Form::new();
     for (name, value) in grant["fields"].as_object().unwrap() {
         form = form.text(name.clone(), value.as_str().unwrap().to_owned());
@@ -46,7 +46,7 @@ mod aws_lambda_events_s3 {
     pub use shared::api::uploads::S3Event;
 }
 
-async fn on_upload(app: &TestApp, bucket: &str, key: &str, sequencer: &str) -> UploadReport {
+pub(crate) async fn on_upload(app: &TestApp, bucket: &str, key: &str, sequencer: &str) -> UploadReport {
     let handler = EventAdapter::<OnUpload>::build(&app.startup()).await.unwrap();
     handler
         .handle("test", s3_event(bucket, key, sequencer))
@@ -65,7 +65,7 @@ async fn file_item(app: &TestApp, key: &str) -> Option<Value> {
     }))
 }
 
-async fn object_exists(app: &TestApp, key: &str) -> bool {
+pub(crate) async fn object_exists(app: &TestApp, key: &str) -> bool {
     app.s3
         .head_object()
         .bucket(&app.bucket)
@@ -574,4 +574,176 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         .unwrap();
     let state: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(state, [("state", "referenced")]);
+}
+
+/// The test key pair of the CDN (shared/tests/vectors): the private key PEM and the public key
+/// (SPKI DER), as uploaded to CloudFront.
+fn cdn_test_keys() -> (String, Vec<u8>) {
+    let vector: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/vectors/cloudfront_signed_url.json"
+    )))
+    .unwrap();
+    let public_pem = vector["rsa_public_pem"].as_str().unwrap();
+    let body: String = public_pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    (
+        vector["rsa_pkcs1_private_pem"].as_str().unwrap().to_owned(),
+        STANDARD.decode(body).unwrap(),
+    )
+}
+
+/// Checks `url` as CloudFront does for a canned policy: the policy rebuilt from the URL and its
+/// `Expires`, the signature (CloudFront's base64) verified with the public key. Answers `Expires`.
+fn verify_cloudfront_url(url: &str, key_pair_id: &str, public_key: &[u8]) -> i64 {
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    let (resource, query) = url.split_once('?').expect("a query");
+    let params: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap()).collect();
+    let names: Vec<&str> = params.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        ["Expires", "Signature", "Key-Pair-Id", "Hash-Algorithm"],
+        "{url}"
+    );
+    assert_eq!((params[2].1, params[3].1), (key_pair_id, "SHA256"));
+    let expires: i64 = params[0].1.parse().unwrap();
+    let policy = format!(
+        r#"{{"Statement":[{{"Resource":"{resource}","Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}}}}]}}"#
+    );
+    let signature = STANDARD
+        .decode(params[1].1.replace('-', "+").replace('_', "=").replace('~', "/"))
+        .unwrap();
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
+        .verify(policy.as_bytes(), &signature)
+        .expect("the signature verifies with the CDN's public key");
+    expires
+}
+
+/// getFileUrl's answer for one of the caller's keys.
+async fn file_url(app: &TestApp, token: &str, key: &str) -> Value {
+    let reply = app
+        .call::<GetFileUrl>(
+            request(Method::GET, "/files/url")
+                .bearer(token)
+                .query("keys", key)
+                .build(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.data()["files"][0].clone()
+}
+
+#[tokio::test]
+async fn downloads_are_presigned_s3_urls_until_the_cdn_is_configured_then_signed_urls_on_our_domain() {
+    use shared::runtime::config::vars;
+    let mut app = spawn_app().await;
+    let login = app.login(&app.new_user_name("cdn")).await;
+    let token = login["accessToken"].as_str().unwrap().to_owned();
+    let grant = token_for_upload(
+        &app,
+        &token,
+        json!({"contentType": "image/png", "size": PNG.len(), "purpose": "avatar"}),
+    )
+    .await
+    .data()
+    .clone();
+    assert_eq!(post_upload(&grant, PNG, "image/png").await.status().as_u16(), 201);
+    let key = grant["key"].as_str().unwrap().to_owned();
+
+    let presigned = file_url(&app, &token, &key).await;
+    let presigned_url = presigned["url"].as_str().unwrap();
+    assert!(
+        presigned_url.starts_with(&format!(
+            "{}/{}/{key}?",
+            integration_tests::emulator_endpoint(),
+            app.bucket
+        )),
+        "{presigned_url}"
+    );
+    assert!(presigned_url.contains("X-Amz-Signature=") && !presigned_url.contains("Key-Pair-Id"));
+
+    // As deployed: the private key in an SSM SecureString parameter, named by the function's env.
+    let (private_pem, public_key) = cdn_test_keys();
+    let parameter = format!("/test/{}/download-key", shared::infra::crypto::random_id(6));
+    aws_sdk_ssm::Client::new(&app.aws)
+        .put_parameter()
+        .name(&parameter)
+        .value(&private_pem)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    app.env = app
+        .env
+        .clone()
+        .with(vars::DOWNLOAD_BASE_URL, "https://files.example.cn/")
+        .with(vars::DOWNLOAD_KEY_PAIR_ID, "K2JCJMDEHXQW5F")
+        .with("DOWNLOAD_PRIVATE_KEY_PARAMETER", &parameter);
+    app.take_s3_calls();
+
+    let signed = file_url(&app, &token, &key).await;
+    let again = file_url(&app, &token, &key).await;
+
+    assert_eq!(app.take_s3_calls(), 0, "signing needs no AWS call");
+    let url = signed["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("https://files.example.cn/{key}?Expires=")),
+        "{url}"
+    );
+    let expires = verify_cloudfront_url(url, "K2JCJMDEHXQW5F", &public_key);
+    let expires_at = chrono::DateTime::parse_from_rfc3339(signed["expiresAt"].as_str().unwrap()).unwrap();
+    assert_eq!(expires, expires_at.timestamp());
+    assert_eq!(
+        signed["expiresAt"], presigned["expiresAt"],
+        "the same signing window"
+    );
+    assert_eq!(
+        again["url"], signed["url"],
+        "a stable URL keeps image caches warm"
+    );
+
+    let saved = app
+        .call::<UpdateUserInfo>(
+            request(Method::PATCH, "/users/me")
+                .bearer(&token)
+                .json(&json!({"avatarKey": key})),
+        )
+        .await;
+    let me = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(&token).build())
+        .await;
+    for (what, reply) in [("updateUserInfo", &saved), ("getUserInfo", &me)] {
+        assert_eq!(reply.status, 200, "{what}: {:?}", reply.body);
+        let avatar = reply.data()["avatarUrl"].as_str().unwrap();
+        assert!(
+            avatar.starts_with("https://files.example.cn/uploads/"),
+            "{what}: {avatar}"
+        );
+        verify_cloudfront_url(avatar, "K2JCJMDEHXQW5F", &public_key);
+    }
+}
+
+#[tokio::test]
+async fn a_half_configured_cdn_stops_the_function_at_cold_start_naming_the_missing_variable() {
+    use shared::runtime::config::vars;
+    use shared::runtime::http::Adapter;
+    let mut app = spawn_app().await;
+    app.env = app
+        .env
+        .clone()
+        .with(vars::DOWNLOAD_BASE_URL, "https://files.example.cn")
+        .with(vars::DOWNLOAD_PRIVATE_KEY, cdn_test_keys().0);
+
+    let Err(err) = Adapter::<GetFileUrl>::build(&app.startup()).await else {
+        panic!("getFileUrl started with half a CDN");
+    };
+    let err = err.to_string();
+
+    assert!(err.contains("DOWNLOAD_KEY_PAIR_ID"), "{err}");
+    assert!(
+        Adapter::<UploadToken>::build(&app.startup()).await.is_ok(),
+        "the upload side never reads the CDN's settings"
+    );
 }

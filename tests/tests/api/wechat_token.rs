@@ -107,3 +107,102 @@ async fn a_refused_token_is_replaced_once_by_a_forced_refresh_and_the_call_tried
         "an access token reached the logs"
     );
 }
+
+/// `n` cold instances of functions deployed without the app secret: they only read the token.
+async fn readers(app: &integration_tests::TestApp, n: usize) -> Vec<AccessTokens> {
+    let mut all = Vec::new();
+    for _ in 0..n {
+        let startup = shared::runtime::startup::Startup::new(
+            app.env
+                .clone()
+                .without(shared::runtime::config::vars::WECHAT_SECRET),
+            app.aws.clone(),
+        )
+        .with_dynamodb(app.dynamodb.clone())
+        .with_clock(app.clock.clone());
+        let tokens = startup.access_tokens().await.expect("the client builds");
+        assert!(!tokens.refreshes());
+        all.push(tokens);
+    }
+    all
+}
+
+async fn refresher(app: &integration_tests::TestApp) -> shared::services::wechat_token::TokenRefresher {
+    use shared::runtime::startup::Build as _;
+    shared::services::wechat_token::TokenRefresher::build(&app.startup())
+        .await
+        .expect("the refresher holds the secret")
+}
+
+#[tokio::test]
+async fn functions_without_the_secret_wait_for_the_refresher_and_never_call_stable_token() {
+    let mut app = spawn_app().await;
+    let wechat = app.own_wechat().await;
+    let readers = readers(&app, 5).await;
+
+    // Before the first scheduled refresh there is no token: a clear "unavailable", no WeChat call.
+    let early = readers[0]
+        .call(|wechat, token| {
+            let report = report(0);
+            async move { wechat.upload_shipping_info(&token, &report).await }
+        })
+        .await;
+    assert!(
+        matches!(
+            early,
+            Err(shared::infra::access_token::AccessTokenError::NotReady)
+        ),
+        "{early:?}"
+    );
+    assert_eq!(wechat.stable_token_calls(), 0);
+
+    let refresher = refresher(&app).await;
+    let first = refresher.run().await.expect("refreshed");
+    assert!(first.refreshed && !first.forced);
+    report_from_each(&readers).await;
+    assert_eq!(wechat.stable_token_calls(), 1);
+
+    // A scheduled run finds nothing due: one read, no WeChat call.
+    assert!(!refresher.run().await.expect("ran").refreshed);
+    // Due: the refresher replaces it once; readers go on with theirs until it expires.
+    app.clock.advance(Duration::from_secs(7200 - 4 * 60));
+    assert!(refresher.run().await.expect("ran").refreshed);
+    report_from_each(&readers).await;
+    assert_eq!(wechat.stable_token_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_next_run() {
+    let mut app = spawn_app().await;
+    let wechat = app.own_wechat().await;
+    let refresher = refresher(&app).await;
+    refresher.run().await.expect("refreshed");
+    let readers = readers(&app, 3).await;
+    report_from_each(&readers).await;
+
+    wechat.revoke_access_token();
+    let refused = readers[0]
+        .call(|wechat, token| {
+            let report = report(1);
+            async move { wechat.upload_shipping_info(&token, &report).await }
+        })
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(shared::infra::access_token::AccessTokenError::NotReady)
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(wechat.stable_token_calls(), 1, "a reader never asks WeChat");
+
+    let run = refresher.run().await.expect("ran");
+    assert!(run.refreshed && run.forced, "{run:?}");
+    // Every reader, including those that never saw the refusal, retries once with the new token.
+    report_from_each(&readers).await;
+    assert_eq!(wechat.stable_token_calls(), 2);
+    assert!(
+        !refresher.run().await.expect("ran").refreshed,
+        "the report is cleared"
+    );
+}

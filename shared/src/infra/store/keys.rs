@@ -75,6 +75,10 @@ pub mod field {
         pub const ITEMS: &str = "items";
         pub const TOTAL_FEN: &str = "totalFen";
         pub const REMARK: &str = "remark";
+        /// Present (true) when the remark was accepted without WeChat's content check.
+        pub const REMARK_UNCHECKED: &str = "remarkUnchecked";
+        /// When the owner was reminded to pay (a subscribe message), at most once.
+        pub const REMINDED_AT: &str = "remindedAt";
         pub const CREATED_AT: &str = "createdAt";
         pub const UPDATED_AT: &str = "updatedAt";
         pub const PAY_BY: &str = "payBy";
@@ -155,6 +159,15 @@ pub mod field {
         pub const LEASE_HOLDER: &str = "leaseHolder";
         /// When it was last force-refreshed (epoch milliseconds): WeChat allows it 30 s apart.
         pub const FORCED_AT: &str = "forcedAt";
+        /// When a function that cannot refresh it saw WeChat refuse it (epoch milliseconds): the
+        /// refresher replaces it with a forced refresh.
+        pub const REJECTED_AT: &str = "rejectedAt";
+    }
+
+    /// An image WeChat is checking.
+    pub mod media_check {
+        pub const OBJECT_KEY: &str = "objectKey";
+        pub const OWNER: &str = "owner";
     }
 
     /// An uploaded file.
@@ -198,6 +211,11 @@ pub fn user(openid: &str) -> Key {
 /// What a user holds in unpaid orders (pending orders, units per product): the hoarding caps.
 pub fn holdings(openid: &str) -> Key {
     Key::new("USER#", openid, "HOLDINGS")
+}
+
+/// How many subscribe messages of each template a user still allows.
+pub fn subscriptions(openid: &str) -> Key {
+    Key::new("USER#", openid, "SUBSCRIPTIONS")
 }
 
 /// What a user stores in the uploads bucket (bytes and files recorded by onUpload).
@@ -295,6 +313,11 @@ pub fn file_position(created_at: &str, object_key: &str) -> String {
     format!("{created_at}#{object_key}")
 }
 
+/// An image WeChat is checking, by `media_check_async`'s trace id.
+pub fn media_check(trace_id: &str) -> Key {
+    Key::new("MEDIACHECK#", trace_id, "MEDIACHECK")
+}
+
 /// The WeChat access token of the app, shared by every instance of every function.
 pub fn access_token() -> Key {
     Key::new("WECHAT#", "ACCESS_TOKEN", "ACCESS_TOKEN")
@@ -318,6 +341,8 @@ pub mod item_type {
     pub const REFUND: &str = "REFUND";
     pub const FILE: &str = "FILE";
     pub const ACCESS_TOKEN: &str = "ACCESS_TOKEN";
+    pub const SUBSCRIPTIONS: &str = "SUBSCRIPTIONS";
+    pub const MEDIA_CHECK: &str = "MEDIA_CHECK";
 }
 
 #[cfg(test)]

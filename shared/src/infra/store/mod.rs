@@ -7,6 +7,8 @@ mod files;
 mod item;
 pub mod keys;
 mod limits;
+mod media;
+mod notices;
 mod orders;
 mod pages;
 pub mod schema;
@@ -19,6 +21,7 @@ use std::time::Duration;
 
 pub use files::{FileRecord, Usage};
 pub use limits::{Admission, Counted, Refused};
+pub use media::MediaCheck;
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};

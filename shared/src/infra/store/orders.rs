@@ -602,6 +602,24 @@ impl Store {
             ))))
     }
 
+    /// Records that `order`'s owner was reminded to pay, if it still awaits payment and nobody
+    /// reminded them yet: one conditional UpdateItem. False otherwise (send nothing).
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_reminded(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .order_update(order)
+            .update_expression("SET #reminded = :now")
+            .condition_expression("#status = :pending AND attribute_not_exists(#reminded)")
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_names("#reminded", f::REMINDED_AT)
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        super::item::written(result, "marking the order reminded")
+    }
+
     /// An UpdateItem of `order` conditioned on its status still being `from`, with `#status`,
     /// `:from` and `:to` bound (the move checked against the domain's table first): the caller sets
     /// `#status = :to` and whatever goes with it, and sends it.
@@ -930,6 +948,9 @@ fn order_item(order: &Order) -> Attributes {
     if let Some(remark) = &order.remark {
         item.insert(f::REMARK.to_owned(), s(remark));
     }
+    if order.remark_unchecked {
+        item.insert(f::REMARK_UNCHECKED.to_owned(), AttributeValue::Bool(true));
+    }
     item
 }
 
@@ -960,6 +981,11 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
         items: lines,
         total_fen: item.n(f::TOTAL_FEN)?,
         remark: item.opt_s(f::REMARK),
+        reminded: item.0.contains_key(f::REMINDED_AT),
+        remark_unchecked: item
+            .0
+            .get(f::REMARK_UNCHECKED)
+            .is_some_and(|v| v == &AttributeValue::Bool(true)),
         created_at: item.time(f::CREATED_AT)?,
         updated_at: item.time(f::UPDATED_AT)?,
         pay_by: item.time(f::PAY_BY)?,

@@ -388,6 +388,33 @@ impl Store {
             .await;
         super::item::written(result, "binding the phone number")
     }
+
+    /// Takes the uploaded image `key` off `openid`'s profile if it is their avatar (WeChat found
+    /// it risky): one conditional UpdateItem. False when it was not their avatar (any more).
+    #[tracing::instrument(skip_all)]
+    pub async fn clear_avatar(
+        &self,
+        openid: &Openid,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update_expression("SET #url = :empty, #updated = :now REMOVE #key")
+            .condition_expression("#key = :key")
+            .expression_attribute_names("#url", field::AVATAR_URL)
+            .expression_attribute_names("#key", field::AVATAR_KEY)
+            .expression_attribute_names("#updated", field::UPDATED_AT)
+            .expression_attribute_values(":empty", s(""))
+            .expression_attribute_values(":key", s(key))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        super::item::written(result, "clearing the avatar")
+    }
 }
 
 fn session_from(attributes: &Attributes) -> Result<SessionState, StorageError> {

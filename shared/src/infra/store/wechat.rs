@@ -26,6 +26,8 @@ pub struct TokenState {
     pub token: Option<CachedToken>,
     /// When it was last force-refreshed (kept even before a token exists).
     pub forced_at: Option<Timestamp>,
+    /// When WeChat was seen refusing the current token by a function that cannot refresh it.
+    pub rejected_at: Option<Timestamp>,
 }
 
 impl Store {
@@ -99,10 +101,11 @@ impl Store {
             .table_name(self.table())
             .set_key(Some(key_attributes(&keys::access_token())))
             .update_expression(if token.forced_at.is_some() {
-                "SET #type = :type, #token = :token, #refresh = :refresh, #expires = :expires, #forced = :forced REMOVE #lease, #holder"
+                "SET #type = :type, #token = :token, #refresh = :refresh, #expires = :expires, #forced = :forced REMOVE #lease, #holder, #rejected"
             } else {
-                "SET #type = :type, #token = :token, #refresh = :refresh, #expires = :expires REMOVE #lease, #holder"
+                "SET #type = :type, #token = :token, #refresh = :refresh, #expires = :expires REMOVE #lease, #holder, #rejected"
             })
+            .expression_attribute_names("#rejected", f::REJECTED_AT)
             .expression_attribute_names("#type", attr::TYPE)
             .expression_attribute_names("#token", f::TOKEN)
             .expression_attribute_names("#refresh", f::REFRESH_AT)
@@ -123,6 +126,32 @@ impl Store {
             .await
             .map_err(|e| StorageError::from_sdk("saving the access token", e))?;
         Ok(())
+    }
+
+    /// Records that WeChat refused `rejected`, if it is still the shared token: one conditional
+    /// UpdateItem making it due for refresh now, by force. False when another token replaced it.
+    #[tracing::instrument(skip_all)]
+    pub async fn report_rejected_token(
+        &self,
+        rejected: &Secret,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::access_token as f;
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::access_token())))
+            .update_expression("SET #refresh = :now, #rejected = :now")
+            .condition_expression("#token = :rejected")
+            .expression_attribute_names("#refresh", f::REFRESH_AT)
+            .expression_attribute_names("#rejected", f::REJECTED_AT)
+            .expression_attribute_names("#token", f::TOKEN)
+            .expression_attribute_values(":now", n(now.epoch_millis()))
+            .expression_attribute_values(":rejected", s(rejected.expose()))
+            .send()
+            .await;
+        written(result, "reporting a refused access token")
     }
 
     /// Gives the lease back without a new token (WeChat failed), so another instance may try.
@@ -154,6 +183,7 @@ fn token_state(item: &super::item::Attributes) -> Result<TokenState, StorageErro
             .transpose()
     };
     let forced_at = millis(f::FORCED_AT)?;
+    let rejected_at = millis(f::REJECTED_AT)?;
     let token = match (
         item.opt_s(f::TOKEN),
         millis(f::REFRESH_AT)?,
@@ -167,5 +197,9 @@ fn token_state(item: &super::item::Attributes) -> Result<TokenState, StorageErro
         }),
         _ => None,
     };
-    Ok(TokenState { token, forced_at })
+    Ok(TokenState {
+        token,
+        forced_at,
+        rejected_at,
+    })
 }

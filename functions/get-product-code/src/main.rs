@@ -1,0 +1,6 @@
+//! `get-product-code`: GET /products/{id}/code.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::catalog::GetProductCode>().await
+}

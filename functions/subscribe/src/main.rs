@@ -1,0 +1,6 @@
+//! `subscribe`: POST /users/me/subscriptions.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::api::users::Subscribe>().await
+}

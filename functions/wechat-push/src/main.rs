@@ -1,0 +1,6 @@
+//! `wechat-push`: GET and POST /wechat/push, WeChat's message push.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::runtime::webhook::serve::<shared::api::platform::WechatPush>().await
+}
