@@ -65,6 +65,7 @@ log "seeding the catalog"
 if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
   log "starting the fake WeChat server on 127.0.0.1:$WECHAT_PORT"
   FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" FAKE_WECHAT_PUSH_URL="http://127.0.0.1:$API_PORT/wechat/push" \
+    FAKE_WECHAT_DEVELOPER="${FAKE_WECHAT_DEVELOPER:-developer}" \
     start_bg .dev/fake-wechat.log ./target/debug/fake-wechat
   wait_port "$WECHAT_PORT" "the fake WeChat server" 60 .dev/fake-wechat.log
   head -n 1 .dev/fake-wechat.log

@@ -193,6 +193,7 @@ pub async fn spawn_app() -> TestApp {
                 appid: std::env::var("TEST_FAKE_WECHAT_APPID").expect("TEST_FAKE_WECHAT_APPID"),
                 secret: std::env::var("TEST_FAKE_WECHAT_SECRET").expect("TEST_FAKE_WECHAT_SECRET"),
                 push: None,
+                developer: None,
             },
         ),
         Err(_) => {
@@ -200,6 +201,7 @@ pub async fn spawn_app() -> TestApp {
                 appid: APPID.into(),
                 secret: WECHAT_SECRET.into(),
                 push: None,
+                developer: None,
             };
             (
                 fake_wechat::spawn(config.clone())

@@ -6,14 +6,18 @@
 //! - every code works once; a reuse answers 40163;
 //! - NAME starting `bad` answers 40029, `blocked` 40226, `limited` 45011, `busy` -1 every time,
 //!   `flaky` -1 on the first call and success on the retry, `slow` answers after 10 s;
-//! - NAME starting `union` also gets a unionid.
+//! - NAME starting `union` also gets a unionid;
+//! - with a developer configured (`FAKE_WECHAT_DEVELOPER`; `make dev`: `developer`), a code that
+//!   follows no pattern (16 or more letters, digits, `-`, `_`, no `.`: WeChat DevTools' real
+//!   `wx.login` codes) logs in as that developer, so they keep one openid across restarts.
 //!
 //! `POST /cgi-bin/stable_token`: answers the current access token (a new one when there is none
 //! or `force_refresh` is true, which invalidates the old one), valid 7200 s, and counts the calls.
 //! Every API below refuses any other token with 40001.
 //!
 //! `POST /wxa/business/getuserphonenumber`: a code `phone.NAME` (or `phone.NAME.ANYTHING`) answers
-//! NAME's number, [`phone_for`]; each code works once (then 40163); any other code answers 40029.
+//! NAME's number, [`phone_for`]; each code works once (then 40163); with a developer configured,
+//! DevTools' real codes answer the developer's number; any other code answers 40029.
 //!
 //! `POST /wxa/msg_sec_check`: version 2 only; content containing the word `forbidden` is `risky`
 //! (label 20001), content containing `doubtful` is `review` (label 21000), anything else `pass`.
@@ -84,6 +88,20 @@ pub struct FakeWeChatConfig {
     pub secret: String,
     /// The message-push server of the mini-program; `None`: nothing is pushed.
     pub push: Option<PushConfig>,
+    /// The user WeChat DevTools' real codes log in as (`make dev`: `developer`): a login code
+    /// or phone code that follows none of the fake's patterns (no `.`, like the 32-character
+    /// codes of `wx.login`) is this user's, so one developer keeps one openid across restarts.
+    /// `None`: such a code is its own user, as before.
+    pub developer: Option<String>,
+}
+
+/// Whether `code` follows none of the fake's patterns: a real client's code (letters, digits,
+/// `-` and `_`, at least 16 of them, no `.`).
+fn is_real_client_code(code: &str) -> bool {
+    code.len() >= 16
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The mini-program's message-push settings, as configured in the WeChat console.
@@ -351,7 +369,10 @@ async fn code_to_session(
     } else {
         match query.get("js_code").filter(|c| !c.is_empty()) {
             None => error(41008, "missing code"),
-            Some(code) => answer(code, state).await,
+            Some(code) => {
+                let developer = config.developer.as_deref().filter(|_| is_real_client_code(code));
+                answer(code, developer, state).await
+            }
         }
     }
 }
@@ -442,10 +463,12 @@ pub fn phone_for(name: &str) -> String {
 
 fn user_phone_number(body: &Value, config: &FakeWeChatConfig, state: &mut State) -> Value {
     let code = body["code"].as_str().unwrap_or_default();
+    let developer = config.developer.as_deref().filter(|_| is_real_client_code(code));
     let Some(name) = code
         .strip_prefix("phone.")
         .map(|rest| rest.split_once('.').map_or(rest, |(name, _)| name))
         .filter(|name| !name.is_empty())
+        .or(developer)
     else {
         return error(40029, "invalid code");
     };
@@ -494,8 +517,8 @@ fn is_rfc3339(text: &str) -> bool {
     shared::domain::time::Timestamp::parse(text).is_some()
 }
 
-async fn answer(code: &str, state: &Mutex<State>) -> Value {
-    let name = code.split_once('.').map_or(code, |(name, _)| name);
+async fn answer(code: &str, developer: Option<&str>, state: &Mutex<State>) -> Value {
+    let name = developer.unwrap_or_else(|| code.split_once('.').map_or(code, |(name, _)| name));
     if name.starts_with("bad") {
         return error(40029, "invalid code");
     }
@@ -1113,11 +1136,41 @@ mod tests {
         (base, seen)
     }
 
+    #[tokio::test]
+    async fn devtools_codes_log_in_as_the_configured_developer_and_patterned_codes_as_before() {
+        let fake = spawn(FakeWeChatConfig {
+            appid: APPID.into(),
+            secret: "secret".into(),
+            push: None,
+            developer: Some("developer".into()),
+        })
+        .await
+        .unwrap();
+        let login = |code: &'static str| {
+            let url = format!(
+                "{}/sns/jscode2session?appid={APPID}&secret=secret&grant_type=authorization_code&js_code={code}",
+                fake.base_url
+            );
+            async move { reqwest::get(url).await.unwrap().json::<Value>().await.unwrap() }
+        };
+        let first = login("0c3XyZ1w3Kx9Ab0Q2fGh4J5k6L7m8N9p").await;
+        let second = login("0a1BcD2eF3gH4iJ5kL6mN7oP8qR9sT0u").await;
+        let named = login("alice.1").await;
+        assert_eq!(first["openid"], openid_for("developer"));
+        assert_eq!(
+            second["openid"],
+            openid_for("developer"),
+            "the same developer across codes"
+        );
+        assert_eq!(named["openid"], openid_for("alice"));
+    }
+
     async fn start(push: Option<PushConfig>) -> (FakeWeChat, String) {
         let fake = spawn(FakeWeChatConfig {
             appid: APPID.into(),
             secret: "secret".into(),
             push,
+            developer: None,
         })
         .await
         .unwrap();

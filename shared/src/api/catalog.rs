@@ -49,8 +49,9 @@ endpoint! {
 }
 
 endpoint! {
-    /// `GET /products/{id}/code`: the product's mini-program code, generated once.
-    GetProductCode: GET "get-product-code", Caller, ShareCodes, limit = Limit::PerUser(Scope::Code);
+    /// `GET /products/{id}/code`: the product's mini-program code, generated once (so it waits
+    /// for the session check and the rate count before it may call WeChat).
+    GetProductCode: GET "get-product-code", Caller, ShareCodes, limit = Limit::PerUser(Scope::Code), read_only = false;
     fn(codes, _ctx, input: ProductIdInput) -> ShareCode {
         let id = ProductId::parse(&input.id).ok_or(ShareCodeError::NotFound)?;
         codes.code(&id).await

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::orders::Order;
+use super::orders::{Order, OrderStatus};
 use super::time::Timestamp;
 use super::{closed_set, is_slug};
 
@@ -126,7 +126,7 @@ fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
             format!("{}.{:02}", order.total_fen / 100, order.total_fen % 100),
         ),
         ("{items}", items),
-        ("{status}", order.status.as_str().to_owned()),
+        ("{status}", status_label(order.status).to_owned()),
         ("{paidAt}", wechat_time(paid_at)),
         ("{payBy}", wechat_time(order.pay_by)),
         (
@@ -148,6 +148,18 @@ fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
     })
 }
 
+/// An order's status as users read it (a `phrase` field takes at most 5 Chinese characters).
+fn status_label(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::PendingPayment => "待支付",
+        OrderStatus::Paid => "已支付",
+        OrderStatus::Shipped => "已发货",
+        OrderStatus::Cancelled => "已取消",
+        OrderStatus::Refunding => "退款中",
+        OrderStatus::Refunded => "已退款",
+    }
+}
+
 /// Subscribe messages' `time` fields: `2026-11-25 18:00` in China time.
 fn wechat_time(at: Timestamp) -> String {
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset");
@@ -161,10 +173,11 @@ fn wechat_time(at: Timestamp) -> String {
 fn fit(field: &str, value: String) -> String {
     let max = match field.trim_end_matches(|c: char| c.is_ascii_digit()) {
         "thing" => 20,
-        "character_string" => 32,
-        "phrase" => 5,
+        "character_string" | "number" | "letter" => 32,
+        "phrase" | "symbol" => 5,
         "name" => 10,
-        "number" | "letter" | "symbol" | "car_number" => 32,
+        "car_number" => 8,
+        "phone_number" => 17,
         _ => return value,
     };
     if value.chars().count() <= max {

@@ -113,12 +113,16 @@ impl AccessTokens {
     pub async fn refresh_if_due(&self) -> Result<RefreshReport, AccessTokenError> {
         let now = self.clock.now();
         let state = self.store.access_token().await?;
-        let due =
-            state.token.as_ref().is_none_or(|cached| cached.refresh_at <= now) || state.rejected_at.is_some();
         let idle = RefreshReport {
             refreshed: false,
             forced: false,
         };
+        let force = state.rejected_at.is_some();
+        // A refused token asked for without force comes back unchanged: wait for WeChat's spacing.
+        if force && state.forced_at.is_some_and(|at| now < at.plus(FORCE_SPACING)) {
+            return Ok(idle);
+        }
+        let due = force || state.token.as_ref().is_none_or(|cached| cached.refresh_at <= now);
         if !due
             || !self
                 .store
@@ -127,8 +131,6 @@ impl AccessTokens {
         {
             return Ok(idle);
         }
-        let force =
-            state.rejected_at.is_some() && state.forced_at.is_none_or(|at| at.plus(FORCE_SPACING) <= now);
         self.refresh(force).await?;
         Ok(RefreshReport {
             refreshed: true,

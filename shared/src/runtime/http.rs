@@ -185,6 +185,9 @@ pub trait Endpoint: Send + Sync + 'static {
     const LIMIT: Limit = Limit::None;
     /// The business count one success adds to (`OrdersPlaced`), as a metric.
     const METRIC: Option<&'static str> = None;
+    /// Whether a GET only reads, so its handler may run beside the session check. A GET that
+    /// calls out or writes (a share code generated the first time) sets it false and waits.
+    const READ_ONLY: bool = true;
 
     /// Handles one request: turn the input into domain types, call the service, return its result.
     fn handle(
@@ -210,7 +213,7 @@ pub trait Endpoint: Send + Sync + 'static {
 macro_rules! endpoint {
     (
         $(#[$meta:meta])*
-        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)? $(, metric = $metric:literal)?;
+        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)? $(, metric = $metric:literal)? $(, read_only = $read_only:literal)?;
         fn($service:ident, $ctx:ident, $input:ident: $input_ty:ty) -> $output:ty $body:block
     ) => {
         $(#[$meta])*
@@ -225,6 +228,7 @@ macro_rules! endpoint {
             type Service = $service_ty;
             $(const LIMIT: $crate::runtime::http::Limit = $limit;)?
             $(const METRIC: Option<&'static str> = Some($metric);)?
+            $(const READ_ONLY: bool = $read_only;)?
 
             async fn handle(
                 $service: &$service_ty,
@@ -369,8 +373,8 @@ impl<E: Endpoint> Adapter<E> {
         let handle = E::handle(&self.service, &ctx, input);
         // A GET changes nothing, so the session check runs beside the handler's own reads (one
         // round trip of latency for both); its answer is used only if the session is open. Any
-        // other method waits for the check before it may write.
-        let output = if E::METHOD == Method::GET {
+        // other method, or a GET that is not read-only, waits for the check before it may act.
+        let output = if E::METHOD == Method::GET && E::READ_ONLY {
             let (confirmed, output) = tokio::join!(confirm, handle);
             confirmed?;
             output?

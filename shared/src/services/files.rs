@@ -297,13 +297,21 @@ impl UploadChecks {
             created_at,
             sequencer,
         };
-        if self.store.record_file(&file).await? {
-            if let Some(media) = &self.media {
+        let recorded = self.store.record_file(&file).await?;
+        if let Some(media) = &self.media {
+            // A repeated event (Lambda's retry after a failure) asks WeChat only if the first
+            // ask was lost with the failure.
+            let asked = !recorded
+                && file.purpose.is_shown_to_others()
+                && self.store.media_check_asked(&file.key).await?;
+            if !asked {
                 media.submit(&file).await?;
             }
-            Ok(UploadVerdict::Recorded)
-        } else {
-            Ok(UploadVerdict::Duplicate)
         }
+        Ok(if recorded {
+            UploadVerdict::Recorded
+        } else {
+            UploadVerdict::Duplicate
+        })
     }
 }

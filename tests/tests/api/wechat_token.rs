@@ -205,4 +205,25 @@ async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_ne
         !refresher.run().await.expect("ran").refreshed,
         "the report is cleared"
     );
+
+    // Refused again within WeChat's 30 s spacing: the refresher waits rather than ask without
+    // force (which would answer the same refused token), then forces it.
+    wechat.revoke_access_token();
+    let refused = readers[1]
+        .call(|wechat, token| {
+            let report = report(2);
+            async move { wechat.upload_shipping_info(&token, &report).await }
+        })
+        .await;
+    assert!(refused.is_err());
+    assert!(
+        !refresher.run().await.expect("ran").refreshed,
+        "too soon to force"
+    );
+    assert_eq!(wechat.stable_token_calls(), 2);
+    app.clock.advance(Duration::from_secs(31));
+    let run = refresher.run().await.expect("ran");
+    assert!(run.refreshed && run.forced, "{run:?}");
+    report_from_each(&readers).await;
+    assert_eq!(wechat.stable_token_calls(), 3);
 }

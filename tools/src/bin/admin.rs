@@ -10,7 +10,8 @@
 //!                                 WECHAT_PAY_* settings of the refund-order function)
 //! admin ship ORDER_ID CARRIER TRACKING_NO
 //!                                 mark a paid order SHIPPED and report it to WeChat (needs
-//!                                 WECHAT_APPID and the app secret, as the ship-order function);
+//!                                 WECHAT_APPID, and the app secret unless the refresher keeps
+//!                                 the shared access token fresh in the table);
 //!                                 running it again with the same parcel only reports what was not
 //! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
 //!                                 oldest first, to settle in the merchant platform

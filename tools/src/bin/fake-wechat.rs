@@ -18,12 +18,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         appid: std::env::var("WECHAT_APPID").unwrap_or_else(|_| "wxdevappid0000000".to_owned()),
         secret: std::env::var("WECHAT_SECRET").unwrap_or_else(|_| "dev-wechat-app-secret".to_owned()),
         push: push_config()?,
+        developer: std::env::var("FAKE_WECHAT_DEVELOPER")
+            .ok()
+            .filter(|name| !name.is_empty()),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(
         "fake WeChat (development and tests only, NOT the real WeChat API) listening on http://{}",
         listener.local_addr()?
     );
+    if let Some(developer) = &config.developer {
+        println!("WeChat DevTools' real login and phone codes log in as the user {developer:?}");
+    }
     match &config.push {
         None => println!("no WECHAT_PUSH_TOKEN: media-check verdicts are not pushed"),
         Some(push) => println!(

@@ -179,6 +179,8 @@ pub mod field {
         pub const PURPOSE: &str = "purpose";
         pub const CREATED_AT: &str = "createdAt";
         pub const SEQUENCER: &str = "sequencer";
+        /// The trace id of WeChat's image check, once it was asked.
+        pub const MEDIA_TRACE: &str = "mediaTrace";
     }
 }
 
