@@ -33,6 +33,24 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+# Installs the npm packages of each directory in $@ (client/, client/example/) exactly as their
+# package-lock.json pins them (`npm ci`), when the lockfile changed since the last install.
+ensure_node_packages() {
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    die "Node.js 18 or newer with npm is required for the client tests: macOS: brew install node; Debian, Ubuntu, WSL2: sudo apt install nodejs npm (or https://nodejs.org)"
+  local major dir stamp
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 18 ] || die "Node.js is $(node -v); 18 or newer is needed (fetch, FormData and node --test)"
+  for dir in "$@"; do
+    stamp="$ROOT/$dir/node_modules/.installed-$(file_digest "$ROOT/$dir/package-lock.json")"
+    if [ ! -f "$stamp" ]; then
+      log "installing the npm packages of $dir (npm ci; first run only, under a minute)"
+      (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $dir"
+      touch "$stamp"
+    fi
+  done
+}
+
 # The first 16 hex digits of a file's SHA-256 (python3: the same on Linux and macOS).
 file_digest() {
   python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$1"

@@ -28,15 +28,24 @@ async fn instances(app: &integration_tests::TestApp, n: usize) -> Vec<AccessToke
     all
 }
 
+/// One shipping report through `tokens`.
+async fn report_once(
+    tokens: &AccessTokens,
+    n: usize,
+) -> Result<(), shared::infra::access_token::AccessTokenError> {
+    tokens
+        .call(|wechat, token| {
+            let report = report(n);
+            async move { wechat.upload_shipping_info(&token, &report).await }
+        })
+        .await
+}
+
 async fn report_from_each(tokens: &[AccessTokens]) -> usize {
-    let calls = tokens.iter().enumerate().map(|(n, tokens)| async move {
-        tokens
-            .call(|wechat, token| {
-                let report = report(n);
-                async move { wechat.upload_shipping_info(&token, &report).await }
-            })
-            .await
-    });
+    let calls = tokens
+        .iter()
+        .enumerate()
+        .map(|(n, tokens)| report_once(tokens, n));
     let results = join_all(calls).await;
     for result in &results {
         assert!(result.is_ok(), "{result:?}");
@@ -141,12 +150,7 @@ async fn functions_without_the_secret_wait_for_the_refresher_and_never_call_stab
     let readers = readers(&app, 5).await;
 
     // Before the first scheduled refresh there is no token: a clear "unavailable", no WeChat call.
-    let early = readers[0]
-        .call(|wechat, token| {
-            let report = report(0);
-            async move { wechat.upload_shipping_info(&token, &report).await }
-        })
-        .await;
+    let early = report_once(&readers[0], 0).await;
     assert!(
         matches!(
             early,
@@ -181,12 +185,7 @@ async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_ne
     report_from_each(&readers).await;
 
     wechat.revoke_access_token();
-    let refused = readers[0]
-        .call(|wechat, token| {
-            let report = report(1);
-            async move { wechat.upload_shipping_info(&token, &report).await }
-        })
-        .await;
+    let refused = report_once(&readers[0], 1).await;
     assert!(
         matches!(
             refused,
@@ -209,12 +208,7 @@ async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_ne
     // Refused again within WeChat's 30 s spacing: the refresher waits rather than ask without
     // force (which would answer the same refused token), then forces it.
     wechat.revoke_access_token();
-    let refused = readers[1]
-        .call(|wechat, token| {
-            let report = report(2);
-            async move { wechat.upload_shipping_info(&token, &report).await }
-        })
-        .await;
+    let refused = report_once(&readers[1], 2).await;
     assert!(refused.is_err());
     assert!(
         !refresher.run().await.expect("ran").refreshed,
