@@ -8,6 +8,7 @@ cd "$ROOT"
 
 preflight
 ensure_venv test
+ensure_node_packages client client/example
 use_emulator_credentials
 LOGS="$ROOT/target/test-logs"
 mkdir -p "$LOGS"
@@ -63,6 +64,16 @@ start_fake_wechatpay "$ROOT/target/test-wechatpay" "$WECHATPAY_PORT" "http://127
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
 wait_port "$API_PORT" "cargo lambda watch" 300 "$LOGS/functions.log"
 E2E_BASE_URL="http://127.0.0.1:$API_PORT" E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
+
+log "the mini-program SDK (client/): generated routes and types, declarations, unit tests, and live tests against these functions"
+(cd client && npm run check --silent && \
+  WX_SERVERLESS_E2E_URL="http://127.0.0.1:$API_PORT" \
+  WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
+  WX_SERVERLESS_E2E_JWT_SIGNING_KEY="$JWT_SIGNING_KEY" \
+  WX_SERVERLESS_E2E_TEMPLATE_ID=TPL_PAID \
+  npm test --silent)
+log "the sample shop (client/example/): its pages and components under miniprogram-simulate"
+(cd client/example && npm test --silent)
 
 log "the API contract: openapi-spec-validator, then schemathesis against the running functions"
 openapi-spec-validator openapi.yaml

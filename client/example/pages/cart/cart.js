@@ -1,0 +1,160 @@
+const cloud = require('wx-serverless');
+const cart = require('../../utils/cart');
+const { fenToYuan } = require('../../utils/format');
+const { errorText } = require('../../utils/errors');
+
+const SHORTAGE = {
+  OUT_OF_STOCK: (s) => (s.available > 0 ? `库存不足，仅剩 ${s.available} 件` : '已售罄'),
+  OFF_SALE: () => '已下架',
+  NOT_FOUND: () => '商品不存在',
+};
+
+// The cart (kept in storage) and checkout: submitOrder, then cloud.pay.
+//
+// A checkout is one Idempotency-Key (cloud.newCheckoutKey()), made on the first tap and sent with
+// every retry of it: a retry after a timeout, a lost answer or a refused total can never make a
+// second order. The key is dropped once an order exists.
+Component({
+  data: {
+    lines: [],
+    totalFen: 0,
+    remark: '',
+    // productId -> why it cannot be ordered (40901, 40005)
+    problems: {},
+    notice: '',
+    submitting: false,
+  },
+
+  methods: {
+    onShow() {
+      this.refresh();
+    },
+
+    refresh(extra = {}) {
+      const lines = cart.load();
+      this.setData({ lines, totalFen: cart.total(lines), ...extra });
+    },
+
+    onMinus(e) {
+      const line = this.data.lines[e.currentTarget.dataset.index];
+      this.changeQuantity(line, line.quantity - 1);
+    },
+
+    onPlus(e) {
+      const line = this.data.lines[e.currentTarget.dataset.index];
+      this.changeQuantity(line, line.quantity + 1);
+    },
+
+    changeQuantity(line, quantity) {
+      cart.setQuantity(line.productId, quantity);
+      this.refresh({ problems: { ...this.data.problems, [line.productId]: '' } });
+    },
+
+    async onRemove(e) {
+      const line = this.data.lines[e.currentTarget.dataset.index];
+      const { confirm } = await wx.showModal({ title: '移出购物车', content: line.name });
+      if (!confirm) return;
+      cart.remove(line.productId);
+      this.refresh({ problems: { ...this.data.problems, [line.productId]: '' } });
+    },
+
+    onRemarkInput(e) {
+      this.setData({ remark: e.detail.value });
+    },
+
+    onGoShopping() {
+      wx.switchTab({ url: '/pages/index/index' });
+    },
+
+    async onCheckout() {
+      const { lines, totalFen, submitting } = this.data;
+      if (submitting || !lines.length) return;
+      if (!this.checkoutKey) this.checkoutKey = cloud.newCheckoutKey();
+
+      const data = {
+        items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        // The total the user saw: if prices changed meanwhile, nothing is ordered (40902).
+        expectedTotalFen: totalFen,
+      };
+      const remark = this.data.remark.trim();
+      if (remark) data.remark = remark;
+
+      this.setData({ submitting: true, notice: '', problems: {} });
+      let order;
+      try {
+        ({ result: order } = await cloud.callFunction({ name: 'submitOrder', data, idempotencyKey: this.checkoutKey }));
+      } catch (err) {
+        await this.explain(err);
+        this.setData({ submitting: false });
+        return;
+      }
+
+      // The order exists: this checkout is over.
+      this.checkoutKey = null;
+      cart.remove(order.items.map((i) => i.productId));
+      this.refresh({ remark: '' });
+      try {
+        await cloud.pay(order.orderId);
+        wx.showToast({ title: '支付成功', icon: 'success' });
+      } catch (err) {
+        // Cancelled, failed or not confirmed in time: the order waits for payment until payBy.
+        wx.showToast({ title: '订单已创建，尚未支付', icon: 'none' });
+      }
+      this.setData({ submitting: false });
+      wx.navigateTo({ url: `/pages/order/detail?id=${order.orderId}` });
+    },
+
+    /** Shows why submitOrder failed; the checkout key stays for the retry unless noted. */
+    async explain(err) {
+      const data = err.data || {};
+      switch (err.errCode) {
+        case 40901: // not enough stock
+        case 40005: { // unknown or off sale
+          const problems = {};
+          (data.products || []).forEach((s) => {
+            problems[s.productId] = (SHORTAGE[s.reason] || SHORTAGE.NOT_FOUND)(s);
+          });
+          this.setData({ problems, notice: '部分商品无法购买，请调整后再提交' });
+          break;
+        }
+        case 40902: {
+          // The prices changed: show the new ones, and submit the new total on the next tap.
+          await this.refreshPrices();
+          const newTotal = typeof data.totalFen === 'number' ? data.totalFen : this.data.totalFen;
+          this.setData({
+            totalFen: newTotal,
+            notice: `商品价格有变动，现在合计 ¥${fenToYuan(newTotal)}，请确认后再次提交`,
+          });
+          break;
+        }
+        case 40903:
+          // The key already made an order (an earlier answer was lost) for another cart.
+          this.checkoutKey = null;
+          this.setData({ notice: errorText(err) });
+          break;
+        case 40013:
+          this.setData({ notice: '备注未通过微信内容安全检查，请修改备注' });
+          break;
+        default:
+          this.setData({ notice: errorText(err) });
+      }
+    },
+
+    /** Re-reads the price of every product in the cart. */
+    async refreshPrices() {
+      const prices = {};
+      await Promise.all(
+        this.data.lines.map(async (line) => {
+          try {
+            const { result } = await cloud.callFunction({ name: 'getProduct', data: { id: line.productId } });
+            prices[line.productId] = result.priceFen;
+          } catch (err) {
+            // keep the old price; the next submit tells
+          }
+        }),
+      );
+      cart.setPrices(prices);
+      this.refresh();
+    },
+  },
+});

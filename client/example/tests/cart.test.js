@@ -1,0 +1,130 @@
+const { test, beforeEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { sdk, wx, openPage, textOf, tap, reset } = require('./support/harness');
+const cart = require('../utils/cart');
+
+const TEA = { id: 'tea-longjing', name: '西湖龙井 250g', priceFen: 58800, images: ['tea.jpg'] };
+const NUTS = { id: 'snack-nuts', name: '每日坚果', priceFen: 9900, images: ['nuts.jpg'] };
+
+const order = (orderId, items) => ({
+  orderId,
+  status: 'PENDING_PAYMENT',
+  items: items.map(({ productId, quantity }) => ({ productId, name: productId, priceFen: 1, quantity, subtotalFen: quantity })),
+  totalFen: 0,
+  createdAt: '2026-11-24T05:13:21.123Z',
+  updatedAt: '2026-11-24T05:13:21.123Z',
+  payBy: '2026-11-24T05:43:21.123Z',
+});
+
+beforeEach(() => {
+  reset();
+  cart.add(TEA, 2);
+  cart.add(NUTS, 1);
+});
+
+test('the cart shows its lines and total from storage', async () => {
+  const page = await openPage('pages/cart/cart');
+  const text = textOf(page);
+  assert.match(text, /西湖龙井 250g/);
+  assert.match(text, /每日坚果/);
+  assert.match(text, /¥1275\.00/); // 2 x 588.00 + 99.00
+});
+
+test('checkout submits the cart and pays the order submitOrder answers', async () => {
+  sdk.handle('submitOrder', (data) => order('1001', data.items));
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  const [submit] = sdk.calls('submitOrder');
+  assert.deepEqual(submit.data, {
+    items: [
+      { productId: 'tea-longjing', quantity: 2 },
+      { productId: 'snack-nuts', quantity: 1 },
+    ],
+    expectedTotalFen: 127500,
+  });
+  assert.equal(submit.idempotencyKey, 'checkout-key-1');
+  assert.equal(sdk.pay.mock.callCount(), 1);
+  assert.deepEqual(sdk.pay.mock.calls[0].arguments, ['1001']);
+  assert.deepEqual(cart.load(), [], 'the ordered products leave the cart');
+  assert.equal(wx.navigateTo.mock.calls[0].arguments[0].url, '/pages/order/detail?id=1001');
+});
+
+test('a retried checkout sends the same idempotency key; the next checkout a new one', async () => {
+  let attempts = 0;
+  sdk.handle('submitOrder', (data) => {
+    attempts += 1;
+    if (attempts === 1) throw { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail timeout' };
+    return order(`100${attempts}`, data.items);
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+  assert.match(textOf(page), /网络异常/);
+  assert.equal(sdk.pay.mock.callCount(), 0, 'nothing is paid without an order');
+
+  await tap(page, '.bar__submit');
+  const keys = sdk.calls('submitOrder').map((c) => c.idempotencyKey);
+  assert.deepEqual(keys, ['checkout-key-1', 'checkout-key-1']);
+  assert.deepEqual(sdk.pay.mock.calls[0].arguments, ['1002']);
+
+  cart.add(TEA, 1);
+  page.instance.onShow();
+  await tap(page, '.bar__submit');
+  assert.equal(sdk.calls('submitOrder')[2].idempotencyKey, 'checkout-key-2');
+});
+
+test('a changed total is shown, and the retry confirms it under the same key', async () => {
+  let attempts = 0;
+  sdk.handle('getProduct', ({ id }) => ({ ...(id === TEA.id ? TEA : NUTS), priceFen: id === TEA.id ? 60000 : 9900 }));
+  sdk.handle('submitOrder', (data) => {
+    attempts += 1;
+    if (attempts === 1) throw sdk.apiError(40902, 'the total changed', { totalFen: 129900 });
+    return order('2001', data.items);
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+  const text = textOf(page);
+  assert.match(text, /商品价格有变动，现在合计 ¥1299\.00/);
+  assert.match(text, /¥600\.00/, 'the new price of the line');
+  assert.equal(sdk.pay.mock.callCount(), 0);
+
+  await tap(page, '.bar__submit');
+  const [first, second] = sdk.calls('submitOrder');
+  assert.equal(first.data.expectedTotalFen, 127500);
+  assert.equal(second.data.expectedTotalFen, 129900);
+  assert.equal(second.idempotencyKey, first.idempotencyKey);
+  assert.deepEqual(sdk.pay.mock.calls[0].arguments, ['2001']);
+});
+
+test('out of stock marks the short line and orders nothing', async () => {
+  sdk.handle('submitOrder', () => {
+    throw sdk.apiError(40901, 'not enough stock', {
+      products: [{ productId: 'tea-longjing', reason: 'OUT_OF_STOCK', available: 1 }],
+    });
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  const text = textOf(page);
+  assert.match(text, /库存不足，仅剩 1 件/);
+  assert.match(text, /部分商品无法购买/);
+  assert.equal(sdk.pay.mock.callCount(), 0);
+  assert.equal(cart.load().length, 2, 'the cart is kept');
+});
+
+test('a payment not completed still opens the order', async () => {
+  sdk.handle('submitOrder', (data) => order('3001', data.items));
+  sdk.pay.mock.mockImplementationOnce(async () => {
+    throw { errCode: -2, errMsg: 'requestPayment:fail cancel' };
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.ok(wx.toasts().includes('订单已创建，尚未支付'));
+  assert.equal(wx.navigateTo.mock.calls[0].arguments[0].url, '/pages/order/detail?id=3001');
+});

@@ -1,0 +1,47 @@
+// A mocked `wx`: in-memory storage and recorded UI calls.
+const { mock } = require('node:test');
+
+const storage = new Map();
+
+function asyncApi(answer = {}) {
+  return mock.fn((options = {}) => {
+    const res = typeof answer === 'function' ? answer(options) : answer;
+    if (options.success) options.success(res);
+    if (options.complete) options.complete(res);
+    return Promise.resolve(res);
+  });
+}
+
+const wx = {
+  getStorageSync: mock.fn((key) => (storage.has(key) ? JSON.parse(storage.get(key)) : '')),
+  setStorageSync: mock.fn((key, value) => {
+    storage.set(key, JSON.stringify(value));
+  }),
+  removeStorageSync: mock.fn((key) => {
+    storage.delete(key);
+  }),
+  showToast: asyncApi(),
+  showLoading: asyncApi(),
+  hideLoading: asyncApi(),
+  showModal: asyncApi({ confirm: true, cancel: false }),
+  navigateTo: asyncApi(),
+  redirectTo: asyncApi(),
+  switchTab: asyncApi(),
+  stopPullDownRefresh: asyncApi(),
+  setNavigationBarTitle: asyncApi(),
+  previewImage: asyncApi(),
+  setClipboardData: asyncApi(),
+
+  reset() {
+    storage.clear();
+    for (const value of Object.values(wx)) {
+      if (value && value.mock) value.mock.resetCalls();
+    }
+  },
+  /** The titles of every toast shown. */
+  toasts() {
+    return wx.showToast.mock.calls.map((c) => c.arguments[0].title);
+  },
+};
+
+module.exports = wx;
