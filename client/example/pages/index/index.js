@@ -1,7 +1,4 @@
-const cloud = require('wx-serverless');
-const { errorText } = require('../../utils/errors');
-
-const PAGE_SIZE = 10;
+const { pagedMethods } = require('../../utils/paging');
 
 // The categories of the sample catalog (data/products.json); '' is every category.
 const CATEGORIES = [
@@ -15,6 +12,14 @@ const CATEGORIES = [
 ];
 
 // The product list: a page of listProducts at a time, more on "加载更多" or at the bottom.
+const paging = pagedMethods({
+  name: 'listProducts',
+  list: 'items',
+  query() {
+    return this.data.category ? { category: this.data.category } : {};
+  },
+});
+
 Component({
   data: {
     categories: CATEGORIES,
@@ -26,7 +31,7 @@ Component({
     error: '',
   },
 
-  methods: {
+  methods: Object.assign({}, paging, {
     onLoad() {
       this.reload();
     },
@@ -54,34 +59,5 @@ Component({
       this.setData({ items: [], nextCursor: null, loaded: false, error: '' });
       return this.fetchPage(null);
     },
-
-    loadMore() {
-      const { nextCursor, loading } = this.data;
-      if (loading || !nextCursor) return Promise.resolve();
-      return this.fetchPage(nextCursor);
-    },
-
-    async fetchPage(cursor) {
-      // A newer request (another category, a refresh) wins over one still under way.
-      this.requestSeq = (this.requestSeq || 0) + 1;
-      const seq = this.requestSeq;
-      const data = { limit: PAGE_SIZE };
-      if (cursor) data.cursor = cursor;
-      if (this.data.category) data.category = this.data.category;
-      this.setData({ loading: true, error: '' });
-      try {
-        const { result } = await cloud.callFunction({ name: 'listProducts', data });
-        if (seq !== this.requestSeq) return;
-        this.setData({
-          items: cursor ? this.data.items.concat(result.items) : result.items,
-          nextCursor: result.nextCursor,
-          loading: false,
-          loaded: true,
-        });
-      } catch (err) {
-        if (seq !== this.requestSeq) return;
-        this.setData({ loading: false, error: errorText(err) });
-      }
-    },
-  },
+  }),
 });

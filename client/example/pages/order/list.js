@@ -1,8 +1,5 @@
-const cloud = require('wx-serverless');
 const { formatTime, orderStatusText } = require('../../utils/format');
-const { errorText } = require('../../utils/errors');
-
-const PAGE_SIZE = 10;
+const { pagedMethods } = require('../../utils/paging');
 
 /** What a row of the list shows of an order. */
 function summary(order) {
@@ -30,7 +27,7 @@ Component({
     error: '',
   },
 
-  methods: {
+  methods: Object.assign({}, pagedMethods({ name: 'listOrders', list: 'orders', map: summary }), {
     onShow() {
       this.reload();
     },
@@ -47,36 +44,8 @@ Component({
       return this.fetchPage(null);
     },
 
-    loadMore() {
-      const { nextCursor, loading } = this.data;
-      if (loading || !nextCursor) return Promise.resolve();
-      return this.fetchPage(nextCursor);
-    },
-
-    async fetchPage(cursor) {
-      this.requestSeq = (this.requestSeq || 0) + 1;
-      const seq = this.requestSeq;
-      const data = { limit: PAGE_SIZE };
-      if (cursor) data.cursor = cursor;
-      this.setData({ loading: true, error: '' });
-      try {
-        const { result } = await cloud.callFunction({ name: 'listOrders', data });
-        if (seq !== this.requestSeq) return;
-        const page = result.items.map(summary);
-        this.setData({
-          orders: cursor ? this.data.orders.concat(page) : page,
-          nextCursor: result.nextCursor,
-          loading: false,
-          loaded: true,
-        });
-      } catch (err) {
-        if (seq !== this.requestSeq) return;
-        this.setData({ loading: false, error: errorText(err) });
-      }
-    },
-
     onOpen(e) {
       wx.navigateTo({ url: `/pages/order/detail?id=${e.currentTarget.dataset.id}` });
     },
-  },
+  }),
 });
