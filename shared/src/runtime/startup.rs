@@ -502,10 +502,15 @@ impl Build for RefundNotices {
 
 impl Build for Notifier {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let templates = config::subscribe_templates(&startup.env)?;
+        if templates.is_empty() {
+            // No template: no WeChat client to build at cold start.
+            return Ok(Notifier::off());
+        }
         Ok(Notifier::new(
             startup.store(),
             startup.access_tokens().await?,
-            config::subscribe_templates(&startup.env)?,
+            templates,
             config::miniprogram_state(&startup.env)?,
             startup.clock(),
         ))

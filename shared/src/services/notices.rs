@@ -103,6 +103,11 @@ struct Sending {
 }
 
 impl Notifier {
+    /// A notifier with no template: it never sends (and needs no WeChat client).
+    pub fn off() -> Self {
+        Self { inner: None }
+    }
+
     pub fn new(
         store: Store,
         tokens: AccessTokens,

@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::item::{Item, key_attributes, n, s};
+use super::item::{Item, n, s};
 use super::keys::{self, attr, field::limit as field, item_type};
 use super::{Read, Store};
 use crate::domain::time::Timestamp;
@@ -55,10 +55,7 @@ impl Store {
         const CONTEXT: &str = "counting the request";
         let key = keys::rate(counted.scope, counted.subject);
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&key)))
+            .update(&key)
             .update_expression("ADD #count :one SET #type = :type, #ttl = :end REMOVE #previous, #before")
             .condition_expression(
                 "(attribute_not_exists(#count) OR #count < :limit) \
@@ -101,10 +98,7 @@ impl Store {
         let key = keys::rate(refused.scope, refused.subject);
         let violations = field::violations(refused.window);
         let output = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&key)))
+            .update(&key)
             .update_expression("ADD #violations :one REMOVE #previous")
             .expression_attribute_names("#violations", &violations)
             .expression_attribute_names("#previous", field::violations(refused.window.wrapping_sub(1)))
@@ -119,10 +113,7 @@ impl Store {
         }
         // The item lives at least until the ban ends (and the ban window with it).
         let expires = refused.ban_until.max(refused.window_end);
-        self.client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&key)))
+        self.update(&key)
             .update_expression("SET #banned = :until, #ttl = :expires")
             .expression_attribute_names("#banned", field::BANNED_UNTIL)
             .expression_attribute_names("#ttl", attr::TTL)

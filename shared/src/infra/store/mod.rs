@@ -89,4 +89,15 @@ impl Store {
             .map_err(|e| StorageError::from_sdk(context, e))?;
         Ok(output.item)
     }
+
+    /// An UpdateItem of the item at `key`, for the caller to give its expressions and send.
+    pub(crate) fn update(
+        &self,
+        key: &keys::Key,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(item::key_attributes(key)))
+    }
 }

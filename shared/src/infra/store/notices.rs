@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::item::{key_attributes, n, s, written};
+use super::item::{n, s, written};
 use super::keys::{self, attr, item_type};
 use super::{StorageError, Store};
 use crate::domain::ids::Openid;
@@ -27,10 +27,7 @@ impl Store {
     ) -> Result<BTreeMap<String, u32>, StorageError> {
         let key = keys::subscriptions(openid.as_str());
         let mut update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&key)))
+            .update(&key)
             .expression_attribute_names("#type", attr::TYPE)
             .expression_attribute_values(":type", s(item_type::SUBSCRIPTIONS))
             .expression_attribute_values(":one", n(1))
@@ -107,10 +104,7 @@ impl Store {
         openid: &Openid,
         template_id: &str,
     ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
-        self.client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::subscriptions(openid.as_str()))))
+        self.update(&keys::subscriptions(openid.as_str()))
             .expression_attribute_names("#t", format!("{PREFIX}{template_id}"))
     }
 }

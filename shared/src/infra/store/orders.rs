@@ -594,12 +594,7 @@ impl Store {
 
     /// An UpdateItem of `order`'s item: the caller adds its expressions and conditions.
     fn order_update(&self, order: &Order) -> UpdateItemFluentBuilder {
-        self.client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(super::item::key_attributes(&keys::order(
-                order.order_id.as_str(),
-            ))))
+        self.update(&keys::order(order.order_id.as_str()))
     }
 
     /// Records that `order`'s owner was reminded to pay, if it still awaits payment and nobody

@@ -86,10 +86,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<LoginRecord, StorageError> {
         let mut update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update(&keys::user(openid.as_str()))
             .expression_attribute_names("#type", attr::TYPE)
             .expression_attribute_values(":type", s(item_type::USER))
             .expression_attribute_values(":openid", s(openid.as_str()))
@@ -187,10 +184,7 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<Rotation, StorageError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::session(id.as_str()))))
+            .update(&keys::session(id.as_str()))
             .update_expression("SET #hash = :new, #rotated = :now_text, #ttl = :expires ADD #generation :one")
             .condition_expression("#hash = :old AND #status = :active AND #ttl > :now")
             .expression_attribute_names("#hash", session::REFRESH_HASH)
@@ -229,10 +223,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StorageError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::session(id.as_str()))))
+            .update(&keys::session(id.as_str()))
             .update_expression(
                 "SET #status = :revoked, #at = if_not_exists(#at, :now), #why = if_not_exists(#why, :why)",
             )
@@ -322,10 +313,7 @@ impl Store {
     ) -> Result<Option<UserProfile>, StorageError> {
         let mut sets = vec![format!("{} = :now", field::UPDATED_AT)];
         let mut update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update(&keys::user(openid.as_str()))
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":now", s(now.to_string()))
             .return_values(ReturnValue::AllNew);
@@ -371,10 +359,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StorageError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update(&keys::user(openid.as_str()))
             .update_expression("SET #phone = :phone, #country = :country, #bound = :now, #updated = :now")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#phone", field::PHONE)
@@ -399,10 +384,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StorageError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::user(openid.as_str()))))
+            .update(&keys::user(openid.as_str()))
             .update_expression("SET #url = :empty, #updated = :now REMOVE #key")
             .condition_expression("#key = :key")
             .expression_attribute_names("#url", field::AVATAR_URL)

@@ -2,7 +2,7 @@
 //! refresh it, and a lease so that one instance at a time asks WeChat for a new one.
 
 use super::Read;
-use super::item::{Item, key_attributes, n, s, written};
+use super::item::{Item, n, s, written};
 use super::keys::{self, attr, field, item_type};
 use super::{StorageError, Store};
 use crate::domain::time::Timestamp;
@@ -66,10 +66,7 @@ impl Store {
             "(attribute_not_exists(#refresh) OR #refresh <= :now)"
         };
         let mut update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::access_token())))
+            .update(&keys::access_token())
             .update_expression("SET #type = :type, #lease = :until, #holder = :holder")
             .condition_expression(format!(
                 "(attribute_not_exists(#lease) OR #lease < :now) AND {due}"
@@ -95,11 +92,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn save_access_token(&self, token: &CachedToken) -> Result<(), StorageError> {
         use field::access_token as f;
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::access_token())))
+        let mut update = self.update(&keys::access_token())
             .update_expression(if token.forced_at.is_some() {
                 "SET #type = :type, #token = :token, #refresh = :refresh, #expires = :expires, #forced = :forced REMOVE #lease, #holder, #rejected"
             } else {
@@ -138,10 +131,7 @@ impl Store {
     ) -> Result<bool, StorageError> {
         use field::access_token as f;
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::access_token())))
+            .update(&keys::access_token())
             .update_expression("SET #refresh = :now, #rejected = :now")
             .condition_expression("#token = :rejected")
             .expression_attribute_names("#refresh", f::REFRESH_AT)
@@ -159,10 +149,7 @@ impl Store {
     pub async fn release_token_lease(&self, holder: &str) -> Result<(), StorageError> {
         use field::access_token as f;
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_attributes(&keys::access_token())))
+            .update(&keys::access_token())
             .update_expression("REMOVE #lease, #holder")
             .condition_expression("#holder = :holder")
             .expression_attribute_names("#lease", f::LEASE_UNTIL)
