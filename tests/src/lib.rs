@@ -242,6 +242,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// Stops this app's clock where it stands (it then moves only when advanced), for a test
+    /// that counts per window: limits, download signing windows.
+    pub fn freeze_clock(&mut self) {
+        self.clock = Clock::frozen_at(self.clock.now());
+    }
+
     /// The cold-start context the functions get, sharing the counting DynamoDB client.
     pub fn startup(&self) -> Startup {
         Startup::new(self.env.clone(), self.aws.clone())

@@ -71,10 +71,13 @@ impl Timestamp {
     }
 }
 
-/// Where "now" comes from: the system clock, moved forward by what tests asked (so expiries,
-/// windows and bans are tested without sleeping). Cloned clocks share their offset.
+/// Where "now" comes from: the system clock, or (in tests) an instant that stands still; either
+/// moved forward by what tests asked, so expiries, windows and bans are tested without sleeping
+/// and without depending on where the wall clock falls. Cloned clocks share their offset.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
+    /// `None`: the system clock; `Some`: a clock that stands still at this instant.
+    frozen_at: Option<Timestamp>,
     offset_ms: Arc<AtomicI64>,
 }
 
@@ -84,9 +87,19 @@ impl Clock {
         Self::default()
     }
 
+    /// A clock that stands at `at` and moves only when [`Self::advance`]d: a test that counts
+    /// per window (limits, signing windows) then sees the same window however slowly it runs.
+    pub fn frozen_at(at: Timestamp) -> Self {
+        Self {
+            frozen_at: Some(at),
+            offset_ms: Arc::default(),
+        }
+    }
+
     pub fn now(&self) -> Timestamp {
         let offset = chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst));
-        Timestamp(Utc::now() + offset)
+        let base = self.frozen_at.map_or_else(Utc::now, |at| at.0);
+        Timestamp(base + offset)
     }
 
     /// Moves this clock (and its clones) forward by `by`.
@@ -133,6 +146,17 @@ mod tests {
         clock.advance(Duration::from_secs(3600));
         let ahead = clone.now().epoch_secs() - Timestamp::now().epoch_secs();
         assert!((3599..=3601).contains(&ahead), "{ahead}");
+    }
+
+    #[test]
+    fn a_frozen_clock_stands_still_until_advanced() {
+        let at = Timestamp::from_epoch_secs(1_800_000_059).unwrap();
+        let clock = Clock::frozen_at(at);
+        let first = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now(), first);
+        clock.clone().advance(Duration::from_secs(1));
+        assert_eq!(clock.now().epoch_secs(), 1_800_000_060);
     }
 
     #[test]

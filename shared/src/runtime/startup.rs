@@ -323,6 +323,7 @@ fn upload_files(startup: &Startup) -> Result<Files, ConfigError> {
         startup.s3_gateway()?,
         config::upload_limits(&startup.env)?,
         config::file_url_ttl(&startup.env)?,
+        startup.clock(),
     ))
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::domain::ids::Openid;
-use crate::domain::time::Timestamp;
+use crate::domain::time::{Clock, Timestamp};
 use crate::domain::uploads::{
     FileStatus, ObjectKey, UploadError, UploadLimits, UploadPurpose, signing_window_start,
 };
@@ -64,15 +64,17 @@ pub struct Files {
     cdn: Option<Arc<CdnSigner>>,
     limits: Arc<UploadLimits>,
     url_ttl: Duration,
+    clock: Clock,
 }
 
 impl Files {
-    pub fn new(s3: S3Gateway, limits: UploadLimits, url_ttl: Duration) -> Self {
+    pub fn new(s3: S3Gateway, limits: UploadLimits, url_ttl: Duration, clock: Clock) -> Self {
         Self {
             s3,
             cdn: None,
             limits: Arc::new(limits),
             url_ttl,
+            clock,
         }
     }
 
@@ -92,7 +94,7 @@ impl Files {
 
     /// [`Self::download_url`] for any object of the bucket (a generated share code).
     pub async fn download_url_of(&self, key: &str) -> Result<(String, Timestamp), FileError> {
-        let signed_at = signing_window_start(Timestamp::now(), self.url_ttl);
+        let signed_at = signing_window_start(self.clock.now(), self.url_ttl);
         let expires_at = signed_at.plus(self.url_ttl);
         let url = match &self.cdn {
             Some(cdn) => cdn.signed_url(key, expires_at)?,

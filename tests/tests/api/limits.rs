@@ -13,10 +13,14 @@ use shared::api::uploads::UploadToken;
 use shared::api::users::UpdateUserInfo;
 use shared::runtime::http::Adapter;
 
-/// An app whose rates are `limits` and whose ban comes after `ban` (`VIOLATIONS/WINDOW/BAN`).
+/// An app whose rates are `limits` and whose ban comes after `ban` (`VIOLATIONS/WINDOW/BAN`),
+/// on a frozen clock.
 async fn app_with(limits: &str, ban: &str) -> TestApp {
     let mut app = spawn_app().await;
     app.env = app.env.clone().with("RATE_LIMITS", limits).with("RATE_BAN", ban);
+    // Windows are counted on the clock: a frozen one keeps a test in one window however slowly
+    // it runs; a test moves to the next window by advancing it.
+    app.freeze_clock();
     app
 }
 

@@ -639,6 +639,8 @@ async fn file_url(app: &TestApp, token: &str, key: &str) -> Value {
 async fn downloads_are_presigned_s3_urls_until_the_cdn_is_configured_then_signed_urls_on_our_domain() {
     use shared::runtime::config::vars;
     let mut app = spawn_app().await;
+    // URLs are signed per window of the clock: frozen, every read here falls in the same one.
+    app.freeze_clock();
     let login = app.login(&app.new_user_name("cdn")).await;
     let token = login["accessToken"].as_str().unwrap().to_owned();
     let grant = token_for_upload(
