@@ -264,9 +264,15 @@ impl TestApp {
     /// [`Self::own_wechat`] that also pushes its image verdicts with `push`'s token and key;
     /// the functions get the same (`WECHAT_PUSH_TOKEN`, `WECHAT_PUSH_AES_KEY`).
     pub async fn own_wechat_pushing(&mut self, push: fake_wechat::PushConfig) -> fake_wechat::FakeWeChat {
-        self.env = self.env.clone().with(vars::WECHAT_PUSH_TOKEN, push.token.clone());
+        self.env = self.env.clone().with(
+            shared::wechat::settings::vars::WECHAT_PUSH_TOKEN,
+            push.token.clone(),
+        );
         if let Some(key) = &push.aes_key {
-            self.env = self.env.clone().with(vars::WECHAT_PUSH_AES_KEY, key.clone());
+            self.env = self
+                .env
+                .clone()
+                .with(shared::wechat::settings::vars::WECHAT_PUSH_AES_KEY, key.clone());
         }
         let config = FakeWeChatConfig {
             push: Some(push),
@@ -338,7 +344,7 @@ impl TestApp {
     /// Logs `name` in with a fresh code and returns the `data` of the answer.
     pub async fn login(&self, name: &str) -> Value {
         let reply = self
-            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(&serde_json::json!({
+            .call::<shared::identity::Login>(request(Method::POST, "/auth/login").json(&serde_json::json!({
                 "code": format!("{name}.{}", random_id(6)),
             })))
             .await;
@@ -595,7 +601,7 @@ impl TestApp {
         let signer =
             shared::infra::tokens::TokenSigner::new(&key, settings, self.clock.clone()).expect("a signer");
         let openid = shared::domain::ids::Openid::parse(openid).expect("a valid openid");
-        let (access, _) = shared::services::login::open_session(&self.store(), &signer, &openid)
+        let (access, _) = shared::identity::login::open_session(&self.store(), &signer, &openid)
             .await
             .expect("open a session");
         self.take_round_trips();

@@ -23,7 +23,7 @@ pub async fn dev_token(
     let openid = shared::domain::ids::Openid::parse(openid)
         .ok_or("the openid must be 1-64 characters of A-Z a-z 0-9 _ -")?;
     store.record_login(&openid, None, clock.now()).await?;
-    let (access, _) = shared::services::login::open_session(store, &signer, &openid).await?;
+    let (access, _) = shared::identity::login::open_session(store, &signer, &openid).await?;
     Ok(access.token.expose().to_owned())
 }
 
@@ -102,7 +102,7 @@ pub async fn dev_order(
     }))?;
     let key = IdempotencyKey::parse(&format!("dev-{}", shared::infra::crypto::random_id(12)))
         .ok_or("an idempotency key")?;
-    let checkout = shared::services::checkout::Checkout::build(startup).await?;
+    let checkout = shared::orders::checkout::Checkout::build(startup).await?;
     let order = checkout.submit(&openid, &key, &request, None).await?;
     if paid {
         let payment = Payment {

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::users::BindPhone>().await
+    shared::serve::<shared::identity::BindPhone>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::orders::CancelOrder>().await
+    shared::serve::<shared::orders::CancelOrder>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::events::serve::<shared::api::pay::ExpireOrders>().await
+    shared::runtime::events::serve::<shared::payments::ExpireOrders>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::orders::GetOrder>().await
+    shared::serve::<shared::orders::GetOrder>().await
 }

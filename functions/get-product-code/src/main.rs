@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::catalog::GetProductCode>().await
+    shared::serve::<shared::catalog::GetProductCode>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::catalog::GetProduct>().await
+    shared::serve::<shared::catalog::GetProduct>().await
 }

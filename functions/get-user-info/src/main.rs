@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::users::GetUserInfo>().await
+    shared::serve::<shared::identity::GetUserInfo>().await
 }

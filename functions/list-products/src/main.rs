@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::catalog::ListProducts>().await
+    shared::serve::<shared::catalog::ListProducts>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::auth::Login>().await
+    shared::serve::<shared::identity::Login>().await
 }

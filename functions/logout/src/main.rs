@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::auth::Logout>().await
+    shared::serve::<shared::identity::Logout>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::events::serve::<shared::api::uploads::OnUpload>().await
+    shared::runtime::events::serve::<shared::files::OnUpload>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::webhook::serve::<shared::api::pay::PayNotify>().await
+    shared::runtime::webhook::serve::<shared::payments::PayNotify>().await
 }

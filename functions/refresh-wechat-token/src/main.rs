@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::events::serve::<shared::api::platform::RefreshWeChatToken>().await
+    shared::runtime::events::serve::<shared::wechat::RefreshWeChatToken>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::auth::Refresh>().await
+    shared::serve::<shared::identity::Refresh>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::webhook::serve::<shared::api::pay::RefundNotify>().await
+    shared::runtime::webhook::serve::<shared::payments::RefundNotify>().await
 }

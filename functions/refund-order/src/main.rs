@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::orders::RefundOrder>().await
+    shared::serve::<shared::payments::RefundOrder>().await
 }

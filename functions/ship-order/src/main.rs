@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::orders::ShipOrder>().await
+    shared::serve::<shared::fulfilment::ShipOrder>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::users::Subscribe>().await
+    shared::serve::<shared::wechat::Subscribe>().await
 }

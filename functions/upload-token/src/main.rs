@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::serve::<shared::api::uploads::UploadToken>().await
+    shared::serve::<shared::files::UploadToken>().await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
-    shared::runtime::webhook::serve::<shared::api::platform::WechatPush>().await
+    shared::runtime::webhook::serve::<shared::wechat::WechatPush>().await
 }

@@ -7,19 +7,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::limits::{BanRule, RateRules};
-use crate::domain::notices::NoticeTemplates;
-use crate::domain::orders::HoldingLimits;
-use crate::domain::uploads::{DEFAULT_MAX_BYTES, DEFAULT_TYPES, LimitsError, UploadLimits};
 use crate::infra::cdn::{CdnConfigError, CdnSigner};
+
 pub use crate::infra::crypto::Secret;
 use crate::infra::s3::S3Config;
 use crate::infra::tokens::{PublicKeys, TokenSettings};
-use crate::infra::wechat::MiniProgramState;
 use crate::infra::wechat::WeChatConfig;
 use crate::infra::wechatpay::client::PayConfig;
 use crate::infra::wechatpay::crypto::{MerchantKey, PlatformKeys};
-use crate::services::moderation::Unchecked;
-use crate::services::share::CodeSettings;
 
 /// Names of every environment variable the functions read. Documented in the README's table.
 pub mod vars {
@@ -36,11 +31,8 @@ pub mod vars {
     pub const WECHAT_APPID: &str = "WECHAT_APPID";
     pub const WECHAT_SECRET: &str = "WECHAT_SECRET";
     pub const WECHAT_API_BASE: &str = "WECHAT_API_BASE";
-    pub const UPLOAD_MAX_BYTES: &str = "UPLOAD_MAX_BYTES";
-    pub const UPLOAD_ALLOWED_TYPES: &str = "UPLOAD_ALLOWED_TYPES";
     pub const UPLOAD_POLICY_TTL_SECS: &str = "UPLOAD_POLICY_TTL_SECS";
     pub const UPLOAD_PUBLIC_BASE_URL: &str = "UPLOAD_PUBLIC_BASE_URL";
-    pub const FILE_URL_TTL_SECS: &str = "FILE_URL_TTL_SECS";
     /// Downloads through the CDN, set all three or none (none: presigned S3 URLs, for local
     /// development): the https base URL of the CloudFront distribution on our own domain...
     pub const DOWNLOAD_BASE_URL: &str = "DOWNLOAD_BASE_URL";
@@ -48,12 +40,6 @@ pub mod vars {
     pub const DOWNLOAD_KEY_PAIR_ID: &str = "DOWNLOAD_KEY_PAIR_ID";
     /// ...and its private key, PEM, RSA 2048 or ECDSA P-256 (a secret).
     pub const DOWNLOAD_PRIVATE_KEY: &str = "DOWNLOAD_PRIVATE_KEY";
-    /// The bytes one user may store in the uploads bucket.
-    pub const UPLOAD_QUOTA_BYTES: &str = "UPLOAD_QUOTA_BYTES";
-    /// The most unpaid orders one user may hold.
-    pub const MAX_PENDING_ORDERS: &str = "MAX_PENDING_ORDERS";
-    /// The most units of one product one user may hold across unpaid orders.
-    pub const MAX_PENDING_UNITS_PER_PRODUCT: &str = "MAX_PENDING_UNITS_PER_PRODUCT";
     /// Rate overrides, `scope=LIMIT/SECONDS`, comma-separated (scopes: login, refresh,
     /// refresh-session, order, upload, profile).
     pub const RATE_LIMITS: &str = "RATE_LIMITS";
@@ -78,27 +64,6 @@ pub mod vars {
     pub const WECHAT_PAY_API_BASE: &str = "WECHAT_PAY_API_BASE";
     /// The key that authenticates pagination cursors (at least 32 bytes; list functions only).
     pub const CURSOR_KEY: &str = "CURSOR_KEY";
-    /// What happens to a nickname when WeChat's content check cannot be asked: `refuse` (the
-    /// default: a 503, nothing written) or `accept` (written, logged as unchecked).
-    pub const NICKNAME_CHECK_FALLBACK: &str = "NICKNAME_CHECK_FALLBACK";
-    /// The subscribe message template of each order event (JSON; see `domain::notices`).
-    pub const SUBSCRIBE_TEMPLATES: &str = "SUBSCRIBE_TEMPLATES";
-    /// Which mini-program version subscribe messages open: `formal` (default), `trial`, `developer`.
-    pub const SUBSCRIBE_MINIPROGRAM_STATE: &str = "SUBSCRIBE_MINIPROGRAM_STATE";
-    /// How long before an unpaid order closes its owner is reminded (seconds; default 600).
-    pub const EXPIRY_REMINDER_SECS: &str = "EXPIRY_REMINDER_SECS";
-    /// The page share codes open (`getwxacodeunlimit`'s page; default `pages/product/detail`).
-    pub const SHARE_CODE_PAGE: &str = "SHARE_CODE_PAGE";
-    /// Which version share codes open: `release` (default), `trial` or `develop`.
-    pub const SHARE_CODE_ENV_VERSION: &str = "SHARE_CODE_ENV_VERSION";
-    /// Whether uploads others see go through WeChat's image check: `on` (default) or `off`.
-    pub const MEDIA_CHECKS: &str = "MEDIA_CHECKS";
-    /// The token of WeChat's message push (the mini-program's 消息推送 settings; wechat-push only).
-    pub const WECHAT_PUSH_TOKEN: &str = "WECHAT_PUSH_TOKEN";
-    /// The EncodingAESKey of the message push in safe mode (optional; wechat-push only).
-    pub const WECHAT_PUSH_AES_KEY: &str = "WECHAT_PUSH_AES_KEY";
-    /// What happens to an order remark WeChat's content check cannot judge: `accept` (flagged) or `refuse`.
-    pub const REMARK_CHECK_FALLBACK: &str = "REMARK_CHECK_FALLBACK";
     /// The CloudWatch namespace of the metrics (EMF lines; `wx-serverless` when unset).
     pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
     /// The log filter (`info` when unset), in `tracing`'s `EnvFilter` syntax.
@@ -125,9 +90,6 @@ pub mod defaults {
     pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
     pub const WECHAT_PAY_API_BASE: &str = "https://api.mch.weixin.qq.com";
     pub const UPLOAD_POLICY_TTL_SECS: u64 = 600;
-    pub const FILE_URL_TTL_SECS: u64 = 3600;
-    pub const EXPIRY_REMINDER_SECS: u64 = 600;
-    pub const UPLOAD_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
     pub const LOG_LEVEL: &str = "info";
     pub const METRICS_NAMESPACE: &str = "wx-serverless";
 }
@@ -281,30 +243,6 @@ pub fn public_keys(env: &Env) -> Result<PublicKeys, ConfigError> {
     })
 }
 
-/// The hoarding caps: unpaid orders and units of one product a user may hold.
-pub fn holding_limits(env: &Env) -> Result<HoldingLimits, ConfigError> {
-    let default = HoldingLimits::default();
-    let max_pending_orders: u32 = env.parse_or(vars::MAX_PENDING_ORDERS, default.max_pending_orders)?;
-    let max_units_per_product: i64 =
-        env.parse_or(vars::MAX_PENDING_UNITS_PER_PRODUCT, default.max_units_per_product)?;
-    if !(1..=1000).contains(&max_pending_orders) {
-        return Err(ConfigError::Invalid {
-            name: vars::MAX_PENDING_ORDERS,
-            reason: "must be between 1 and 1000".into(),
-        });
-    }
-    if !(1..=1_000_000).contains(&max_units_per_product) {
-        return Err(ConfigError::Invalid {
-            name: vars::MAX_PENDING_UNITS_PER_PRODUCT,
-            reason: "must be between 1 and 1000000".into(),
-        });
-    }
-    Ok(HoldingLimits {
-        max_pending_orders,
-        max_units_per_product,
-    })
-}
-
 /// The limits per caller: the defaults with `RATE_LIMITS` and `RATE_BAN` applied.
 pub fn rate_rules(env: &Env) -> Result<RateRules, ConfigError> {
     let mut rules = RateRules::default()
@@ -394,36 +332,6 @@ pub fn s3_config(env: &Env, region: &str, endpoint: Option<&str>) -> Result<S3Co
     })
 }
 
-/// The upload limits: size and content types.
-pub fn upload_limits(env: &Env) -> Result<UploadLimits, ConfigError> {
-    let max_bytes: u64 = env.parse_or(vars::UPLOAD_MAX_BYTES, DEFAULT_MAX_BYTES)?;
-    let types = env.string_or(vars::UPLOAD_ALLOWED_TYPES, DEFAULT_TYPES);
-    UploadLimits::new(max_bytes, &types).map_err(|err| ConfigError::Invalid {
-        name: match err {
-            LimitsError::MaxBytes => vars::UPLOAD_MAX_BYTES,
-            LimitsError::UnknownType(_) => vars::UPLOAD_ALLOWED_TYPES,
-        },
-        reason: err.to_string(),
-    })
-}
-
-/// The bytes one user may store: at least one upload of the largest size.
-pub fn upload_quota(env: &Env, limits: &UploadLimits) -> Result<u64, ConfigError> {
-    let quota: u64 = env.parse_or(vars::UPLOAD_QUOTA_BYTES, defaults::UPLOAD_QUOTA_BYTES)?;
-    if quota < limits.max_bytes {
-        return Err(ConfigError::Invalid {
-            name: vars::UPLOAD_QUOTA_BYTES,
-            reason: format!("must be at least UPLOAD_MAX_BYTES ({})", limits.max_bytes),
-        });
-    }
-    Ok(quota)
-}
-
-/// How long a download URL stays valid.
-pub fn file_url_ttl(env: &Env) -> Result<Duration, ConfigError> {
-    env.seconds_or(vars::FILE_URL_TTL_SECS, defaults::FILE_URL_TTL_SECS, 24 * 3600)
-}
-
 /// Whether downloads go through the CDN: `false` when none of `DOWNLOAD_BASE_URL`,
 /// `DOWNLOAD_KEY_PAIR_ID` and `DOWNLOAD_PRIVATE_KEY` (or its `_PARAMETER`) is set, an error naming
 /// the first missing one when only some are: half a CDN would silently fall back to S3 URLs,
@@ -475,100 +383,6 @@ pub fn cdn_signer(env: &Env, private_key: &Secret) -> Result<CdnSigner, ConfigEr
     })
 }
 
-/// What share codes open.
-pub fn code_settings(env: &Env) -> Result<CodeSettings, ConfigError> {
-    let page = env.get(vars::SHARE_CODE_PAGE).unwrap_or("pages/product/detail");
-    let page_ok = !page.is_empty()
-        && page.len() <= 128
-        && !page.starts_with('/')
-        && page
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b));
-    if !page_ok {
-        return Err(ConfigError::Invalid {
-            name: vars::SHARE_CODE_PAGE,
-            reason: "must be a page path such as pages/product/detail (no leading /, no query)".into(),
-        });
-    }
-    let env_version = env.get(vars::SHARE_CODE_ENV_VERSION).unwrap_or("release");
-    if !["release", "trial", "develop"].contains(&env_version) {
-        return Err(ConfigError::Invalid {
-            name: vars::SHARE_CODE_ENV_VERSION,
-            reason: "must be release, trial or develop".into(),
-        });
-    }
-    Ok(CodeSettings {
-        page: page.to_owned(),
-        env_version: env_version.to_owned(),
-        width: 430,
-    })
-}
-
-/// Whether uploads others see go through WeChat's image check.
-pub fn media_checks(env: &Env) -> Result<bool, ConfigError> {
-    match env.get(vars::MEDIA_CHECKS).unwrap_or("on") {
-        "on" => Ok(true),
-        "off" => Ok(false),
-        _ => Err(ConfigError::Invalid {
-            name: vars::MEDIA_CHECKS,
-            reason: "must be on or off".into(),
-        }),
-    }
-}
-
-/// The subscribe message templates (none: no message is ever sent).
-pub fn subscribe_templates(env: &Env) -> Result<NoticeTemplates, ConfigError> {
-    env.get(vars::SUBSCRIBE_TEMPLATES)
-        .map(|json| {
-            NoticeTemplates::parse(json).map_err(|reason| ConfigError::Invalid {
-                name: vars::SUBSCRIBE_TEMPLATES,
-                reason,
-            })
-        })
-        .unwrap_or_else(|| Ok(NoticeTemplates::default()))
-}
-
-/// Which mini-program version subscribe messages open.
-pub fn miniprogram_state(env: &Env) -> Result<MiniProgramState, ConfigError> {
-    let text = env.get(vars::SUBSCRIBE_MINIPROGRAM_STATE).unwrap_or("formal");
-    MiniProgramState::parse(text).ok_or_else(|| ConfigError::Invalid {
-        name: vars::SUBSCRIBE_MINIPROGRAM_STATE,
-        reason: "must be formal, trial or developer".into(),
-    })
-}
-
-/// How long before an unpaid order closes its owner is reminded.
-pub fn expiry_reminder(env: &Env) -> Result<Duration, ConfigError> {
-    env.seconds_or(
-        vars::EXPIRY_REMINDER_SECS,
-        defaults::EXPIRY_REMINDER_SECS,
-        25 * 60,
-    )
-}
-
-/// The policy for nicknames WeChat's content check could not judge (default: refuse).
-pub fn unchecked_nickname(env: &Env) -> Result<Unchecked, ConfigError> {
-    unchecked_policy(env, vars::NICKNAME_CHECK_FALLBACK, Unchecked::Refuse)
-}
-
-/// The policy for order remarks WeChat's content check could not judge (default: accept and
-/// flag, so an order is never lost to a WeChat outage).
-pub fn unchecked_remark(env: &Env) -> Result<Unchecked, ConfigError> {
-    unchecked_policy(env, vars::REMARK_CHECK_FALLBACK, Unchecked::Accept)
-}
-
-fn unchecked_policy(env: &Env, name: &'static str, default: Unchecked) -> Result<Unchecked, ConfigError> {
-    match env.get(name) {
-        None => Ok(default),
-        Some("refuse") => Ok(Unchecked::Refuse),
-        Some("accept") => Ok(Unchecked::Accept),
-        Some(_) => Err(ConfigError::Invalid {
-            name,
-            reason: "must be refuse or accept".into(),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,9 +401,6 @@ mod tests {
         let env = Env::default().with(vars::UPLOAD_POLICY_TTL_SECS, "901");
         let err = s3_config(&env, "us-east-1", None).unwrap_err();
         assert!(err.to_string().contains("UPLOAD_POLICY_TTL_SECS"), "{err}");
-        let env = Env::default().with(vars::UPLOAD_ALLOWED_TYPES, "image/png,text/html");
-        let err = upload_limits(&env).unwrap_err();
-        assert!(err.to_string().contains("UPLOAD_ALLOWED_TYPES"), "{err}");
         let env = Env::default().with(vars::UPLOAD_PUBLIC_BASE_URL, "files.example.cn");
         let err = s3_config(&env, "us-east-1", None).unwrap_err();
         assert!(err.to_string().contains("UPLOAD_PUBLIC_BASE_URL"), "{err}");

@@ -7,28 +7,14 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use serde_json::json;
 
-use crate::domain::orders::OrderError;
-use crate::domain::orders::{OrderStatus, PayRefusal, ShipRefusal};
-use crate::domain::uploads::UploadError;
+use super::auth::AuthError;
+use super::limits::LimitError;
 pub use crate::infra::BoxError;
 use crate::infra::access_token::AccessTokenError;
 use crate::infra::storage::StorageError;
 use crate::infra::tokens::TokenError;
 use crate::infra::wechat::WeChatError;
-use crate::infra::wechatpay::client::PayError;
-use crate::services::catalog::CatalogError;
-use crate::services::checkout::CheckoutError;
-use crate::services::files::FileError;
-use crate::services::limits::LimitError;
-use crate::services::login::LoginError;
-use crate::services::notices::SubscriptionError;
-use crate::services::payment::{PaymentError, RefundError};
-use crate::services::profile::{PhoneError, ProfileError};
-use crate::services::session::SessionError;
-use crate::services::share::ShareCodeError;
-use crate::services::shipping::ShippingError;
 
 /// Every failure a function can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -311,36 +297,6 @@ impl From<WeChatError> for ApiError {
     }
 }
 
-impl From<ShareCodeError> for ApiError {
-    fn from(err: ShareCodeError) -> Self {
-        match err {
-            ShareCodeError::NotFound => Self::NotFound("product"),
-            err @ ShareCodeError::IdTooLong => Self::validation("id", err.to_string()),
-            ShareCodeError::WeChat(AccessTokenError::Storage(err)) | ShareCodeError::Storage(err) => {
-                err.into()
-            }
-            ShareCodeError::WeChat(AccessTokenError::WeChat(WeChatError::RateLimited)) => Self::RateLimited,
-            err @ ShareCodeError::WeChat(AccessTokenError::WeChat(WeChatError::Unexpected { .. })) => {
-                Self::internal("generating the share code", err)
-            }
-            err @ ShareCodeError::WeChat(_) => Self::WeChatUnavailable {
-                context: "generating the share code".into(),
-                source: Box::new(err),
-            },
-            ShareCodeError::Files(err) => err.into(),
-        }
-    }
-}
-
-impl From<SubscriptionError> for ApiError {
-    fn from(err: SubscriptionError) -> Self {
-        match err {
-            SubscriptionError::Invalid(reason) => Self::validation("accepted", reason),
-            SubscriptionError::Storage(err) => err.into(),
-        }
-    }
-}
-
 impl From<AccessTokenError> for ApiError {
     fn from(err: AccessTokenError) -> Self {
         match err {
@@ -354,34 +310,12 @@ impl From<AccessTokenError> for ApiError {
     }
 }
 
-impl From<LoginError> for ApiError {
-    fn from(err: LoginError) -> Self {
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
         match err {
-            LoginError::CodeRejected => Self::WeChatCodeInvalid,
-            LoginError::CodeUsed => Self::WeChatCodeUsed,
-            LoginError::UserBlocked => Self::WeChatUserBlocked,
-            LoginError::Throttled => Self::RateLimited,
-            LoginError::WeChat(err) => err.into(),
-            LoginError::Token(err) => err.into(),
-            LoginError::Files(err) => err.into(),
-            LoginError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<SessionError> for ApiError {
-    fn from(err: SessionError) -> Self {
-        match err {
-            SessionError::Token(err) => err.into(),
-            SessionError::Revoked => Self::SessionRevoked,
-            SessionError::RefreshExpired => Self::RefreshExpired,
-            SessionError::RefreshInvalid => Self::InvalidRefreshToken,
-            SessionError::RefreshReused => Self::RefreshTokenReused,
-            // The session is fine but the profile is gone: the user has to start over.
-            SessionError::UserGone => Self::SessionRevoked,
-            SessionError::Limited(err) => err.into(),
-            SessionError::Files(err) => err.into(),
-            SessionError::Storage(err) => err.into(),
+            AuthError::Token(err) => err.into(),
+            AuthError::Revoked => Self::SessionRevoked,
+            AuthError::Storage(err) => err.into(),
         }
     }
 }
@@ -392,219 +326,6 @@ impl From<LimitError> for ApiError {
             LimitError::Limited { retry_after, .. } => Self::TooManyRequests { retry_after },
             LimitError::Banned { retry_after, .. } => Self::Banned { retry_after },
             LimitError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<PaymentError> for ApiError {
-    fn from(err: PaymentError) -> Self {
-        match err {
-            PaymentError::NotFound => Self::NotFound("order"),
-            PaymentError::NotPayable(refusal) => {
-                let status = match refusal {
-                    PayRefusal::NotPending(status) => status.as_str(),
-                    PayRefusal::Expired => "EXPIRED",
-                };
-                Self::conflict(
-                    Conflict::OrderNotPayable,
-                    refusal.to_string(),
-                    Some(json!({ "status": status })),
-                )
-            }
-            PaymentError::Pay(err @ PayError::Unavailable { .. }) => Self::PayUnavailable {
-                context: "calling WeChat Pay".into(),
-                source: Box::new(err),
-            },
-            PaymentError::Pay(err) => Self::internal("calling WeChat Pay", err),
-            PaymentError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<RefundError> for ApiError {
-    fn from(err: RefundError) -> Self {
-        match err {
-            RefundError::NotFound => Self::NotFound("order"),
-            RefundError::NotRefundable(refusal) => Self::conflict(
-                Conflict::OrderNotRefundable,
-                refusal.to_string(),
-                Some(json!({ "status": refusal.0.as_str() })),
-            ),
-            RefundError::Pay(err @ PayError::Unavailable { .. }) => Self::PayUnavailable {
-                context: "calling WeChat Pay".into(),
-                source: Box::new(err),
-            },
-            RefundError::Pay(err) => Self::internal("calling WeChat Pay", err),
-            RefundError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<PhoneError> for ApiError {
-    fn from(err: PhoneError) -> Self {
-        match err {
-            PhoneError::CodeRejected => Self::PhoneCodeInvalid,
-            PhoneError::NotFound => Self::NotFound("user"),
-            err @ PhoneError::WeChat(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
-                context: "binding the phone number".into(),
-                source: Box::new(err),
-            },
-            PhoneError::WeChat(AccessTokenError::WeChat(WeChatError::RateLimited)) => Self::RateLimited,
-            err @ PhoneError::WeChat(_) => Self::WeChatUnavailable {
-                context: "binding the phone number".into(),
-                source: Box::new(err),
-            },
-            PhoneError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<ShippingError> for ApiError {
-    fn from(err: ShippingError) -> Self {
-        match err {
-            ShippingError::NotFound => Self::NotFound("order"),
-            ShippingError::Refused(refusal) => {
-                let details = match &refusal {
-                    ShipRefusal::NotPaid(status) => json!({ "status": status.as_str() }),
-                    ShipRefusal::ShippedOtherwise { carrier, tracking_no } => json!({
-                        "status": OrderStatus::Shipped.as_str(),
-                        "carrier": carrier.as_str(),
-                        "trackingNo": tracking_no.as_str(),
-                    }),
-                };
-                Self::conflict(Conflict::OrderNotShippable, refusal.to_string(), Some(details))
-            }
-            err @ ShippingError::NotReported(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
-                context: "reporting the shipment".into(),
-                source: Box::new(err),
-            },
-            err @ ShippingError::NotReported(_) => Self::WeChatUnavailable {
-                context: "reporting the shipment".into(),
-                source: Box::new(err),
-            },
-            ShippingError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<CatalogError> for ApiError {
-    fn from(err: CatalogError) -> Self {
-        match err {
-            CatalogError::NotFound => Self::NotFound("product"),
-            CatalogError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<OrderError> for ApiError {
-    fn from(err: OrderError) -> Self {
-        let message = err.to_string();
-        match err {
-            OrderError::Invalid { field, reason } => Self::validation(field, reason),
-            OrderError::ProductsUnavailable { shortages } => Self::ProductsUnavailable {
-                message,
-                details: json!({ "products": shortages }),
-            },
-            OrderError::OutOfStock { shortages } => Self::conflict(
-                Conflict::OutOfStock,
-                message,
-                Some(json!({ "products": shortages })),
-            ),
-            OrderError::PriceChanged { total_fen, .. } => Self::conflict(
-                Conflict::PriceChanged,
-                message,
-                Some(json!({ "totalFen": total_fen })),
-            ),
-            OrderError::HoldingLimit { holdings, limits } => {
-                let products: Vec<_> = holdings
-                    .units
-                    .iter()
-                    .map(|(id, held)| json!({ "productId": id, "pendingUnits": held }))
-                    .collect();
-                Self::conflict(
-                    Conflict::HoldingLimit,
-                    message,
-                    Some(json!({
-                        "pendingOrders": holdings.pending_orders,
-                        "maxPendingOrders": limits.max_pending_orders,
-                        "maxUnitsPerProduct": limits.max_units_per_product,
-                        "products": products,
-                    })),
-                )
-            }
-            err @ OrderError::TotalOverflow => Self::internal("pricing the order", err),
-        }
-    }
-}
-
-impl From<CheckoutError> for ApiError {
-    fn from(err: CheckoutError) -> Self {
-        match err {
-            CheckoutError::Order(err) => err.into(),
-            CheckoutError::InvalidIdempotencyKey => Self::InvalidIdempotencyKey,
-            CheckoutError::IdempotencyKeyReused => Self::conflict(
-                Conflict::IdempotencyKeyReused,
-                "this Idempotency-Key was already used for a different order; use a new key",
-                None,
-            ),
-            CheckoutError::NotFound => Self::NotFound("order"),
-            CheckoutError::Contended { context, source } => Self::StorageUnavailable {
-                context: context.into(),
-                source: Box::new(source),
-            },
-            err @ CheckoutError::ReplayMissing => Self::internal("replaying an idempotent request", err),
-            CheckoutError::RemarkRefused => Self::ContentRefused { field: "remark" },
-            CheckoutError::RemarkUnchecked(AccessTokenError::Storage(err)) => err.into(),
-            err @ CheckoutError::RemarkUnchecked(_) => Self::WeChatUnavailable {
-                context: "checking the remark".into(),
-                source: Box::new(err),
-            },
-            CheckoutError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<UploadError> for ApiError {
-    fn from(err: UploadError) -> Self {
-        Self::validation(err.field, err.reason)
-    }
-}
-
-impl From<FileError> for ApiError {
-    fn from(err: FileError) -> Self {
-        match err {
-            FileError::Invalid(err) => err.into(),
-            FileError::NotYourImage => Self::validation("avatarKey", "must be an image you uploaded"),
-            FileError::QuotaExceeded {
-                stored_bytes,
-                size,
-                quota_bytes,
-            } => Self::conflict(
-                Conflict::StorageQuota,
-                format!(
-                    "storing {size} more bytes would exceed your quota of {quota_bytes} bytes ({stored_bytes} stored)"
-                ),
-                Some(json!({ "storedBytes": stored_bytes, "quotaBytes": quota_bytes })),
-            ),
-            err @ FileError::KeyLayout { .. } => Self::internal("choosing the object key", err),
-            FileError::Storage(err) => err.into(),
-        }
-    }
-}
-
-impl From<ProfileError> for ApiError {
-    fn from(err: ProfileError) -> Self {
-        match err {
-            ProfileError::NotFound => Self::NotFound("user"),
-            ProfileError::Invalid { field, reason } => Self::validation(field, reason),
-            ProfileError::AvatarNotOwned => Self::validation("avatarKey", "must be an image you uploaded"),
-            ProfileError::NicknameRefused => Self::ContentRefused { field: "nickname" },
-            err @ ProfileError::NicknameUnchecked(_) => Self::WeChatUnavailable {
-                context: "checking the nickname".into(),
-                source: Box::new(err),
-            },
-            ProfileError::Files(err) => err.into(),
-            ProfileError::Storage(err) => err.into(),
         }
     }
 }
@@ -652,24 +373,6 @@ mod tests {
             assert!((10000..100000).contains(&code), "{code}");
             assert_eq!(u32::from(err.status()), code / 100);
         }
-    }
-
-    #[test]
-    fn a_shortage_becomes_a_409_naming_every_product_in_details() {
-        let shortage = crate::domain::orders::Shortage {
-            product_id: crate::domain::ids::ProductId::parse("pen").unwrap(),
-            reason: crate::domain::orders::ShortageReason::OutOfStock,
-            available: Some(1),
-        };
-        let err = ApiError::from(OrderError::OutOfStock {
-            shortages: vec![shortage],
-        });
-        assert_eq!((err.status(), err.code()), (409, 40901));
-        assert_eq!(
-            err.details().unwrap(),
-            &json!({"products": [{"productId": "pen", "reason": "OUT_OF_STOCK", "available": 1}]})
-        );
-        assert!(err.to_string().contains("pen"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::Instrument as _;
 
+use super::auth::Guard;
 use super::config::{ConfigError, HttpConfig};
 use super::error::{ApiError, Envelope};
 use super::input::{merge_input, parse_input};
@@ -27,8 +28,7 @@ use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::infra::crypto::random_id;
 use crate::infra::tokens::TokenError;
-use crate::services::limits::Limiter;
-use crate::services::session::Guard;
+use crate::runtime::limits::Limiter;
 
 /// The longest `Authorization` header we read.
 const MAX_TOKEN_BYTES: usize = 4096;

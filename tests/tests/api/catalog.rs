@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use integration_tests::{call, product, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::Value;
-use shared::api::catalog::{GetProduct, ListProducts};
+use shared::catalog::{GetProduct, ListProducts};
 use shared::infra::store::keys;
 
 fn seed_file() -> std::path::PathBuf {

@@ -4,11 +4,11 @@ use integration_tests::{TestApp, spawn_app};
 use lambda_http::request::from_str;
 use serde_json::Value;
 use shared::EventHandler;
-use shared::api::auth::{Login, Logout, Refresh};
-use shared::api::catalog::{GetProduct, ListProducts};
-use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
-use shared::api::uploads::{GetFileUrl, OnUpload, UploadToken};
-use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::catalog::{GetProduct, ListProducts};
+use shared::files::{GetFileUrl, OnUpload, UploadToken};
+use shared::identity::{GetUserInfo, UpdateUserInfo};
+use shared::identity::{Login, Logout, Refresh};
+use shared::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 use shared::runtime::events::EventAdapter;
 use shared::runtime::http::Endpoint;
 

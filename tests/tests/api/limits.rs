@@ -7,10 +7,10 @@ use integration_tests::{TestApp, request, spawn_app};
 use lambda_http::Request;
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::auth::{Login, Refresh};
-use shared::api::orders::SubmitOrder;
-use shared::api::uploads::UploadToken;
-use shared::api::users::UpdateUserInfo;
+use shared::files::UploadToken;
+use shared::identity::UpdateUserInfo;
+use shared::identity::{Login, Refresh};
+use shared::orders::SubmitOrder;
 use shared::runtime::http::Adapter;
 
 /// An app whose rates are `limits` and whose ban comes after `ban` (`VIOLATIONS/WINDOW/BAN`),

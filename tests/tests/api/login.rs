@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use integration_tests::{request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
-use shared::api::auth::Login;
+use shared::identity::Login;
 use shared::infra::store::keys;
 use shared::infra::tokens::TokenVerifier;
 use shared::runtime::config::{public_keys, token_settings};

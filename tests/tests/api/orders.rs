@@ -6,7 +6,7 @@ use integration_tests::{TestApp, call, product, request, spawn_app};
 use lambda_http::Request;
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
+use shared::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 
 fn submit(token: &str, key: &str, body: &Value) -> Request {
     request(Method::POST, "/orders")

@@ -6,10 +6,10 @@ use std::time::Duration;
 use integration_tests::{TestApp, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::catalog::GetProductCode;
-use shared::api::platform::WechatPush;
-use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::catalog::GetProductCode;
+use shared::identity::{GetUserInfo, UpdateUserInfo};
 use shared::runtime::webhook::WebhookAdapter;
+use shared::wechat::WechatPush;
 use tools::fake_wechat::{FakeWeChat, Push, PushConfig};
 
 use crate::uploads::{PNG, object_exists, on_upload, post_upload, token_for_upload};

@@ -3,8 +3,8 @@
 use integration_tests::{captured_logs, request, signing_keys, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
-use shared::api::auth::Login;
-use shared::api::users::GetUserInfo;
+use shared::identity::GetUserInfo;
+use shared::identity::Login;
 use tools::fake_wechat::session_key_for;
 
 #[tokio::test]

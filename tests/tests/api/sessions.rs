@@ -8,11 +8,11 @@ use lambda_http::Request;
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::Endpoint;
-use shared::api::auth::{Login, Logout, Refresh};
-use shared::api::catalog::ListProducts;
-use shared::api::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
-use shared::api::uploads::{GetFileUrl, UploadToken};
-use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::catalog::ListProducts;
+use shared::files::{GetFileUrl, UploadToken};
+use shared::identity::{GetUserInfo, UpdateUserInfo};
+use shared::identity::{Login, Logout, Refresh};
+use shared::orders::{CancelOrder, GetOrder, ListOrders, SubmitOrder};
 
 fn refresh_request(token: &str) -> Request {
     request(Method::POST, "/auth/refresh").json(&json!({ "refreshToken": token }))

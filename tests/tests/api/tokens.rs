@@ -6,8 +6,8 @@ use integration_tests::{APPID, call, request, signing_keys, spawn_app};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::uploads::UploadToken;
-use shared::api::users::GetUserInfo;
+use shared::files::UploadToken;
+use shared::identity::GetUserInfo;
 use shared::infra::tokens::new_key_pair;
 
 fn now() -> i64 {

@@ -3,8 +3,8 @@ use base64::engine::general_purpose::STANDARD;
 use integration_tests::{TestApp, request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::api::uploads::{GetFileUrl, OnUpload, UploadReport, UploadToken};
-use shared::api::users::{GetUserInfo, UpdateUserInfo};
+use shared::files::{GetFileUrl, OnUpload, UploadReport, UploadToken};
+use shared::identity::{GetUserInfo, UpdateUserInfo};
 use shared::runtime::events::EventAdapter;
 
 pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
@@ -43,7 +43,7 @@ fn s3_event(bucket: &str, key: &str, sequencer: &str) -> aws_lambda_events_s3::S
 }
 
 mod aws_lambda_events_s3 {
-    pub use shared::api::uploads::S3Event;
+    pub use shared::files::S3Event;
 }
 
 pub(crate) async fn on_upload(app: &TestApp, bucket: &str, key: &str, sequencer: &str) -> UploadReport {

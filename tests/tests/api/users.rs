@@ -1,7 +1,7 @@
 use integration_tests::{request, spawn_app};
 use lambda_http::http::Method;
 use serde_json::json;
-use shared::api::users::{BindPhone, GetUserInfo, UpdateUserInfo};
+use shared::identity::{BindPhone, GetUserInfo, UpdateUserInfo};
 
 #[tokio::test]
 async fn get_user_info_answers_the_callers_profile_in_one_round_trip_beside_the_session_check() {
@@ -139,7 +139,7 @@ async fn login_input_of_the_wrong_type_or_shape_is_rejected_and_writes_nothing()
     ];
     for body in cases {
         let reply = app
-            .call::<shared::api::auth::Login>(request(Method::POST, "/auth/login").json(&body))
+            .call::<shared::identity::Login>(request(Method::POST, "/auth/login").json(&body))
             .await;
         assert_eq!(
             (reply.status, reply.code()),

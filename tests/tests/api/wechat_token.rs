@@ -136,9 +136,9 @@ async fn readers(app: &integration_tests::TestApp, n: usize) -> Vec<AccessTokens
     all
 }
 
-async fn refresher(app: &integration_tests::TestApp) -> shared::services::wechat_token::TokenRefresher {
+async fn refresher(app: &integration_tests::TestApp) -> shared::wechat::token_refresher::TokenRefresher {
     use shared::runtime::startup::Build as _;
-    shared::services::wechat_token::TokenRefresher::build(&app.startup())
+    shared::wechat::token_refresher::TokenRefresher::build(&app.startup())
         .await
         .expect("the refresher holds the secret")
 }

@@ -84,7 +84,7 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             use shared::runtime::startup::{Build, Startup};
             let order_id = shared::domain::ids::OrderId::parse(order_id).ok_or("not an order id")?;
             let startup = Startup::new(env.clone(), aws.clone());
-            let refunds = shared::services::payment::Refunds::build(&startup).await?;
+            let refunds = shared::payments::refunds::Refunds::build(&startup).await?;
             let order = refunds.refund(None, &order_id).await?;
             println!("order {order_id}: {}", order.status);
             Ok(())
@@ -96,7 +96,7 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             let carrier = Carrier::parse(carrier).ok_or(Carrier::EXPECTING)?;
             let tracking_no = TrackingNo::parse(tracking_no).ok_or(TrackingNo::EXPECTING)?;
             let startup = Startup::new(env.clone(), aws.clone());
-            let shipping = shared::services::shipping::Shipping::build(&startup).await?;
+            let shipping = shared::fulfilment::shipping::Shipping::build(&startup).await?;
             let order = shipping.ship(&order_id, &carrier, &tracking_no).await?;
             let reported = order.shipment.and_then(|s| s.reported_at);
             println!(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::crypto::{MerchantKey, PayCryptoError, PlatformKeys, Signed};
+use super::crypto::{MerchantKey, PayCryptoError, PlatformKeys, SignatureHeaders};
 use crate::domain::time::{Clock, Timestamp};
 use crate::infra::BoxError;
 use crate::infra::crypto::random_id;
@@ -296,24 +296,12 @@ impl WeChatPayClient {
     /// minutes) and decrypts its resource. Nothing of an unverified notification is read.
     pub fn open_notification(
         &self,
-        serial: &str,
-        timestamp: &str,
-        nonce: &str,
-        signature: &str,
+        headers: &SignatureHeaders,
         body: &[u8],
     ) -> Result<Notification, NotifyError> {
         self.config
             .platform_keys
-            .verify(
-                Signed {
-                    serial,
-                    timestamp,
-                    nonce,
-                    signature,
-                    body,
-                },
-                self.clock.now(),
-            )
+            .verify(headers.over(body), self.clock.now())
             .map_err(NotifyError::Signature)?;
         let notice: NotificationBody =
             serde_json::from_slice(body).map_err(|e| NotifyError::Malformed(e.to_string()))?;
@@ -410,20 +398,7 @@ impl WeChatPayClient {
             .await
             .map_err(|e| unavailable(context, e.without_url()))?;
         let status = response.status();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (serial, signed_at, signed_nonce, signature) = (
-            header("wechatpay-serial"),
-            header("wechatpay-timestamp"),
-            header("wechatpay-nonce"),
-            header("wechatpay-signature"),
-        );
+        let signature = SignatureHeaders::from_headers(response.headers());
         let answer = response
             .bytes()
             .await
@@ -442,16 +417,7 @@ impl WeChatPayClient {
         }
         config
             .platform_keys
-            .verify(
-                Signed {
-                    serial: &serial,
-                    timestamp: &signed_at,
-                    nonce: &signed_nonce,
-                    signature: &signature,
-                    body: &answer,
-                },
-                self.clock.now(),
-            )
+            .verify(signature.over(&answer), self.clock.now())
             .map_err(|e| unavailable(context, format!("the answer's signature: {e}")))?;
         Ok(answer.to_vec())
     }

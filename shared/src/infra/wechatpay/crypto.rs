@@ -108,6 +108,47 @@ impl MerchantKey {
     }
 }
 
+/// The signature headers of a message from WeChat Pay: an answer to our request or a
+/// notification it sends us, read the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureHeaders {
+    pub serial: String,
+    pub timestamp: String,
+    pub nonce: String,
+    pub signature: String,
+}
+
+impl SignatureHeaders {
+    /// `Wechatpay-Serial`, `-Timestamp`, `-Nonce` and `-Signature` (empty when absent, which
+    /// verification then refuses).
+    pub fn from_headers(headers: &reqwest::header::HeaderMap) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Self {
+            serial: header("wechatpay-serial"),
+            timestamp: header("wechatpay-timestamp"),
+            nonce: header("wechatpay-nonce"),
+            signature: header("wechatpay-signature"),
+        }
+    }
+
+    /// What is verified: these headers over `body`.
+    pub fn over<'a>(&'a self, body: &'a [u8]) -> Signed<'a> {
+        Signed {
+            serial: &self.serial,
+            timestamp: &self.timestamp,
+            nonce: &self.nonce,
+            signature: &self.signature,
+            body,
+        }
+    }
+}
+
 /// What a signed message from WeChat Pay carries in its headers.
 #[derive(Debug, Clone, Copy)]
 pub struct Signed<'a> {

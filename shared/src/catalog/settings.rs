@@ -1,0 +1,41 @@
+//! The catalog's settings: what share codes open.
+
+use crate::catalog::share_codes::CodeSettings;
+use crate::runtime::config::{ConfigError, Env};
+
+/// The variables this area reads.
+pub mod vars {
+    /// The page share codes open (`getwxacodeunlimit`'s page; default `pages/product/detail`).
+    pub const SHARE_CODE_PAGE: &str = "SHARE_CODE_PAGE";
+    /// Which version share codes open: `release` (default), `trial` or `develop`.
+    pub const SHARE_CODE_ENV_VERSION: &str = "SHARE_CODE_ENV_VERSION";
+}
+
+/// What share codes open.
+pub fn code_settings(env: &Env) -> Result<CodeSettings, ConfigError> {
+    let page = env.get(vars::SHARE_CODE_PAGE).unwrap_or("pages/product/detail");
+    let page_ok = !page.is_empty()
+        && page.len() <= 128
+        && !page.starts_with('/')
+        && page
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b));
+    if !page_ok {
+        return Err(ConfigError::Invalid {
+            name: vars::SHARE_CODE_PAGE,
+            reason: "must be a page path such as pages/product/detail (no leading /, no query)".into(),
+        });
+    }
+    let env_version = env.get(vars::SHARE_CODE_ENV_VERSION).unwrap_or("release");
+    if !["release", "trial", "develop"].contains(&env_version) {
+        return Err(ConfigError::Invalid {
+            name: vars::SHARE_CODE_ENV_VERSION,
+            reason: "must be release, trial or develop".into(),
+        });
+    }
+    Ok(CodeSettings {
+        page: page.to_owned(),
+        env_version: env_version.to_owned(),
+        width: 430,
+    })
+}

@@ -1,0 +1,37 @@
+//! How fulfilment's errors read: each becomes an [`ApiError`] with its code, status and
+//! the `details` a client can act on.
+
+use serde_json::json;
+
+use crate::domain::orders::{OrderStatus, ShipRefusal};
+use crate::fulfilment::shipping::ShippingError;
+use crate::infra::access_token::AccessTokenError;
+use crate::runtime::error::{ApiError, Conflict};
+
+impl From<ShippingError> for ApiError {
+    fn from(err: ShippingError) -> Self {
+        match err {
+            ShippingError::NotFound => Self::NotFound("order"),
+            ShippingError::Refused(refusal) => {
+                let details = match &refusal {
+                    ShipRefusal::NotPaid(status) => json!({ "status": status.as_str() }),
+                    ShipRefusal::ShippedOtherwise { carrier, tracking_no } => json!({
+                        "status": OrderStatus::Shipped.as_str(),
+                        "carrier": carrier.as_str(),
+                        "trackingNo": tracking_no.as_str(),
+                    }),
+                };
+                Self::conflict(Conflict::OrderNotShippable, refusal.to_string(), Some(details))
+            }
+            err @ ShippingError::NotReported(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
+                context: "reporting the shipment".into(),
+                source: Box::new(err),
+            },
+            err @ ShippingError::NotReported(_) => Self::WeChatUnavailable {
+                context: "reporting the shipment".into(),
+                source: Box::new(err),
+            },
+            ShippingError::Storage(err) => err.into(),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The expiry sweep: unpaid orders past their deadline are checked at WeChat Pay, closed,
+//! cancelled and restocked (or marked paid), and refunds that never ended are asked about.
+
+use std::time::Duration;
+
+use crate::domain::notices::NoticeEvent;
+use crate::domain::orders::{Order, Payment};
+use crate::domain::time::{Clock, Timestamp};
+use crate::infra::store::{CancelOutcome, PaidOutcome, Store};
+use crate::infra::wechatpay::client::WeChatPayClient;
+use crate::payments::pay::PaymentError;
+use crate::payments::refunds::{RefundEnd, end_refund, refund_in_full};
+use crate::runtime::config::ConfigError;
+use crate::runtime::startup::{Build, Startup};
+use crate::wechat::messages::Notifier;
+
+/// What one expiry sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    /// Overdue orders looked at.
+    pub examined: usize,
+    /// Closed at WeChat Pay (or never prepaid), cancelled and restocked.
+    pub cancelled: usize,
+    /// Found paid at WeChat Pay (the notification was lost): marked paid.
+    pub paid: usize,
+    /// Already changed by someone else (a notification, a cancel, another sweep).
+    pub skipped: usize,
+    /// Unpaid orders about to close whose owner was reminded (a subscribe message allowed or not).
+    pub reminded: usize,
+    /// Refunds asked over [`REFUND_GRACE`] ago and not yet ended, looked at.
+    pub refunds_examined: usize,
+    /// Found refunded at WeChat Pay (the notification was lost): marked refunded and restocked.
+    pub refunded: usize,
+    /// Found failed at WeChat Pay (`ABNORMAL`, `CLOSED`): recorded on the order for an operator.
+    pub refunds_flagged: usize,
+    /// Unknown to WeChat Pay (the request never reached it): asked again, under the same number.
+    pub refunds_asked_again: usize,
+}
+
+/// How long a refund may run before the sweep asks WeChat Pay about it (its notification usually
+/// arrives within seconds; a refund to a bank card may take days, and is asked about every sweep).
+const REFUND_GRACE: Duration = Duration::from_secs(10 * 60);
+
+/// The most overdue orders one sweep handles; the next minute's sweep takes the rest.
+const SWEEP_BATCH: i32 = 100;
+
+/// Expires unpaid orders past their deadline: asks WeChat Pay first (query, then close), so money
+/// taken at the last second is never lost, then cancels and restocks exactly once.
+#[derive(Clone)]
+pub struct Expiry {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+    notifier: Notifier,
+    /// How long before an unpaid order closes its owner is reminded (when a template is set).
+    remind_ahead: Duration,
+}
+
+impl Expiry {
+    pub fn new(
+        store: Store,
+        pay: WeChatPayClient,
+        clock: Clock,
+        notifier: Notifier,
+        remind_ahead: Duration,
+    ) -> Self {
+        Self {
+            store,
+            pay,
+            clock,
+            notifier,
+            remind_ahead,
+        }
+    }
+
+    /// One sweep: one Query for the overdue orders; per order one query at WeChat Pay, then a
+    /// close and the cancelling transaction, or the paying one. Safe to run twice at once: every
+    /// transition is conditioned on the order still awaiting payment.
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep(&self) -> Result<SweepReport, PaymentError> {
+        let now = self.clock.now();
+        let mut report = SweepReport::default();
+        // With a reminder template, the same Query reaches a little further: the orders closing
+        // within `remind_ahead` are reminded once.
+        let reminding = self.notifier.sends(NoticeEvent::OrderExpiring);
+        let horizon = if reminding {
+            now.plus(self.remind_ahead)
+        } else {
+            now
+        };
+        for order in self.store.overdue_orders(horizon, SWEEP_BATCH).await? {
+            if order.pay_by > now {
+                if !order.reminded && self.store.mark_reminded(&order, now).await? {
+                    report.reminded += 1;
+                    self.notifier.notify(&order, NoticeEvent::OrderExpiring).await;
+                }
+                continue;
+            }
+            report.examined += 1;
+            match self.expire(&order).await? {
+                Expired::Cancelled => report.cancelled += 1,
+                Expired::Paid => report.paid += 1,
+                Expired::Skipped => report.skipped += 1,
+            }
+        }
+        let stalled = self
+            .store
+            .stalled_refunds(now.minus(REFUND_GRACE), SWEEP_BATCH)
+            .await?;
+        for order in stalled {
+            report.refunds_examined += 1;
+            let Some(state) = self.pay.refund_state(&order.refund_number()).await? else {
+                tracing::warn!(order = %order.order_id, "a refund WeChat Pay never received: asked again");
+                refund_in_full(&self.pay, &order).await?;
+                report.refunds_asked_again += 1;
+                continue;
+            };
+            match end_refund(&self.store, &order, &state.status, self.clock.now()).await? {
+                RefundEnd::Refunded => {
+                    tracing::warn!(order = %order.order_id, "a lost refund notification: the order is marked refunded");
+                    report.refunded += 1;
+                }
+                RefundEnd::Flagged => report.refunds_flagged += 1,
+                RefundEnd::InProgress | RefundEnd::AlreadyEnded => {}
+            }
+        }
+        Ok(report)
+    }
+
+    async fn expire(&self, order: &Order) -> Result<Expired, PaymentError> {
+        match self.pay.query(order.order_id.as_str()).await? {
+            Some(state) if state.trade_state == "SUCCESS" => {
+                let payment = Payment {
+                    transaction_id: state.transaction_id.unwrap_or_default(),
+                    paid_at: state
+                        .success_time
+                        .as_deref()
+                        .and_then(Timestamp::parse)
+                        .unwrap_or_else(|| self.clock.now()),
+                };
+                let paid_in_full = state.amount.as_ref().is_some_and(|a| a.total == order.total_fen);
+                if !paid_in_full || payment.transaction_id.is_empty() {
+                    tracing::warn!(order = %order.order_id, "WeChat Pay reports a payment that does not match the order");
+                    return Ok(Expired::Skipped);
+                }
+                tracing::warn!(order = %order.order_id, "a lost payment notification: the order is marked paid");
+                return Ok(match self.store.mark_paid(order, &payment).await? {
+                    PaidOutcome::Paid => {
+                        self.notifier
+                            .notify(&order.paid(payment), NoticeEvent::OrderPaid)
+                            .await;
+                        Expired::Paid
+                    }
+                    _ => Expired::Skipped,
+                });
+            }
+            Some(state) if state.trade_state != "CLOSED" => self.pay.close(order.order_id.as_str()).await?,
+            _ => {}
+        }
+        Ok(match self.store.cancel_order(order, self.clock.now()).await? {
+            CancelOutcome::Cancelled => Expired::Cancelled,
+            _ => Expired::Skipped,
+        })
+    }
+}
+
+enum Expired {
+    Cancelled,
+    Paid,
+    Skipped,
+}
+
+impl Build for Expiry {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Expiry::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
+            startup.clock(),
+            Notifier::build(startup).await?,
+            crate::payments::settings::expiry_reminder(&startup.env)?,
+        ))
+    }
+}

@@ -1,0 +1,89 @@
+//! WeChat's message push (`GET`/`POST /wechat/push`): the URL verification and the events we
+//! act on (an image check's verdict).
+
+use crate::files::media_checks::{MediaChecks, MediaEventError, MediaVerdict};
+use crate::infra::wechat_push::{PushError, PushKeys, PushQuery};
+use crate::runtime::config::ConfigError;
+use crate::runtime::startup::{Build, Startup};
+use crate::wechat::settings::vars;
+
+/// What a message push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// WeChat's URL verification: answer this `echostr`.
+    Verified(String),
+    /// An image verdict, applied.
+    Media(MediaVerdict),
+    /// Another event: nothing to do.
+    Ignored(String),
+}
+
+/// Why a push was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum PushRefusal {
+    #[error(transparent)]
+    Push(#[from] PushError),
+    #[error(transparent)]
+    Event(#[from] MediaEventError),
+}
+
+/// WeChat's message push: the URL verification and the events we act on. Built once per
+/// process by `wechat-push`.
+#[derive(Clone)]
+pub struct PushReceiver {
+    keys: PushKeys,
+    media: MediaChecks,
+}
+
+impl PushReceiver {
+    pub fn new(keys: PushKeys, media: MediaChecks) -> Self {
+        Self { keys, media }
+    }
+
+    /// The GET of WeChat's URL verification.
+    pub fn verify(&self, query: &PushQuery<'_>) -> Result<PushOutcome, PushRefusal> {
+        let echo = self.keys.verify_url(query).inspect_err(|_| {
+            tracing::warn!(
+                security_event = "forged_push",
+                "a URL verification with a wrong signature"
+            );
+        })?;
+        Ok(PushOutcome::Verified(echo.to_owned()))
+    }
+
+    /// A POSTed event: signatures checked (and decrypted in safe mode) before anything is read.
+    #[tracing::instrument(skip_all)]
+    pub async fn receive(&self, query: &PushQuery<'_>, body: &[u8]) -> Result<PushOutcome, PushRefusal> {
+        let event = self.keys.open(query, body).inspect_err(|err| {
+            if *err == PushError::Forged {
+                tracing::warn!(security_event = "forged_push", "a push with a wrong signature");
+            }
+        })?;
+        match event["Event"].as_str() {
+            Some("wxa_media_check") => Ok(PushOutcome::Media(self.media.apply(&event).await?)),
+            other => Ok(PushOutcome::Ignored(
+                other.unwrap_or("(none)").chars().take(64).collect(),
+            )),
+        }
+    }
+}
+
+impl Build for PushReceiver {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        let token = startup.secret(vars::WECHAT_PUSH_TOKEN).await?;
+        let aes_key = if startup.has_secret(vars::WECHAT_PUSH_AES_KEY) {
+            Some(startup.secret(vars::WECHAT_PUSH_AES_KEY).await?)
+        } else {
+            None
+        };
+        let appid = startup
+            .env
+            .required(crate::runtime::config::vars::WECHAT_APPID)?
+            .to_owned();
+        let keys = PushKeys::new(token, aes_key.as_ref(), appid).map_err(|reason| ConfigError::Invalid {
+            name: vars::WECHAT_PUSH_TOKEN,
+            reason,
+        })?;
+        Ok(PushReceiver::new(keys, MediaChecks::build(startup).await?))
+    }
+}
