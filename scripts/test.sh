@@ -43,6 +43,9 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$AWS_PORT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
+log "the shape of shared/src: areas, layers, no import cycle, no file over 600 lines"
+python3 scripts/check_architecture.py
+
 log "cargo test --workspace"
 cargo test --workspace
 

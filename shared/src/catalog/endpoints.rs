@@ -8,8 +8,8 @@ use crate::domain::catalog::{Category, Product};
 use crate::domain::ids::{Caller, ProductId};
 use crate::domain::limits::Scope;
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::infra::store::Cursors;
 use crate::runtime::http::{Limit, Public, endpoint};
+use crate::runtime::startup::Cursors;
 
 /// `listProducts`' query.
 #[derive(Debug, Deserialize)]

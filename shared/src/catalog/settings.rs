@@ -1,6 +1,5 @@
 //! The catalog's settings: what share codes open.
 
-use crate::catalog::share_codes::CodeSettings;
 use crate::runtime::config::{ConfigError, Env};
 
 /// The variables this area reads.
@@ -9,6 +8,17 @@ pub mod vars {
     pub const SHARE_CODE_PAGE: &str = "SHARE_CODE_PAGE";
     /// Which version share codes open: `release` (default), `trial` or `develop`.
     pub const SHARE_CODE_ENV_VERSION: &str = "SHARE_CODE_ENV_VERSION";
+}
+
+/// What the codes open: the page, its version and the image's width.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeSettings {
+    /// The product page, without a leading `/` (`pages/product/detail`); it reads the product id
+    /// from `options.scene`.
+    pub page: String,
+    /// `release`, `trial` or `develop`.
+    pub env_version: String,
+    pub width: u32,
 }
 
 /// What share codes open.

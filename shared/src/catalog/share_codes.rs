@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::catalog::settings::CodeSettings;
 use crate::domain::ids::ProductId;
 use crate::domain::time::Timestamp;
 use crate::files::objects::{FileError, Files};
@@ -18,17 +19,6 @@ use crate::runtime::startup::{Build, Startup};
 pub const SCENE_MAX: usize = 32;
 /// Where generated codes live in the bucket (outside `uploads/`: no user owns them).
 pub const CODES_PREFIX: &str = "codes/";
-
-/// What the codes open: the page, its version and the image's width.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeSettings {
-    /// The product page, without a leading `/` (`pages/product/detail`); it reads the product id
-    /// from `options.scene`.
-    pub page: String,
-    /// `release`, `trial` or `develop`.
-    pub env_version: String,
-    pub width: u32,
-}
 
 /// Why no share code was answered.
 #[derive(Debug, thiserror::Error)]

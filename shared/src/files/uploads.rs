@@ -7,10 +7,12 @@ use crate::domain::uploads::{ObjectKey, UploadPurpose};
 use crate::files::media_checks::MediaChecks;
 use crate::files::objects::{FileError, Files, upload_files};
 use crate::infra::crypto::random_id;
-use crate::infra::s3::PresignedPost;
 use crate::infra::store::{FileRecord, Store};
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
+
+/// What an upload grant answers: the presigned POST `wx.uploadFile` sends.
+pub use crate::infra::s3::PresignedPost;
 
 /// Grants uploads within the caller's storage quota.
 #[derive(Clone)]

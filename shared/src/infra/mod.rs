@@ -14,5 +14,17 @@ pub mod wechat;
 pub mod wechat_push;
 pub mod wechatpay;
 
+/// The HTTP client of an outside API (WeChat, WeChat Pay): built once per process, with a
+/// connect timeout and a whole-call timeout so a dead peer fails in seconds.
+pub(crate) fn http_client(
+    connect: std::time::Duration,
+    total: std::time::Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .timeout(total)
+        .build()
+}
+
 /// A boxed cause kept for the log, never shown to the client.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

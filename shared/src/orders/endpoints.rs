@@ -7,9 +7,9 @@ use crate::domain::ids::{Caller, OrderId};
 use crate::domain::limits::Scope;
 use crate::domain::orders::{IdempotencyKey, Order, OrderRequest};
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::infra::store::Cursors;
 use crate::orders::checkout::{Checkout, CheckoutError, RemarkChecks};
 use crate::runtime::http::{Limit, endpoint};
+use crate::runtime::startup::Cursors;
 
 endpoint! {
     /// `POST /orders` with an `Idempotency-Key` header.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{Order, Payment};
-use crate::domain::time::{Clock, Timestamp};
+use crate::domain::time::Clock;
 use crate::infra::store::{CancelOutcome, PaidOutcome, Store};
 use crate::infra::wechatpay::client::WeChatPayClient;
 use crate::payments::pay::PaymentError;
@@ -131,14 +131,11 @@ impl Expiry {
     async fn expire(&self, order: &Order) -> Result<Expired, PaymentError> {
         match self.pay.query(order.order_id.as_str()).await? {
             Some(state) if state.trade_state == "SUCCESS" => {
-                let payment = Payment {
-                    transaction_id: state.transaction_id.unwrap_or_default(),
-                    paid_at: state
-                        .success_time
-                        .as_deref()
-                        .and_then(Timestamp::parse)
-                        .unwrap_or_else(|| self.clock.now()),
-                };
+                let payment = Payment::reported(
+                    state.transaction_id.unwrap_or_default(),
+                    state.success_time.as_deref(),
+                    self.clock.now(),
+                );
                 let paid_in_full = state.amount.as_ref().is_some_and(|a| a.total == order.total_fen);
                 if !paid_in_full || payment.transaction_id.is_empty() {
                     tracing::warn!(order = %order.order_id, "WeChat Pay reports a payment that does not match the order");

@@ -6,14 +6,16 @@ use std::marker::PhantomData;
 use crate::domain::ids::OrderId;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{NoticeVerdict, Order, Payment, PaymentNotice, RefundNotice};
-use crate::domain::time::{Clock, Timestamp};
+use crate::domain::time::Clock;
 use crate::infra::store::{PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{Notification, NotifyError, PayError, WeChatPayClient};
-use crate::infra::wechatpay::crypto::SignatureHeaders;
 use crate::payments::refunds::{RefundEnd, end_refund};
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
 use crate::wechat::messages::Notifier;
+
+/// The headers a notification is verified with.
+pub use crate::infra::wechatpay::crypto::SignatureHeaders;
 
 /// Why a notification was refused (WeChat Pay will send it again, unless it was forged).
 #[derive(Debug, thiserror::Error)]
@@ -150,14 +152,11 @@ impl<K: NoticeKind> Notices<K> {
                 NoticeVerdict::AlreadyPaid => return Ok(NoticeOutcome::Duplicate),
                 NoticeVerdict::Refund => return self.refund(&order, &notice).await,
                 NoticeVerdict::Pay => {
-                    let payment = Payment {
-                        transaction_id: notice.transaction_id.clone(),
-                        paid_at: notice
-                            .success_time
-                            .as_deref()
-                            .and_then(Timestamp::parse)
-                            .unwrap_or_else(|| self.clock.now()),
-                    };
+                    let payment = Payment::reported(
+                        notice.transaction_id.clone(),
+                        notice.success_time.as_deref(),
+                        self.clock.now(),
+                    );
                     match self.store.mark_paid(&order, &payment).await? {
                         PaidOutcome::Paid => {
                             self.notifier

@@ -7,9 +7,12 @@ use crate::domain::ids::{Openid, OrderId};
 use crate::domain::orders::{OrderStatus, PayRefusal, Prepay};
 use crate::domain::time::Clock;
 use crate::infra::store::{StorageError, Store};
-use crate::infra::wechatpay::client::{PayError, PaymentParams, PrepayRequest, WeChatPayClient};
+use crate::infra::wechatpay::client::{PayError, PrepayRequest, WeChatPayClient};
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
+
+/// What paying answers: the parameters of `wx.requestPayment`, signed.
+pub use crate::infra::wechatpay::client::PaymentParams;
 
 /// How long WeChat Pay keeps a prepay valid.
 const PREPAY_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);

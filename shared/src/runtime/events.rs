@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
@@ -16,6 +15,7 @@ use tracing::Instrument as _;
 use super::config::ConfigError;
 use super::error::{ApiError, BoxError};
 use super::http::panic_message;
+use super::serve::ColdStart;
 use super::startup::{Build, Startup};
 
 /// A function triggered by an AWS event rather than an HTTP request.
@@ -37,14 +37,10 @@ pub trait EventHandler: Send + Sync + 'static {
     }
 }
 
-/// Runs `H` as a Lambda function.
+/// Runs `H` as a Lambda function (the cold start of [`super::serve`]); an error goes back to
+/// Lambda, so the asynchronous invocation is retried.
 pub async fn serve<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
-    let startup = Startup::from_env().await;
-    super::telemetry::init(&startup.env);
-    let adapter = Arc::new(EventAdapter::<H>::build(&startup).await.inspect_err(|err| {
-        tracing::error!(function = H::NAME, error = %err, "cold start failed");
-    })?);
-    startup.warm_up().await;
+    let adapter = super::serve::cold_start::<EventAdapter<H>>().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<H::Event>| {
         let adapter = adapter.clone();
         async move {
@@ -60,6 +56,14 @@ pub async fn serve<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
 /// Wraps an [`EventHandler`] with what every event function does the same way.
 pub struct EventAdapter<H: EventHandler> {
     service: H::Service,
+}
+
+impl<H: EventHandler> ColdStart for EventAdapter<H> {
+    const NAME: &'static str = H::NAME;
+
+    async fn cold_start(startup: &Startup) -> Result<Self, ConfigError> {
+        Self::build(startup).await
+    }
 }
 
 impl<H: EventHandler> EventAdapter<H> {

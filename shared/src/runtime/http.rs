@@ -3,7 +3,6 @@
 //! envelope, error mapping, one access-log line per request, panic safety.
 
 use std::any::Any;
-use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use futures::FutureExt as _;
 use lambda_http::http::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
+use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +22,7 @@ use super::auth::Guard;
 use super::config::{ConfigError, HttpConfig};
 use super::error::{ApiError, Envelope};
 use super::input::{merge_input, parse_input};
+use super::serve::{ColdStart, HttpFunction};
 use super::startup::{Build, Startup};
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
@@ -247,21 +247,9 @@ pub(crate) use endpoint;
 #[serde(deny_unknown_fields)]
 pub struct NoInput {}
 
-/// Runs `E` as a Lambda function: telemetry, state built once, then the event loop.
+/// Runs `E` as a Lambda function (see [`super::serve`]).
 pub async fn serve<E: Endpoint>() -> Result<(), lambda_http::Error> {
-    let startup = Startup::from_env().await;
-    super::telemetry::init(&startup.env);
-    let adapter = Adapter::<E>::build(&startup).await.inspect_err(|err| {
-        tracing::error!(function = E::NAME, error = %err, "cold start failed");
-    })?;
-    startup.warm_up().await;
-    let adapter = Arc::new(adapter);
-    // Sequential on classic Lambda; concurrent when AWS_LAMBDA_MAX_CONCURRENCY asks for it.
-    lambda_http::run_concurrent(service_fn(move |request| {
-        let adapter = adapter.clone();
-        async move { Ok::<_, Infallible>(adapter.handle(request).await) }
-    }))
-    .await
+    super::serve::serve_http::<Adapter<E>>().await
 }
 
 /// Wraps an [`Endpoint`] with everything every function does the same way.
@@ -270,6 +258,20 @@ pub struct Adapter<E: Endpoint> {
     verifier: <E::Auth as Authenticate>::Verifier,
     limiter: Option<Limiter>,
     http: HttpConfig,
+}
+
+impl<E: Endpoint> ColdStart for Adapter<E> {
+    const NAME: &'static str = E::NAME;
+
+    async fn cold_start(startup: &Startup) -> Result<Self, ConfigError> {
+        Self::build(startup).await
+    }
+}
+
+impl<E: Endpoint> HttpFunction for Adapter<E> {
+    async fn respond(&self, request: Request) -> Response<Body> {
+        self.handle(request).await
+    }
 }
 
 impl<E: Endpoint> Adapter<E> {

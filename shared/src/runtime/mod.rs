@@ -9,6 +9,7 @@ pub mod http;
 pub mod input;
 pub mod limits;
 pub mod metrics;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

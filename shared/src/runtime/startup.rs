@@ -14,10 +14,13 @@ use crate::infra::access_token::AccessTokens;
 use crate::infra::cdn::CdnSigner;
 use crate::infra::s3;
 use crate::infra::s3::S3Gateway;
-use crate::infra::store::{Cursors, Store};
+use crate::infra::store::Store;
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
 use crate::infra::wechatpay::client::WeChatPayClient;
+
+/// The signer of listing cursors (`CURSOR_KEY`), for the endpoints that page.
+pub use crate::infra::store::Cursors;
 
 /// A service an endpoint calls, built once per cold start from the [`Startup`] context.
 pub trait Build: Sized + Send + Sync + 'static {

@@ -2,20 +2,19 @@
 //! raw, signed body; an answer in their format, not our envelope), such as WeChat Pay's
 //! notifications. State built once, one access-log line per call, panics caught.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
 use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt as _, Response, service_fn};
+use lambda_http::{Body, Request, RequestExt as _, Response};
 use tracing::Instrument as _;
 
 use super::config::ConfigError;
 use super::http::panic_message;
+use super::serve::{ColdStart, HttpFunction};
 use super::startup::{Build, Startup};
 
 /// What a webhook answers: a status and, when it has one, a body (JSON unless `content_type`
@@ -65,25 +64,28 @@ pub trait Webhook: Send + Sync + 'static {
     fn failure(status: StatusCode, message: &str) -> WebhookReply;
 }
 
-/// Runs `W` as a Lambda function.
+/// Runs `W` as a Lambda function (see [`super::serve`]).
 pub async fn serve<W: Webhook>() -> Result<(), lambda_http::Error> {
-    let startup = Startup::from_env().await;
-    super::telemetry::init(&startup.env);
-    let adapter = WebhookAdapter::<W>::build(&startup).await.inspect_err(|err| {
-        tracing::error!(function = W::NAME, error = %err, "cold start failed");
-    })?;
-    startup.warm_up().await;
-    let adapter = Arc::new(adapter);
-    lambda_http::run_concurrent(service_fn(move |request| {
-        let adapter = adapter.clone();
-        async move { Ok::<_, Infallible>(adapter.handle(request).await) }
-    }))
-    .await
+    super::serve::serve_http::<WebhookAdapter<W>>().await
 }
 
 /// Wraps a [`Webhook`] with what every webhook does the same way.
 pub struct WebhookAdapter<W: Webhook> {
     service: W::Service,
+}
+
+impl<W: Webhook> ColdStart for WebhookAdapter<W> {
+    const NAME: &'static str = W::NAME;
+
+    async fn cold_start(startup: &Startup) -> Result<Self, ConfigError> {
+        Self::build(startup).await
+    }
+}
+
+impl<W: Webhook> HttpFunction for WebhookAdapter<W> {
+    async fn respond(&self, request: Request) -> Response<Body> {
+        self.handle(request).await
+    }
 }
 
 impl<W: Webhook> WebhookAdapter<W> {
@@ -133,24 +135,23 @@ impl<W: Webhook> WebhookAdapter<W> {
             latency_ms,
             business: reply.metric.map(|m| vec![(m, 1.0)]).unwrap_or_default(),
         });
+        macro_rules! log_call {
+            ($level:expr) => {
+                tracing::event!(
+                    $level,
+                    request_id,
+                    function = W::NAME,
+                    status,
+                    latency_ms,
+                    outcome = reply.outcome,
+                    "webhook"
+                )
+            };
+        }
         if reply.status.is_success() {
-            tracing::info!(
-                request_id,
-                function = W::NAME,
-                status,
-                latency_ms,
-                outcome = reply.outcome,
-                "webhook"
-            );
+            log_call!(tracing::Level::INFO);
         } else {
-            tracing::warn!(
-                request_id,
-                function = W::NAME,
-                status,
-                latency_ms,
-                outcome = reply.outcome,
-                "webhook"
-            );
+            log_call!(tracing::Level::WARN);
         }
         let mut response = Response::new(reply.body.map_or(Body::Empty, Body::Text));
         *response.status_mut() = reply.status;

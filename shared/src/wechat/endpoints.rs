@@ -9,15 +9,13 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::files::media_checks::{MediaEventError, MediaVerdict};
-use crate::infra::access_token::RefreshReport;
-use crate::infra::wechat_push::{PushError, PushQuery};
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
 use crate::runtime::http::{Limit, endpoint};
 use crate::runtime::webhook::{TEXT, Webhook, WebhookCall, WebhookReply};
 use crate::wechat::messages::Subscriptions;
-use crate::wechat::push::{PushOutcome, PushReceiver, PushRefusal};
-use crate::wechat::token_refresher::TokenRefresher;
+use crate::wechat::push::{PushError, PushOutcome, PushQuery, PushReceiver, PushRefusal};
+use crate::wechat::token_refresher::{RefreshReport, TokenRefresher};
 
 /// Every minute (EventBridge Scheduler): the shared WeChat access token is replaced when it is
 /// due or reported refused. The event's content is ignored.

@@ -2,10 +2,13 @@
 //! act on (an image check's verdict).
 
 use crate::files::media_checks::{MediaChecks, MediaEventError, MediaVerdict};
-use crate::infra::wechat_push::{PushError, PushKeys, PushQuery};
+use crate::infra::wechat_push::PushKeys;
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
 use crate::wechat::settings::vars;
+
+/// A push as received (its signature query) and why one is refused.
+pub use crate::infra::wechat_push::{PushError, PushQuery};
 
 /// What a message push did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,11 @@
 //! The scheduled refresh of the WeChat access token every other function reads.
 
-use crate::infra::access_token::{AccessTokenError, AccessTokens, RefreshReport};
+use crate::infra::access_token::{AccessTokenError, AccessTokens};
 use crate::runtime::config::{ConfigError, vars};
 use crate::runtime::startup::{Build, Startup};
+
+/// What one refresher run did.
+pub use crate::infra::access_token::RefreshReport;
 
 /// The shared access token, held with the app secret. Built once per process by
 /// `refresh-wechat-token`, the one function (with login) whose role may read the secret.

@@ -190,10 +190,7 @@ pub fn china_time(at: Timestamp) -> String {
 
 impl WeChatPayClient {
     pub fn new(config: PayConfig, clock: Clock) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
-            .build()?;
+        let http = crate::infra::http_client(CONNECT_TIMEOUT, TOTAL_TIMEOUT)?;
         Ok(Self {
             http,
             config: Arc::new(config),

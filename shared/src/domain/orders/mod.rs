@@ -1,0 +1,278 @@
+//! Orders: what a valid order request is, how it is priced, what an order holds and which
+//! states it moves through. Prices always come from the products, never from the client.
+
+mod order;
+mod payment;
+mod request;
+mod shipping;
+mod status;
+
+pub use order::{Order, OrderLine};
+pub use payment::*;
+pub use request::*;
+pub use shipping::*;
+pub use status::OrderStatus;
+
+use std::time::Duration;
+
+/// How long a new order waits for payment.
+pub const PAY_WINDOW: Duration = Duration::from_secs(30 * 60);
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+pub const MAX_LINES: usize = 20;
+pub const MAX_QUANTITY: i64 = 99;
+pub const REMARK_MAX_CHARS: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use std::collections::HashMap;
+
+    use crate::domain::catalog::{Category, Product, ProductStatus};
+    use crate::domain::ids::{Openid, OrderId, ProductId};
+    use crate::domain::time::Timestamp;
+
+    fn product(id: &str, price_fen: i64, stock: i64, status: ProductStatus) -> Product {
+        Product {
+            id: ProductId::parse(id).unwrap(),
+            name: format!("name of {id}"),
+            description: String::new(),
+            price_fen,
+            stock,
+            category: Category::parse("tea").unwrap(),
+            images: vec![],
+            status,
+            sort_order: 1,
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+        }
+    }
+
+    fn catalog(products: Vec<Product>) -> HashMap<ProductId, Product> {
+        products.into_iter().map(|p| (p.id.clone(), p)).collect()
+    }
+
+    fn request(body: serde_json::Value) -> OrderRequest {
+        serde_json::from_value(body).unwrap()
+    }
+
+    fn build(req: &OrderRequest, products: &HashMap<ProductId, Product>) -> Result<Order, OrderError> {
+        let now = Timestamp::now();
+        build_order(
+            req,
+            products,
+            &Openid::parse("o1").unwrap(),
+            OrderId::generate(now, 1),
+            now,
+        )
+    }
+
+    #[test]
+    fn prices_come_from_the_products_and_lines_keep_a_snapshot() {
+        let products = catalog(vec![
+            product("a", 1250, 10, ProductStatus::OnSale),
+            product("b", 99, 5, ProductStatus::OnSale),
+        ]);
+        let req =
+            request(json!({"items": [{"productId": "a", "quantity": 2}, {"productId": "b", "quantity": 3}]}));
+        let order = build(&req, &products).unwrap();
+        assert_eq!(order.total_fen, 2 * 1250 + 3 * 99);
+        assert_eq!(order.items[0].name, "name of a");
+        assert_eq!(order.items[1].subtotal_fen, 297);
+        assert_eq!(order.status, OrderStatus::PendingPayment);
+        assert_eq!(order.pay_by.epoch_secs() - order.created_at.epoch_secs(), 1800);
+    }
+
+    #[test]
+    fn a_wrong_expected_total_is_refused_with_the_current_total() {
+        let products = catalog(vec![product("a", 1000, 10, ProductStatus::OnSale)]);
+        let req = request(json!({"items": [{"productId": "a", "quantity": 1}], "expectedTotalFen": 900}));
+        assert_eq!(
+            build(&req, &products).unwrap_err(),
+            OrderError::PriceChanged {
+                total_fen: 1000,
+                expected_fen: 900
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_and_off_sale_products_are_named_with_their_reason() {
+        let products = catalog(vec![product("off", 1000, 10, ProductStatus::OffSale)]);
+        let req = request(
+            json!({"items": [{"productId": "off", "quantity": 1}, {"productId": "ghost", "quantity": 1}]}),
+        );
+        let OrderError::ProductsUnavailable { shortages } = build(&req, &products).unwrap_err() else {
+            panic!("expected ProductsUnavailable");
+        };
+        let reasons: Vec<_> = shortages
+            .iter()
+            .map(|s| (s.product_id.as_str(), s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("off", ShortageReason::OffSale),
+                ("ghost", ShortageReason::NotFound)
+            ]
+        );
+    }
+
+    #[test]
+    fn short_stock_names_what_is_left() {
+        let products = catalog(vec![product("a", 10, 3, ProductStatus::OnSale)]);
+        let req = request(json!({"items": [{"productId": "a", "quantity": 4}]}));
+        let OrderError::OutOfStock { shortages } = build(&req, &products).unwrap_err() else {
+            panic!("expected OutOfStock");
+        };
+        assert_eq!(shortages[0].available, Some(3));
+        assert_eq!(
+            serde_json::to_value(&shortages[0]).unwrap()["reason"],
+            "OUT_OF_STOCK"
+        );
+    }
+
+    #[test]
+    fn duplicated_products_and_empty_or_long_orders_are_rejected() {
+        let dup =
+            request(json!({"items": [{"productId": "a", "quantity": 1}, {"productId": "a", "quantity": 2}]}));
+        assert!(matches!(
+            dup.validate(),
+            Err(OrderError::Invalid { field, .. }) if field == "items[1].productId"
+        ));
+        assert!(request(json!({"items": []})).validate().is_err());
+        let many: Vec<_> = (0..21)
+            .map(|i| json!({"productId": format!("p{i}"), "quantity": 1}))
+            .collect();
+        assert!(request(json!({ "items": many })).validate().is_err());
+    }
+
+    #[test]
+    fn quantities_must_be_integers_from_1_to_99() {
+        for bad in [
+            json!(0),
+            json!(-1),
+            json!(100),
+            json!(1.5),
+            json!(2.5),
+            json!("2"),
+            json!(1e20),
+            json!(null),
+        ] {
+            let body = json!({"items": [{"productId": "a", "quantity": bad}]});
+            assert!(serde_json::from_value::<OrderRequest>(body).is_err(), "{bad}");
+        }
+        let spelled_as_float =
+            json!({"items": [{"productId": "a", "quantity": 2.0}], "expectedTotalFen": 20.0});
+        let request = serde_json::from_value::<OrderRequest>(spelled_as_float).unwrap();
+        assert_eq!(
+            (request.items[0].quantity.get(), request.expected_total_fen),
+            (2, Some(20))
+        );
+    }
+
+    #[test]
+    fn the_same_request_has_the_same_canonical_form_and_another_does_not() {
+        let a = request(json!({"items": [{"productId": "a", "quantity": 1}]}));
+        let b = request(json!({"items": [{"productId": "a", "quantity": 2}]}));
+        assert_eq!(a.canonical_bytes(), a.clone().canonical_bytes());
+        assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+    }
+
+    #[test]
+    fn an_order_is_payable_while_pending_and_a_minute_before_its_deadline() {
+        let products = catalog(vec![product("a", 10, 5, ProductStatus::OnSale)]);
+        let order = build(
+            &request(json!({"items": [{"productId": "a", "quantity": 1}]})),
+            &products,
+        )
+        .unwrap();
+        let created = order.created_at;
+        assert_eq!(order.check_payable(created), Ok(()));
+        assert_eq!(
+            order.check_payable(created.plus(PAY_WINDOW - PAY_MARGIN)),
+            Err(PayRefusal::Expired)
+        );
+        let cancelled = order.clone().cancelled(created);
+        assert_eq!(
+            cancelled.check_payable(created),
+            Err(PayRefusal::NotPending(OrderStatus::Cancelled))
+        );
+        assert_eq!(order.description(), "name of a");
+    }
+
+    #[test]
+    fn the_transition_table_allows_only_the_order_life_and_no_way_back() {
+        use OrderStatus::*;
+        assert!(PendingPayment.can_become(Paid) && PendingPayment.can_become(Cancelled));
+        assert!(Paid.can_become(Refunding) && Refunding.can_become(Refunded));
+        assert!(Paid.can_become(Shipped) && Shipped.can_become(Refunding));
+        for (from, to) in [
+            (Cancelled, Paid),
+            (Paid, Cancelled),
+            (Refunded, Paid),
+            (Paid, PendingPayment),
+            (Cancelled, PendingPayment),
+            (Shipped, Paid),
+            (PendingPayment, Shipped),
+            (Refunded, Shipped),
+        ] {
+            assert!(!from.can_become(to), "{from} -> {to}");
+        }
+        for status in OrderStatus::ALL {
+            assert!(!status.can_become(*status), "{status} -> itself");
+        }
+    }
+
+    #[test]
+    fn only_the_merchant_refunds_a_shipped_order_and_shipping_twice_must_say_the_same() {
+        let products = catalog(vec![product("a", 10, 5, ProductStatus::OnSale)]);
+        let mut order = build(
+            &request(json!({"items": [{"productId": "a", "quantity": 1}]})),
+            &products,
+        )
+        .unwrap();
+        let (sf, parcel) = (
+            Carrier::parse("SF").unwrap(),
+            TrackingNo::parse("SF1234567890").unwrap(),
+        );
+        assert_eq!(
+            order.check_shippable(&sf, &parcel),
+            Err(ShipRefusal::NotPaid(OrderStatus::PendingPayment))
+        );
+        order.status = OrderStatus::Paid;
+        assert_eq!(order.check_refundable(false), Ok(()));
+        assert_eq!(order.check_shippable(&sf, &parcel), Ok(true));
+        order.status = OrderStatus::Shipped;
+        order.shipment = Some(Shipment {
+            carrier: sf.clone(),
+            tracking_no: parcel.clone(),
+            shipped_at: order.created_at,
+            reported_at: None,
+        });
+        assert_eq!(order.check_shippable(&sf, &parcel), Ok(false));
+        let other = TrackingNo::parse("SF999").unwrap();
+        assert!(matches!(
+            order.check_shippable(&sf, &other),
+            Err(ShipRefusal::ShippedOtherwise { .. })
+        ));
+        assert_eq!(
+            order.check_refundable(false),
+            Err(RefundRefusal(OrderStatus::Shipped))
+        );
+        assert_eq!(order.check_refundable(true), Ok(()));
+        assert!(Carrier::parse("S F").is_none() && TrackingNo::parse("").is_none());
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded_and_scoped_to_the_caller() {
+        assert!(IdempotencyKey::parse("short").is_none());
+        assert!(IdempotencyKey::parse("has space in it").is_none());
+        assert!(IdempotencyKey::parse(&"k".repeat(65)).is_none());
+        let key = IdempotencyKey::parse("order-2026-0001").unwrap();
+        let (alice, bob) = (Openid::parse("alice").unwrap(), Openid::parse("bob").unwrap());
+        assert_ne!(key.scoped_to(&alice), key.scoped_to(&bob));
+    }
+}

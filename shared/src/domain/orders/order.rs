@@ -1,0 +1,198 @@
+//! An order as stored: its lines (priced from the products), its state, and what it records
+//! of payment, refund and shipping; the rules that read it (payable? refundable? shippable?).
+
+use serde::{Deserialize, Serialize};
+
+use super::payment::{
+    DESCRIPTION_MAX_CHARS, NoticeMismatch, NoticeVerdict, PAY_MARGIN, PayRefusal, Payment, PaymentNotice,
+    Prepay, RefundRefusal,
+};
+use super::shipping::{Carrier, ShipRefusal, Shipment, TrackingNo};
+use super::status::OrderStatus;
+use crate::domain::ids::{Openid, OrderId, ProductId};
+use crate::domain::time::Timestamp;
+
+/// A line of an order: a snapshot of the product's name and price when it was ordered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub product_id: ProductId,
+    pub name: String,
+    pub price_fen: i64,
+    pub quantity: i64,
+    pub subtotal_fen: i64,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub order_id: OrderId,
+    #[serde(skip)]
+    pub openid: Openid,
+    pub status: OrderStatus,
+    pub items: Vec<OrderLine>,
+    pub total_fen: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    /// The remark was accepted while WeChat's content check could not be asked: the merchant
+    /// reviews it before showing it anywhere. Never answered.
+    #[serde(skip)]
+    pub remark_unchecked: bool,
+    /// The owner was reminded to pay before the order closes. Never answered.
+    #[serde(skip)]
+    pub reminded: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub pay_by: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Timestamp>,
+    /// The payment, once WeChat Pay confirmed it.
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub payment: Option<Payment>,
+    /// The WeChat Pay prepay of this order, reused while it is valid. Never answered.
+    #[serde(skip)]
+    pub prepay: Option<Prepay>,
+    /// How WeChat Pay ended a refund that did not succeed (`ABNORMAL`, `CLOSED`): the order stays
+    /// REFUNDING until an operator settles it in the merchant platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_issue: Option<String>,
+    /// How it was shipped, once it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+}
+
+impl Order {
+    /// This order as `mark_paid` leaves it.
+    pub fn paid(&self, payment: Payment) -> Self {
+        Self {
+            status: OrderStatus::Paid,
+            updated_at: payment.paid_at,
+            payment: Some(payment),
+            prepay: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether the order can be paid at `now`: awaiting payment, and a minute or more before `payBy`.
+    pub fn check_payable(&self, now: Timestamp) -> Result<(), PayRefusal> {
+        if self.status != OrderStatus::PendingPayment {
+            return Err(PayRefusal::NotPending(self.status));
+        }
+        if now.plus(PAY_MARGIN) >= self.pay_by {
+            return Err(PayRefusal::Expired);
+        }
+        Ok(())
+    }
+
+    /// The prepay to reuse at `now`, if one is still valid for a while.
+    pub fn reusable_prepay(&self, now: Timestamp) -> Option<&Prepay> {
+        self.prepay
+            .as_ref()
+            .filter(|p| p.expires_at > now.plus(PAY_MARGIN))
+    }
+
+    /// What a WeChat Pay notice means for this order, once it is checked to be about this order,
+    /// from this merchant and app, for the whole amount in CNY.
+    pub fn judge(
+        &self,
+        notice: &PaymentNotice,
+        mchid: &str,
+        appid: &str,
+    ) -> Result<NoticeVerdict, NoticeMismatch> {
+        if notice.mchid != mchid {
+            return Err(NoticeMismatch("mchid"));
+        }
+        if notice.appid != appid {
+            return Err(NoticeMismatch("appid"));
+        }
+        if notice.out_trade_no != self.order_id.as_str() {
+            return Err(NoticeMismatch("out_trade_no"));
+        }
+        if notice.amount.total != self.total_fen {
+            return Err(NoticeMismatch("amount"));
+        }
+        if notice.amount.currency != "CNY" {
+            return Err(NoticeMismatch("currency"));
+        }
+        if notice.trade_state != "SUCCESS" {
+            return Ok(NoticeVerdict::Ignore);
+        }
+        Ok(match (self.status, &self.payment) {
+            (OrderStatus::PendingPayment, _) => NoticeVerdict::Pay,
+            (
+                OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Refunding | OrderStatus::Refunded,
+                Some(payment),
+            ) if payment.transaction_id == notice.transaction_id => NoticeVerdict::AlreadyPaid,
+            (
+                OrderStatus::Paid
+                | OrderStatus::Shipped
+                | OrderStatus::Refunding
+                | OrderStatus::Refunded
+                | OrderStatus::Cancelled,
+                _,
+            ) => NoticeVerdict::Refund,
+        })
+    }
+
+    /// Whether a full refund may be asked: the owner, of a paid order that has not shipped; the
+    /// merchant, also of a shipped one (goods returned or lost).
+    pub fn check_refundable(&self, by_merchant: bool) -> Result<(), RefundRefusal> {
+        match self.status {
+            OrderStatus::Paid => Ok(()),
+            OrderStatus::Shipped if by_merchant => Ok(()),
+            status => Err(RefundRefusal(status)),
+        }
+    }
+
+    /// Whether the order may be shipped with `carrier` and `tracking_no`: `Ok(true)` when it is
+    /// paid, `Ok(false)` when it already shipped with exactly these (asking again is harmless).
+    pub fn check_shippable(&self, carrier: &Carrier, tracking_no: &TrackingNo) -> Result<bool, ShipRefusal> {
+        match (self.status, &self.shipment) {
+            (OrderStatus::Paid, _) => Ok(true),
+            (_, Some(shipment)) if shipment.carrier == *carrier && shipment.tracking_no == *tracking_no => {
+                Ok(false)
+            }
+            (OrderStatus::Shipped, Some(shipment)) => Err(ShipRefusal::ShippedOtherwise {
+                carrier: shipment.carrier.clone(),
+                tracking_no: shipment.tracking_no.clone(),
+            }),
+            (status, _) => Err(ShipRefusal::NotPaid(status)),
+        }
+    }
+
+    /// The refund number of this order's full refund: derived from the order, so asking again
+    /// never refunds twice.
+    pub fn refund_number(&self) -> String {
+        format!("R{}", self.order_id)
+    }
+
+    /// What the payer sees: the first item's name, and how many items there are in all.
+    pub fn description(&self) -> String {
+        let first = self.items.first().map_or("", |line| line.name.as_str());
+        let text = match self.items.len() {
+            0 | 1 => first.to_owned(),
+            n => format!("{first} 等{n}件商品"),
+        };
+        text.chars().take(DESCRIPTION_MAX_CHARS).collect()
+    }
+    /// Whether `openid` owns this order.
+    pub fn is_owned_by(&self, openid: &Openid) -> bool {
+        self.openid == *openid
+    }
+
+    /// Whether the order can still be cancelled (its stock is still held).
+    pub fn is_cancellable(&self) -> bool {
+        self.status == OrderStatus::PendingPayment
+    }
+
+    /// The order as it is once cancelled at `now`.
+    pub fn cancelled(self, now: Timestamp) -> Self {
+        Self {
+            status: OrderStatus::Cancelled,
+            cancelled_at: Some(now),
+            updated_at: now,
+            ..self
+        }
+    }
+}

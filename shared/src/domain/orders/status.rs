@@ -1,0 +1,36 @@
+//! The states an order moves through, and the one table of allowed transitions.
+
+use crate::domain::closed_set;
+
+closed_set! {
+    /// An order's state.
+    pub enum OrderStatus {
+        PendingPayment = "PENDING_PAYMENT",
+        Paid = "PAID",
+        /// Handed to a carrier (reported to WeChat): the owner can no longer ask for a refund; the
+        /// merchant can, and its stock is not put back.
+        Shipped = "SHIPPED",
+        /// A full refund was asked of WeChat Pay; its notification ends it.
+        Refunding = "REFUNDING",
+        Refunded = "REFUNDED",
+        Cancelled = "CANCELLED",
+    }
+}
+
+impl OrderStatus {
+    /// Every transition an order may make: the one table of an order's life. The store writes
+    /// each one conditionally on the order still being in `from`.
+    pub const TRANSITIONS: &'static [(Self, Self)] = &[
+        (Self::PendingPayment, Self::Paid),
+        (Self::PendingPayment, Self::Cancelled),
+        (Self::Paid, Self::Shipped),
+        (Self::Paid, Self::Refunding),
+        (Self::Shipped, Self::Refunding),
+        (Self::Refunding, Self::Refunded),
+    ];
+
+    /// Whether an order in this state may move to `to`.
+    pub fn can_become(self, to: Self) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+}

@@ -1,0 +1,264 @@
+//! Orders and idempotency records in the table. An order, its stock decrements and its
+//! idempotency record are written in one transaction: all or nothing.
+
+mod checkout;
+mod queues;
+mod transitions;
+
+pub use transitions::PaidOutcome;
+
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::item::{Attributes, Item, n, s};
+use super::keys::{self, attr, field, item_type};
+use crate::domain::ids::{Openid, OrderId, ProductId};
+use crate::domain::orders::{
+    Carrier, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shipment, Shortage, TrackingNo,
+};
+use crate::domain::time::Timestamp;
+use crate::infra::storage::StorageError;
+
+/// What an idempotency key was used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of the key scoped to its user.
+    pub digest: String,
+    pub order_id: OrderId,
+    /// SHA-256 of the request the key was first used for.
+    pub fingerprint: String,
+    pub expires_at: Timestamp,
+}
+
+/// How an attempt to create an order ended.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created,
+    /// The idempotency key was taken meanwhile (a concurrent duplicate won).
+    KeyTaken,
+    /// Stock or status changed since the read: these products failed their condition.
+    Short(Vec<Shortage>),
+    /// The user would hold more unpaid orders or units than allowed: what they hold.
+    Held(Holdings),
+    /// Another transaction touched the same items, or the order id was taken: safe to retry.
+    Conflict,
+}
+
+/// How an attempt to cancel an order ended.
+#[derive(Debug)]
+pub enum CancelOutcome {
+    Cancelled,
+    /// The order was no longer PENDING_PAYMENT (cancelled concurrently): re-read it.
+    AlreadyChanged,
+    Conflict,
+}
+
+/// The actions of the order-creating transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CreateAction {
+    Record,
+    Order,
+    Holdings,
+    Stock(ProductId),
+}
+
+/// The actions of the cancelling transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CancelAction {
+    Order,
+    Release,
+    Restock(ProductId),
+}
+
+/// Refuses a transition the domain's table does not list (a bug, caught before any write).
+fn allowed(from: OrderStatus, to: OrderStatus) -> Result<(), StorageError> {
+    if from.can_become(to) {
+        Ok(())
+    } else {
+        Err(StorageError::failed(
+            "changing the order's status",
+            format!("{from} -> {to} is not a transition of an order"),
+        ))
+    }
+}
+
+/// How an order is closed with its stock put back.
+#[derive(Debug, Clone, Copy)]
+struct Restocking {
+    from: OrderStatus,
+    to: OrderStatus,
+    /// The attribute that records when.
+    at: &'static str,
+    /// Whether the order still counts in its user's holdings (an unpaid one does).
+    release_holdings: bool,
+}
+
+/// An unpaid order cancelled (by its owner or the expiry sweep).
+const CANCEL: Restocking = Restocking {
+    from: OrderStatus::PendingPayment,
+    to: OrderStatus::Cancelled,
+    at: field::order::CANCELLED_AT,
+    release_holdings: true,
+};
+
+/// A refunded order: the refund succeeded.
+const REFUND: Restocking = Restocking {
+    from: OrderStatus::Refunding,
+    to: OrderStatus::Refunded,
+    at: field::order::REFUNDED_AT,
+    release_holdings: false,
+};
+
+/// What a cancelling transaction leaves out after a first attempt showed it cannot apply.
+#[derive(Debug, Default)]
+struct Skip {
+    /// Products deleted since the order: their stock is not restored.
+    products: HashSet<ProductId>,
+    /// The user's holdings were never counted for this order (placed before the caps existed).
+    release: bool,
+}
+
+fn record_item(record: &IdempotencyRecord) -> Attributes {
+    let key = keys::idempotency(&record.digest);
+    HashMap::from([
+        (attr::PK.to_owned(), s(key.pk)),
+        (attr::SK.to_owned(), s(key.sk)),
+        (attr::TYPE.to_owned(), s(item_type::IDEMPOTENCY)),
+        (
+            field::idempotency::ORDER_ID.to_owned(),
+            s(record.order_id.as_str()),
+        ),
+        (field::idempotency::FINGERPRINT.to_owned(), s(&record.fingerprint)),
+        (attr::TTL.to_owned(), n(record.expires_at.epoch_secs())),
+    ])
+}
+
+fn record_from(attributes: &Attributes) -> Result<IdempotencyRecord, StorageError> {
+    let item = Item(attributes);
+    let pk = item.s(attr::PK)?;
+    Ok(IdempotencyRecord {
+        digest: keys::Key::id_of(&pk, &keys::idempotency(""))
+            .ok_or_else(|| super::item::corrupt(attr::PK))?
+            .to_owned(),
+        order_id: item.parsed(field::idempotency::ORDER_ID, OrderId::parse)?,
+        fingerprint: item.s(field::idempotency::FINGERPRINT)?,
+        expires_at: Timestamp::from_epoch_secs(item.n::<i64>(attr::TTL)?)
+            .ok_or_else(|| super::item::corrupt(attr::TTL))?,
+    })
+}
+
+fn order_item(order: &Order) -> Attributes {
+    use field::order as f;
+    let key = keys::order(order.order_id.as_str());
+    let created_at = order.created_at.to_string();
+    let lines = order
+        .items
+        .iter()
+        .map(|line| {
+            AttributeValue::M(HashMap::from([
+                (f::LINE_PRODUCT_ID.to_owned(), s(line.product_id.as_str())),
+                (f::LINE_NAME.to_owned(), s(&line.name)),
+                (f::LINE_PRICE_FEN.to_owned(), n(line.price_fen)),
+                (f::LINE_QUANTITY.to_owned(), n(line.quantity)),
+                (f::LINE_SUBTOTAL_FEN.to_owned(), n(line.subtotal_fen)),
+            ]))
+        })
+        .collect();
+    let mut item = HashMap::from([
+        (attr::PK.to_owned(), s(key.pk)),
+        (attr::SK.to_owned(), s(key.sk)),
+        (attr::TYPE.to_owned(), s(item_type::ORDER)),
+        (
+            attr::GSI1PK.to_owned(),
+            s(keys::user_orders(order.openid.as_str())),
+        ),
+        (
+            attr::GSI1SK.to_owned(),
+            s(keys::order_position(&created_at, order.order_id.as_str())),
+        ),
+        (f::ORDER_ID.to_owned(), s(order.order_id.as_str())),
+        (f::OPENID.to_owned(), s(order.openid.as_str())),
+        (f::STATUS.to_owned(), s(order.status.as_str())),
+        (f::ITEMS.to_owned(), AttributeValue::L(lines)),
+        (f::TOTAL_FEN.to_owned(), n(order.total_fen)),
+        (f::CREATED_AT.to_owned(), s(created_at)),
+        (f::UPDATED_AT.to_owned(), s(order.updated_at.to_string())),
+        (f::PAY_BY.to_owned(), s(order.pay_by.to_string())),
+    ]);
+    if order.status == OrderStatus::PendingPayment {
+        let pay_by = order.pay_by.to_string();
+        item.insert(attr::GSI2PK.to_owned(), s(keys::UNPAID));
+        item.insert(
+            attr::GSI2SK.to_owned(),
+            s(keys::queue_position(&pay_by, order.order_id.as_str())),
+        );
+    }
+    if let Some(remark) = &order.remark {
+        item.insert(f::REMARK.to_owned(), s(remark));
+    }
+    if order.remark_unchecked {
+        item.insert(f::REMARK_UNCHECKED.to_owned(), AttributeValue::Bool(true));
+    }
+    item
+}
+
+fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
+    use field::order as f;
+    let item = Item(attributes);
+    let lines = match attributes.get(f::ITEMS) {
+        Some(AttributeValue::L(lines)) => lines
+            .iter()
+            .map(|line| {
+                let map = line.as_m().map_err(|_| super::item::corrupt(f::ITEMS))?;
+                let line = Item(map);
+                Ok(OrderLine {
+                    product_id: line.parsed(f::LINE_PRODUCT_ID, ProductId::parse)?,
+                    name: line.s(f::LINE_NAME)?,
+                    price_fen: line.n(f::LINE_PRICE_FEN)?,
+                    quantity: line.n(f::LINE_QUANTITY)?,
+                    subtotal_fen: line.n(f::LINE_SUBTOTAL_FEN)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?,
+        _ => return Err(super::item::corrupt(f::ITEMS)),
+    };
+    Ok(Order {
+        order_id: item.parsed(f::ORDER_ID, OrderId::parse)?,
+        openid: item.parsed(f::OPENID, Openid::parse)?,
+        status: item.parsed(f::STATUS, OrderStatus::parse)?,
+        items: lines,
+        total_fen: item.n(f::TOTAL_FEN)?,
+        remark: item.opt_s(f::REMARK),
+        reminded: item.0.contains_key(f::REMINDED_AT),
+        remark_unchecked: item
+            .0
+            .get(f::REMARK_UNCHECKED)
+            .is_some_and(|v| v == &AttributeValue::Bool(true)),
+        created_at: item.time(f::CREATED_AT)?,
+        updated_at: item.time(f::UPDATED_AT)?,
+        pay_by: item.time(f::PAY_BY)?,
+        cancelled_at: item.opt_time(f::CANCELLED_AT)?,
+        payment: match (item.opt_s(f::TRANSACTION_ID), item.opt_time(f::PAID_AT)?) {
+            (Some(transaction_id), Some(paid_at)) => Some(Payment {
+                transaction_id,
+                paid_at,
+            }),
+            _ => None,
+        },
+        prepay: match (item.opt_s(f::PREPAY_ID), item.opt_time(f::PREPAY_EXPIRES_AT)?) {
+            (Some(id), Some(expires_at)) => Some(Prepay { id, expires_at }),
+            _ => None,
+        },
+        refund_issue: item.opt_s(f::REFUND_ISSUE),
+        shipment: match item.opt_s(f::CARRIER) {
+            Some(_) => Some(Shipment {
+                carrier: item.parsed(f::CARRIER, Carrier::parse)?,
+                tracking_no: item.parsed(f::TRACKING_NO, TrackingNo::parse)?,
+                shipped_at: item.time(f::SHIPPED_AT)?,
+                reported_at: item.opt_time(f::SHIPPING_REPORTED_AT)?,
+            }),
+            None => None,
+        },
+    })
+}

@@ -1,0 +1,59 @@
+//! The queues the sweeps read: unpaid orders past their deadline, stalled refunds, refund issues
+//! (Queries on sparse indexes, never a Scan).
+
+use super::super::Store;
+use super::super::item::s;
+use super::super::keys::{self, attr, index};
+use crate::domain::orders::Order;
+use crate::domain::time::Timestamp;
+use crate::infra::storage::StorageError;
+
+use super::*;
+
+impl Store {
+    /// Up to `limit` orders still awaiting payment whose deadline is before `before`, oldest
+    /// first: one Query on the sparse GSI2 partition of unpaid orders (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn overdue_orders(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
+        self.queued_orders(keys::UNPAID, before, limit).await
+    }
+
+    /// Up to `limit` orders whose refund was asked before `before` and has not ended, oldest
+    /// first: one Query on the sparse GSI2 partition of refunding orders (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn stalled_refunds(&self, before: Timestamp, limit: i32) -> Result<Vec<Order>, StorageError> {
+        self.queued_orders(keys::REFUNDING, before, limit).await
+    }
+
+    /// Up to `limit` orders whose refund WeChat Pay ended without success, oldest first: one Query
+    /// on the sparse GSI2 partition of refund issues (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn refund_issues(&self, limit: i32) -> Result<Vec<Order>, StorageError> {
+        let end_of_time = Timestamp::from_epoch_secs(253_402_300_799)
+            .ok_or_else(|| StorageError::failed("finding refund issues", "no end of time"))?;
+        self.queued_orders(keys::REFUND_ISSUES, end_of_time, limit).await
+    }
+
+    async fn queued_orders(
+        &self,
+        queue: &str,
+        before: Timestamp,
+        limit: i32,
+    ) -> Result<Vec<Order>, StorageError> {
+        let output = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(index::GSI2)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
+            .expression_attribute_names("#pk", attr::GSI2PK)
+            .expression_attribute_names("#sk", attr::GSI2SK)
+            .expression_attribute_values(":pk", s(queue))
+            .expression_attribute_values(":before", s(before.to_string()))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("finding queued orders", e))?;
+        output.items().iter().map(order_from).collect()
+    }
+}

@@ -1,0 +1,266 @@
+//! The single-order moves: paid, reminded, refunding, shipped, a refund flagged or recorded;
+//! each one conditional write on the order as it was read.
+
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use super::super::Store;
+use super::super::item::{n, s};
+use super::super::keys::{self, attr, field, item_type};
+use super::super::transaction::{Outcome, Transaction};
+use crate::domain::orders::{Order, OrderStatus, Payment, Shipment};
+use crate::domain::time::Timestamp;
+use crate::infra::storage::StorageError;
+
+use super::*;
+
+/// How marking an order paid ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidOutcome {
+    Paid,
+    /// The order was no longer awaiting payment: read it again.
+    AlreadyChanged,
+    Conflict,
+}
+
+/// The actions of the paying transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PayAction {
+    Order,
+    Release,
+}
+
+impl Store {
+    /// Marks `order` paid by `payment`, exactly once (conditioned on it still awaiting payment), and
+    /// takes it out of its user's holdings, in one transaction.
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_paid(&self, order: &Order, payment: &Payment) -> Result<PaidOutcome, StorageError> {
+        use field::order as f;
+        const CONTEXT: &str = "marking the order paid";
+        allowed(OrderStatus::PendingPayment, OrderStatus::Paid)?;
+        let built = |e| StorageError::failed(CONTEXT, e);
+        let mut release = true;
+        loop {
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(super::super::item::key_attributes(&keys::order(
+                    order.order_id.as_str(),
+                ))))
+                .update_expression(
+                    "SET #status = :paid, #txn = :txn, #paid_at = :at, #updated = :at REMOVE #unpaid, #unpaid_at",
+                )
+                .expression_attribute_names("#unpaid", attr::GSI2PK)
+                .expression_attribute_names("#unpaid_at", attr::GSI2SK)
+                .condition_expression("#status = :pending")
+                .expression_attribute_names("#status", f::STATUS)
+                .expression_attribute_names("#txn", f::TRANSACTION_ID)
+                .expression_attribute_names("#paid_at", f::PAID_AT)
+                .expression_attribute_names("#updated", f::UPDATED_AT)
+                .expression_attribute_values(":paid", s(OrderStatus::Paid.as_str()))
+                .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+                .expression_attribute_values(":txn", s(&payment.transaction_id))
+                .expression_attribute_values(":at", s(payment.paid_at.to_string()))
+                .build()
+                .map_err(built)?;
+            let mut transaction = Transaction::new();
+            transaction.push(
+                PayAction::Order,
+                TransactWriteItem::builder().update(update).build(),
+            );
+            if release {
+                transaction.push(
+                    PayAction::Release,
+                    TransactWriteItem::builder()
+                        .update(self.release(order).map_err(built)?)
+                        .build(),
+                );
+            }
+            let failed = match transaction.run(self, CONTEXT).await? {
+                Outcome::Committed => return Ok(PaidOutcome::Paid),
+                Outcome::Conflict => return Ok(PaidOutcome::Conflict),
+                Outcome::Failed(failed) => failed,
+            };
+            if failed.iter().any(|(action, _)| *action == PayAction::Order) {
+                return Ok(PaidOutcome::AlreadyChanged);
+            }
+            if !release {
+                return Err(StorageError::failed(CONTEXT, "the payment could not be recorded"));
+            }
+            // Placed before the holdings were counted: record the payment without releasing them.
+            release = false;
+        }
+    }
+
+    /// An UpdateItem of `order`'s item: the caller adds its expressions and conditions.
+    pub(super) fn order_update(&self, order: &Order) -> UpdateItemFluentBuilder {
+        self.update(&keys::order(order.order_id.as_str()))
+    }
+
+    /// Records that `order`'s owner was reminded to pay, if it still awaits payment and nobody
+    /// reminded them yet: one conditional UpdateItem. False otherwise (send nothing).
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_reminded(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .order_update(order)
+            .update_expression("SET #reminded = :now")
+            .condition_expression("#status = :pending AND attribute_not_exists(#reminded)")
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_names("#reminded", f::REMINDED_AT)
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        super::super::item::written(result, "marking the order reminded")
+    }
+
+    /// An UpdateItem of `order` conditioned on its status still being `from`, with `#status`,
+    /// `:from` and `:to` bound (the move checked against the domain's table first): the caller sets
+    /// `#status = :to` and whatever goes with it, and sends it.
+    fn transition(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        to: OrderStatus,
+    ) -> Result<UpdateItemFluentBuilder, StorageError> {
+        allowed(from, to)?;
+        Ok(self
+            .order_update(order)
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", field::order::STATUS)
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":to", s(to.as_str())))
+    }
+
+    /// Moves a paid or shipped `order` to REFUNDING at `now` and queues it for the sweep: one
+    /// conditional UpdateItem. False when the order was no longer as read (changed meanwhile).
+    #[tracing::instrument(skip_all)]
+    pub async fn start_refund(&self, order: &Order, now: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let now = now.to_string();
+        let result = self
+            .transition(order, order.status, OrderStatus::Refunding)?
+            .update_expression(
+                "SET #status = :to, #at = :now, #updated = :now, #queue = :queue, #position = :position",
+            )
+            .expression_attribute_names("#at", f::REFUND_REQUESTED_AT)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_names("#queue", attr::GSI2PK)
+            .expression_attribute_names("#position", attr::GSI2SK)
+            .expression_attribute_values(":queue", s(keys::REFUNDING))
+            .expression_attribute_values(
+                ":position",
+                s(keys::queue_position(&now, order.order_id.as_str())),
+            )
+            .expression_attribute_values(":now", s(now))
+            .send()
+            .await;
+        super::super::item::written(result, "starting the refund")
+    }
+
+    /// Moves a paid `order` to SHIPPED with `shipment`: one conditional UpdateItem. False when the
+    /// order was no longer paid (changed meanwhile).
+    #[tracing::instrument(skip_all)]
+    pub async fn ship_order(&self, order: &Order, shipment: &Shipment) -> Result<bool, StorageError> {
+        use field::order as f;
+        let at = shipment.shipped_at.to_string();
+        let result = self
+            .transition(order, OrderStatus::Paid, OrderStatus::Shipped)?
+            .update_expression(
+                "SET #status = :to, #carrier = :carrier, #tracking = :tracking, #at = :at, #updated = :at",
+            )
+            .expression_attribute_names("#carrier", f::CARRIER)
+            .expression_attribute_names("#tracking", f::TRACKING_NO)
+            .expression_attribute_names("#at", f::SHIPPED_AT)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_values(":carrier", s(shipment.carrier.as_str()))
+            .expression_attribute_values(":tracking", s(shipment.tracking_no.as_str()))
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await;
+        super::super::item::written(result, "shipping the order")
+    }
+
+    /// Records that WeChat accepted the shipping report of a shipped order: one UpdateItem,
+    /// conditioned on the order having shipped.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_shipping_report(&self, order: &Order, at: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .order_update(order)
+            .update_expression("SET #reported = :at")
+            .condition_expression("attribute_exists(#carrier)")
+            .expression_attribute_names("#reported", f::SHIPPING_REPORTED_AT)
+            .expression_attribute_names("#carrier", f::CARRIER)
+            .expression_attribute_values(":at", s(at.to_string()))
+            .send()
+            .await;
+        super::super::item::written(result, "recording the shipping report")
+    }
+
+    /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
+    /// `CLOSED`), moving it from the sweep's queue to the operator's: one conditional UpdateItem,
+    /// false when the order is no longer refunding.
+    #[tracing::instrument(skip_all)]
+    pub async fn flag_refund(
+        &self,
+        order: &Order,
+        issue: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .order_update(order)
+            .update_expression(
+                "SET #issue = :issue, #updated = :now, #queue = :issues, #position = :position",
+            )
+            .condition_expression("#status = :refunding")
+            .expression_attribute_names("#issue", f::REFUND_ISSUE)
+            .expression_attribute_names("#queue", attr::GSI2PK)
+            .expression_attribute_names("#position", attr::GSI2SK)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_names("#status", f::STATUS)
+            .expression_attribute_values(":issue", s(issue))
+            .expression_attribute_values(":issues", s(keys::REFUND_ISSUES))
+            .expression_attribute_values(
+                ":position",
+                s(keys::queue_position(&now.to_string(), order.order_id.as_str())),
+            )
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(":refunding", s(OrderStatus::Refunding.as_str()))
+            .send()
+            .await;
+        super::super::item::written(result, "flagging the refund")
+    }
+
+    /// Records a refund asked of WeChat Pay; false when it was already recorded. One PutItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_refund(
+        &self,
+        out_refund_no: &str,
+        order: &Order,
+        transaction_id: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool, StorageError> {
+        use field::refund as f;
+        let mut item = super::super::item::key_attributes(&keys::refund(out_refund_no));
+        item.extend([
+            (attr::TYPE.to_owned(), s(item_type::REFUND)),
+            (f::ORDER_ID.to_owned(), s(order.order_id.as_str())),
+            (f::TRANSACTION_ID.to_owned(), s(transaction_id)),
+            (f::AMOUNT_FEN.to_owned(), n(order.total_fen)),
+            (f::REASON.to_owned(), s(reason)),
+            (f::CREATED_AT.to_owned(), s(now.to_string())),
+        ]);
+        let result = self
+            .client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        super::super::item::written(result, "recording the refund")
+    }
+}
