@@ -1,5 +1,5 @@
 # The project's commands. `make dev` runs the backend locally; `make test` runs every check.
-.PHONY: dev test build bench venv preflight fmt lint clean
+.PHONY: dev test build bench venv preflight fmt lint clean new-function
 
 ## Run the functions on 127.0.0.1:9000 with the AWS emulator and the fake WeChat server.
 dev:
@@ -24,6 +24,13 @@ venv:
 ## Check what a first run needs (Rust, Python, a C compiler, make dev's ports) and say what is missing.
 preflight:
 	bash -c 'source scripts/lib.sh && preflight API_PORT=$${API_PORT:-9000} AWS_PORT=$${AWS_PORT:-4566} WECHAT_PORT=$${WECHAT_PORT:-9100} WECHATPAY_PORT=$${WECHATPAY_PORT:-9200} && echo "preflight: ready"'
+
+## Add an HTTP function: make new-function NAME=get-thing METHOD=GET ROUTE=/things/{id} AUTH=user|public|operator [AREA=catalog]
+## (the binary, the endpoint in its area, template, contract, router, SDK, sample event, tests; CONTRIBUTING.md).
+new-function:
+	python3 scripts/new_function.py NAME="$(NAME)" METHOD="$(METHOD)" ROUTE="$(ROUTE)" AUTH="$(AUTH)" AREA="$(AREA)"
+	bash -c 'source scripts/lib.sh && ensure_node_packages client' && cd client && npm run generate --silent
+	cargo fmt --all
 
 fmt:
 	cargo fmt --all
