@@ -287,7 +287,7 @@ pub use {snake}::*;
       x-error-codes: [{", ".join(map(str, codes))}]
 {security}{parameters}      responses:
         '200':
-          description: What it answers (the stub: an empty object).
+          description: "What it answers (the stub: an empty object)."
           headers:
             x-request-id:
               $ref: '#/components/headers/XRequestId'

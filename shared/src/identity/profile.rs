@@ -1,7 +1,7 @@
 //! The caller's own profile: read it, change the nickname or the avatar, bind a phone number.
 
 use crate::domain::ids::Openid;
-use crate::domain::time::Timestamp;
+use crate::domain::time::Clock;
 use crate::domain::users::{Avatar, AvatarUrl, Nickname, PhoneCode, ProfilePatch, UserProfile, mask_phone};
 use crate::files::objects::{FileError, Files};
 use crate::infra::access_token::{AccessTokenError, AccessTokens};
@@ -61,11 +61,12 @@ pub struct ProfileUpdate {
 pub struct Profiles {
     store: Store,
     files: Files,
+    clock: Clock,
 }
 
 impl Profiles {
-    pub fn new(store: Store, files: Files) -> Self {
-        Self { store, files }
+    pub fn new(store: Store, files: Files, clock: Clock) -> Self {
+        Self { store, files, clock }
     }
 
     /// The caller's profile: one GetItem; an uploaded avatar is signed locally.
@@ -99,7 +100,7 @@ impl Profiles {
         }
         let profile = self
             .store
-            .update_user(openid, &patch, Timestamp::now())
+            .update_user(openid, &patch, self.clock.now())
             .await?
             .ok_or(ProfileError::NotFound)?;
         if let Some(Avatar::Upload(key)) = &patch.avatar {
@@ -139,11 +140,12 @@ pub struct BoundPhone {
 pub struct Phones {
     store: Store,
     tokens: AccessTokens,
+    clock: Clock,
 }
 
 impl Phones {
-    pub fn new(store: Store, tokens: AccessTokens) -> Self {
-        Self { store, tokens }
+    pub fn new(store: Store, tokens: AccessTokens, clock: Clock) -> Self {
+        Self { store, tokens, clock }
     }
 
     /// Exchanges the button's code for the number (one WeChat call, the shared token read from the
@@ -160,7 +162,7 @@ impl Phones {
                 }
                 err => PhoneError::WeChat(err),
             })?;
-        if !self.store.bind_phone(openid, &phone, Timestamp::now()).await? {
+        if !self.store.bind_phone(openid, &phone, self.clock.now()).await? {
             return Err(PhoneError::NotFound);
         }
         Ok(BoundPhone {
@@ -209,13 +211,21 @@ impl ProfileEditor {
 
 impl Build for Profiles {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Profiles::new(startup.store(), Files::build(startup).await?))
+        Ok(Profiles::new(
+            startup.store(),
+            Files::build(startup).await?,
+            startup.clock(),
+        ))
     }
 }
 
 impl Build for Phones {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(Phones::new(startup.store(), startup.access_tokens().await?))
+        Ok(Phones::new(
+            startup.store(),
+            startup.access_tokens().await?,
+            startup.clock(),
+        ))
     }
 }
 

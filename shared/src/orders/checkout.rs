@@ -9,7 +9,7 @@ use crate::domain::orders::{
     HoldingLimits, IDEMPOTENCY_TTL, IdempotencyKey, Order, OrderError, OrderRequest, Remark, build_order,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
-use crate::domain::time::Timestamp;
+use crate::domain::time::Clock;
 use crate::infra::access_token::AccessTokenError;
 use crate::infra::crypto::{random_u64, sha256_hex};
 use crate::infra::retry::{Backoff, Exhausted};
@@ -90,11 +90,12 @@ impl RemarkChecks {
 pub struct Checkout {
     store: Store,
     limits: HoldingLimits,
+    clock: Clock,
 }
 
 impl Checkout {
-    pub fn new(store: Store, limits: HoldingLimits) -> Self {
-        Self { store, limits }
+    pub fn new(store: Store, limits: HoldingLimits, clock: Clock) -> Self {
+        Self { store, limits, clock }
     }
 
     /// Places an order for `openid`. On the happy path: one BatchGetItem (the products and the
@@ -118,11 +119,11 @@ impl Checkout {
         let mut attempts = CONTENDED.start();
         let mut remark_checked = None;
         loop {
-            let (products, record) = self.store.load_for_order(&ids, &digest).await?;
+            let (products, record) = self.store.load_for_order(&ids, &digest, self.clock.now()).await?;
             if let Some(record) = record {
                 return self.replay(&record, &fingerprint, openid).await;
             }
-            let now = Timestamp::now();
+            let now = self.clock.now();
             let order_id = OrderId::generate(now, random_u64());
             let mut order = build_order(request, &products, openid, order_id, now)?;
             if let Some(remark) = &request.remark {
@@ -153,7 +154,7 @@ impl Checkout {
                 }
                 CreateOutcome::Short(shortages) => return Err(OrderError::OutOfStock { shortages }.into()),
                 CreateOutcome::KeyTaken => {
-                    if let Some(record) = self.store.get_idempotency(&digest).await? {
+                    if let Some(record) = self.store.get_idempotency(&digest, self.clock.now()).await? {
                         return self.replay(&record, &fingerprint, openid).await;
                     }
                 }
@@ -194,7 +195,7 @@ impl Checkout {
             if !order.is_cancellable() {
                 return Ok(order);
             }
-            let now = Timestamp::now();
+            let now = self.clock.now();
             match self.store.cancel_order(&order, now).await? {
                 CancelOutcome::Cancelled => return Ok(order.cancelled(now)),
                 // Changed meanwhile (the next read shows how), or contended: try again.
@@ -233,6 +234,7 @@ impl Build for Checkout {
         Ok(Checkout::new(
             startup.store(),
             crate::orders::settings::holding_limits(&startup.env)?,
+            startup.clock(),
         ))
     }
 }

@@ -230,6 +230,8 @@ macro_rules! endpoint {
             $(const METRIC: Option<&'static str> = Some($metric);)?
             $(const READ_ONLY: bool = $read_only;)?
 
+            // The body's error may already be an `ApiError` (then `?` converts nothing).
+            #[allow(clippy::needless_question_mark)]
             async fn handle(
                 $service: &$service_ty,
                 $ctx: &$crate::runtime::http::Context<$auth>,

@@ -316,7 +316,10 @@ async fn stock_that_runs_out_between_read_and_write_is_caught_by_the_transaction
     let app = app_with_stock().await;
     let store = app.store();
     let ids = [&shared::domain::ids::ProductId::parse("pen").unwrap()];
-    let (products, _) = store.load_for_order(&ids, "nobody").await.unwrap();
+    let (products, _) = store
+        .load_for_order(&ids, "nobody", shared::domain::time::Timestamp::now())
+        .await
+        .unwrap();
     // Someone else buys the pens after our read.
     let other = app.token_for("o_fast").await;
     assert_eq!(

@@ -1057,8 +1057,8 @@ async fn a_message_wechat_could_not_take_gives_its_acceptance_back() {
     let started = std::time::Instant::now();
     let id = paid_order(&shop, "notice-key-12", "4200002026112500000052").await;
     assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "the message is bounded in time"
+        started.elapsed() < Duration::from_secs(15),
+        "the message is bounded in time (a refused connection, not a hang)"
     );
     assert_eq!(
         order_status(&shop, &id).await["status"],

@@ -256,7 +256,9 @@ async fn upload_tokens_refuse_bad_types_oversize_unknown_fields_and_missing_toke
 
 #[tokio::test]
 async fn file_urls_are_given_for_own_keys_only_and_download_the_file() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
+    // URLs are signed per window of the clock: frozen, both reads fall in the same one.
+    app.freeze_clock();
     let login = app.login(&app.new_user_name("owner")).await;
     let token = login["accessToken"].as_str().unwrap();
     let grant = token_for_upload(

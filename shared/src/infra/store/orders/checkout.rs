@@ -27,6 +27,7 @@ impl Store {
         &self,
         ids: &[&ProductId],
         idempotency_digest: &str,
+        now: Timestamp,
     ) -> Result<(HashMap<ProductId, Product>, Option<IdempotencyRecord>), StorageError> {
         let record_key = keys::idempotency(idempotency_digest);
         let mut wanted: Vec<keys::Key> = ids.iter().map(|id| keys::product(id.as_str())).collect();
@@ -41,13 +42,16 @@ impl Store {
                 products.insert(product.id.clone(), product);
             }
         }
-        let now = Timestamp::now();
         Ok((products, record.filter(|r| r.expires_at > now)))
     }
 
-    /// The idempotency record, read consistently; an expired one counts as absent.
+    /// The idempotency record, read consistently; one expired by `now` counts as absent.
     #[tracing::instrument(skip_all)]
-    pub async fn get_idempotency(&self, digest: &str) -> Result<Option<IdempotencyRecord>, StorageError> {
+    pub async fn get_idempotency(
+        &self,
+        digest: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StorageError> {
         let item = self
             .get(
                 &keys::idempotency(digest),
@@ -55,7 +59,6 @@ impl Store {
                 "loading the idempotency record",
             )
             .await?;
-        let now = Timestamp::now();
         Ok(item
             .as_ref()
             .map(record_from)
