@@ -19,7 +19,7 @@ module.exports = {
   getProduct: { method: 'GET', path: '/products/{id}', auth: 'none', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   getProductCode: { method: 'GET', path: '/products/{id}/code', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   listOrders: { method: 'GET', path: '/orders', auth: 'bearer', pathParams: [], queryParams: ['limit', 'cursor'], bodyParams: null, idempotencyKey: false },
-  submitOrder: { method: 'POST', path: '/orders', auth: 'bearer', pathParams: [], queryParams: [], bodyParams: ['items', 'expectedTotalFen', 'remark'], idempotencyKey: true },
+  submitOrder: { method: 'POST', path: '/orders', auth: 'bearer', pathParams: [], queryParams: [], bodyParams: ['items', 'expectedTotalFen', 'remark', 'address'], idempotencyKey: true },
   getOrder: { method: 'GET', path: '/orders/{id}', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   cancelOrder: { method: 'POST', path: '/orders/{id}/cancel', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   payOrder: { method: 'POST', path: '/orders/{id}/pay', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },

@@ -275,6 +275,8 @@ export interface Product {
   category: Category;
   images: Array<string>;
   status: "ON_SALE" | "OFF_SALE";
+  /** `physical`: shipped, an order of it needs a delivery address; `virtual` (gift cards, courses, services): nothing to ship, no address. */
+  fulfilment: "physical" | "virtual";
   sortOrder: number;
   createdAt: Timestamp;
   updatedAt: Timestamp;
@@ -302,6 +304,7 @@ export interface Order {
   /** How WeChat Pay ended a refund that did not succeed (`ABNORMAL`, `CLOSED`); the order stays REFUNDING until an operator settles it. */
   refundIssue?: string;
   shipment?: Shipment;
+  address?: Address;
 }
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
@@ -323,6 +326,24 @@ export interface Shipment {
   reportedAt?: Timestamp;
 }
 
+/**
+ * Where the order goes: a snapshot taken when it was placed (absent for virtual goods). In full
+ * for its owner's `GET /orders/{id}`; in lists masked: the name's first character (`张*`), the
+ * phone's first three and last four digits (`138****1234`), the regions down to the district,
+ * no detail.
+ */
+export interface Address {
+  userName: string;
+  telNumber: string;
+  provinceName: string;
+  cityName: string;
+  countyName: string;
+  detailInfo?: string;
+  postalCode?: string;
+  nationalCode?: string;
+  streetName?: string;
+}
+
 export interface OrderRequest {
   /** 1-20 lines, one per product (a repeated productId is refused with 40002). */
   items: Array<LineRequest>;
@@ -330,11 +351,39 @@ export interface OrderRequest {
   expectedTotalFen?: number | null;
   /** At most 200 characters; newlines allowed, no other control characters, no invisible format characters. */
   remark?: string | null;
+  address?: AddressInput;
 }
 
 export interface LineRequest {
   productId: Slug64;
   quantity: number;
+}
+
+/**
+ * `wx.chooseAddress`'s answer as it is (its `errMsg`, and any field WeChat adds, are ignored).
+ * Required when a line is a physical good (40002 naming `address`); ignored, and not kept, for an
+ * order of virtual goods only. Every field is trimmed and may hold no control or invisible format
+ * character; a field that is wrong is refused with 40002 naming it (`address.telNumber`).
+ */
+export interface AddressInput {
+  /** The receiver, 1-40 characters. */
+  userName: string;
+  /** A mainland mobile (11 digits starting with 1) or a landline with its area code (`010-12345678`, an extension after a second `-`), optionally after `+86`; spaces are ignored. */
+  telNumber: string;
+  /** 1-40 characters. */
+  provinceName: string;
+  /** 1-40 characters. */
+  cityName: string;
+  /** 1-40 characters. */
+  countyName: string;
+  /** Street, building and room, 1-200 characters. */
+  detailInfo: string;
+  /** At most 10 digits. */
+  postalCode?: string | null;
+  /** At most 12 digits. */
+  nationalCode?: string | null;
+  /** At most 40 characters. */
+  streetName?: string | null;
 }
 
 /** Exactly the parameters of `wx.requestPayment` (spread them into the call). */

@@ -550,10 +550,25 @@ pub fn product(
         } else {
             ProductStatus::OffSale
         },
+        fulfilment: Default::default(),
         sort_order,
         created_at: now,
         updated_at: now,
     }
+}
+
+/// A delivery address as `wx.chooseAddress` answers it, for orders of goods to ship.
+pub fn address() -> Value {
+    serde_json::json!({
+        "userName": "张三",
+        "telNumber": "13800138000",
+        "provinceName": "广东省",
+        "cityName": "广州市",
+        "countyName": "天河区",
+        "detailInfo": "体育西路 103 号 2 栋 1201",
+        "postalCode": "510000",
+        "errMsg": "chooseAddress:ok"
+    })
 }
 
 impl TestApp {

@@ -97,8 +97,13 @@ pub async fn dev_order(
     use shared::domain::orders::{IdempotencyKey, OrderRequest, Payment};
     use shared::runtime::startup::Build as _;
     let openid = shared::domain::ids::Openid::parse(openid).ok_or("not an openid")?;
+    // A sample address (the fake WeChat's own): ignored for virtual goods.
     let request: OrderRequest = serde_json::from_value(serde_json::json!({
-        "items": [{ "productId": product_id, "quantity": 1 }]
+        "items": [{ "productId": product_id, "quantity": 1 }],
+        "address": {
+            "userName": "张三", "telNumber": "13800138000", "provinceName": "广东省",
+            "cityName": "广州市", "countyName": "天河区", "detailInfo": "体育西路 103 号"
+        }
     }))?;
     let key = IdempotencyKey::parse(&format!("dev-{}", shared::infra::crypto::random_id(12)))
         .ok_or("an idempotency key")?;

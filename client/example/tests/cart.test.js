@@ -37,12 +37,22 @@ test('checkout submits the cart and pays the order submitOrder answers', async (
   await tap(page, '.bar__submit');
 
   const [submit] = sdk.calls('submitOrder');
+  assert.equal(wx.chooseAddress.mock.callCount(), 1, 'goods to ship: the address is asked first');
   assert.deepEqual(submit.data, {
     items: [
       { productId: 'tea-longjing', quantity: 2 },
       { productId: 'snack-nuts', quantity: 1 },
     ],
     expectedTotalFen: 127500,
+    address: {
+      userName: '张三',
+      telNumber: '13800138000',
+      provinceName: '广东省',
+      cityName: '广州市',
+      countyName: '天河区',
+      detailInfo: '体育西路 103 号',
+      postalCode: '510000',
+    },
   });
   assert.equal(submit.idempotencyKey, 'checkout-key-1');
   assert.equal(sdk.pay.mock.callCount(), 1);
@@ -127,4 +137,39 @@ test('a payment not completed still opens the order', async () => {
 
   assert.ok(wx.toasts().includes('订单已创建，尚未支付'));
   assert.equal(wx.navigateTo.mock.calls[0].arguments[0].url, '/pages/order/detail?id=3001');
+});
+
+test('a refused address permission submits nothing and offers the settings', async () => {
+  wx.chooseAddress.mock.mockImplementationOnce(() => Promise.reject({ errMsg: 'chooseAddress:fail auth deny' }));
+  sdk.handle('submitOrder', (data) => order('4001', data.items));
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.equal(sdk.calls('submitOrder').length, 0, 'no order without an address');
+  assert.match(textOf(page), /授权通讯地址/);
+  assert.match(textOf(page), /去设置中允许使用通讯地址/);
+});
+
+test('a cancelled address choice submits nothing and says nothing', async () => {
+  wx.chooseAddress.mock.mockImplementationOnce(() => Promise.reject({ errMsg: 'chooseAddress:fail cancel' }));
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.equal(sdk.calls('submitOrder').length, 0);
+  assert.doesNotMatch(textOf(page), /授权/);
+});
+
+test('a cart of virtual goods only is ordered without an address', async () => {
+  reset();
+  cart.add({ id: 'gift-card-100', name: '礼品卡 100 元', priceFen: 10000, images: [], fulfilment: 'virtual' }, 1);
+  sdk.handle('submitOrder', (data) => order('5001', data.items));
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.equal(wx.chooseAddress.mock.callCount(), 0);
+  const [submit] = sdk.calls('submitOrder');
+  assert.equal(submit.data.address, undefined);
 });

@@ -1,4 +1,4 @@
-// The cart, kept in local storage: [{ productId, name, priceFen, image, quantity }]. Prices here
+// The cart, kept in local storage: [{ productId, name, priceFen, image, fulfilment, quantity }]. Prices here
 // are only what the user was shown; the server prices every order from the catalog.
 
 const STORAGE_KEY = 'example-cart';
@@ -27,6 +27,8 @@ function add(product, quantity = 1) {
       name: product.name,
       priceFen: product.priceFen,
       image: (product.images && product.images[0]) || '',
+      // 'virtual' goods (gift cards, courses) need no delivery address
+      fulfilment: product.fulfilment || 'physical',
       quantity: clamp(quantity),
     });
   }

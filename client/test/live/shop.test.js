@@ -20,7 +20,16 @@ test('a shopper logs in, orders once however often the checkout is retried, pays
   assert.equal(product.priceFen, ON_SALE[0].priceFen);
 
   const key = cloud.newCheckoutKey();
-  const checkout = { items: [{ productId: product.id, quantity: 2 }], expectedTotalFen: product.priceFen * 2 };
+  const address = {
+    userName: '张三',
+    telNumber: '13800138000',
+    provinceName: '广东省',
+    cityName: '广州市',
+    countyName: '天河区',
+    detailInfo: '体育西路 103 号',
+    errMsg: 'chooseAddress:ok',
+  };
+  const checkout = { items: [{ productId: product.id, quantity: 2 }], expectedTotalFen: product.priceFen * 2, address };
   const first = await cloud.callFunction({ name: 'submitOrder', data: checkout, idempotencyKey: key });
   const again = await cloud.callFunction({ name: 'submitOrder', data: checkout, idempotencyKey: key });
   assert.equal(first.errMsg, 'cloud.callFunction:ok');
@@ -33,6 +42,12 @@ test('a shopper logs in, orders once however often the checkout is retried, pays
     orders.map((o) => o.orderId),
     [first.result.orderId],
     'exactly one order',
+  );
+  assert.equal(first.result.address.detailInfo, '体育西路 103 号', 'its owner sees the whole address');
+  assert.deepEqual(
+    [orders[0].address.userName, orders[0].address.telNumber, orders[0].address.detailInfo],
+    ['张*', '138****8000', undefined],
+    'a list masks it',
   );
   assert.equal(shim.to('POST', '/auth/login').length, 1, 'one login for the whole journey');
 

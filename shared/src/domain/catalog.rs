@@ -14,6 +14,17 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// How a product reaches its buyer: goods shipped to an address, or goods with nothing to
+    /// ship (gift cards, courses, services: reported to WeChat as virtual, no address asked).
+    #[derive(Default)]
+    pub enum Fulfilment {
+        #[default]
+        Physical = "physical",
+        Virtual = "virtual",
+    }
+}
+
 checked_string! {
     /// A category name: 1..=32 characters of `A-Z a-z 0-9 _ -`.
     pub struct Category;
@@ -33,6 +44,9 @@ pub struct Product {
     pub category: Category,
     pub images: Vec<String>,
     pub status: ProductStatus,
+    /// `physical` (the default: an order of it needs a delivery address) or `virtual`.
+    #[serde(default)]
+    pub fulfilment: Fulfilment,
     pub sort_order: u32,
     #[serde(default = "Timestamp::now")]
     pub created_at: Timestamp,

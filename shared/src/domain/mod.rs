@@ -1,6 +1,7 @@
 //! Types and rules, no I/O: identities, time, paging, the catalog, orders and their states,
 //! users and the upload layout. Nothing here knows HTTP, Lambda, AWS or WeChat.
 
+pub mod address;
 pub mod catalog;
 pub mod ids;
 pub mod limits;

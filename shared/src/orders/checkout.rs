@@ -225,7 +225,10 @@ impl Checkout {
         cursor: Option<&Cursor>,
         cursors: &Cursors,
     ) -> Result<Page<Order>, CheckoutError> {
-        Ok(self.store.list_orders(openid, limit, cursor, cursors).await?)
+        let mut page = self.store.list_orders(openid, limit, cursor, cursors).await?;
+        // A list shows addresses masked; the order itself (`get`) shows its owner all of it.
+        page.items = page.items.into_iter().map(Order::listed).collect();
+        Ok(page)
     }
 }
 

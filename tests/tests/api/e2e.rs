@@ -71,7 +71,7 @@ async fn e2e_login_then_profile_over_http() {
         http.post(format!("{base}/orders"))
             .bearer_auth(&token)
             .header("Idempotency-Key", format!("{name}-order-1"))
-            .json(&json!({"items": [{"productId": product_id, "quantity": 1}], "expectedTotalFen": product["data"]["priceFen"]})),
+            .json(&json!({"address": integration_tests::address(), "items": [{"productId": product_id, "quantity": 1}], "expectedTotalFen": product["data"]["priceFen"]})),
     )
     .await;
     assert_eq!(status, 200, "{order}");
@@ -173,7 +173,7 @@ async fn e2e_pay_notify_refund_over_http_with_the_fake_wechat_pay_posting_its_no
         http.post(format!("{base}/orders"))
             .bearer_auth(&token)
             .header("Idempotency-Key", format!("{name}-order-1"))
-            .json(&json!({"items": [{"productId": product_id, "quantity": 1}]})),
+            .json(&json!({"address": integration_tests::address(), "items": [{"productId": product_id, "quantity": 1}]})),
     )
     .await;
     assert_eq!(status, 200, "{order}");

@@ -134,7 +134,7 @@ async fn repeated_refusals_earn_a_ban_with_a_longer_retry_after_that_ends() {
         request(Method::POST, "/orders")
             .bearer(&token)
             .header("idempotency-key", &key)
-            .json(&json!({"items": [{"productId": "tea", "quantity": 1}]}))
+            .json(&json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}]}))
     };
 
     let mut outcomes = Vec::new();

@@ -16,7 +16,7 @@ fn submit(token: &str, key: &str, body: &Value) -> Request {
 }
 
 fn one(product_id: &str, quantity: i64) -> Value {
-    json!({"items": [{"productId": product_id, "quantity": quantity}]})
+    json!({"address": integration_tests::address(), "items": [{"productId": product_id, "quantity": quantity}]})
 }
 
 fn order_request(method: Method, path: &str, token: &str, id: &str) -> Request {
@@ -46,7 +46,7 @@ async fn an_order_is_priced_from_the_products_and_costs_two_round_trips() {
         submit(
             &token,
             "order-key-0001",
-            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 3}], "expectedTotalFen": 3400}),
+            &json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 3}], "expectedTotalFen": 3400}),
         ),
     )
     .await;
@@ -89,8 +89,7 @@ async fn remarks_pass_wechats_content_check_before_anything_is_written() {
     let mut app = app_with_stock().await;
     let wechat = app.own_wechat().await;
     let token = app.token_for("o_remarker").await;
-    let with_remark =
-        |remark: &str| json!({"items": [{"productId": "tea", "quantity": 1}], "remark": remark});
+    let with_remark = |remark: &str| json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}], "remark": remark});
 
     let passed = app
         .call::<SubmitOrder>(submit(&token, "remark-key-0001", &with_remark("不要辣")))
@@ -298,7 +297,7 @@ async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
         .call::<SubmitOrder>(submit(
             &token,
             "order-key-0002",
-            &json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 6}]}),
+            &json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 6}]}),
         ))
         .await;
 
@@ -422,7 +421,7 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
     let token = app.token_for("o_buyer").await;
     let before = app.table_snapshot().await;
     let long_key = "k".repeat(65);
-    let lines = |n: usize| json!({"items": (0..n).map(|i| json!({"productId": format!("p{i}"), "quantity": 1})).collect::<Vec<_>>()});
+    let lines = |n: usize| json!({"address": integration_tests::address(), "items": (0..n).map(|i| json!({"productId": format!("p{i}"), "quantity": 1})).collect::<Vec<_>>()});
     let cases: Vec<(&str, Option<&str>, Value, u16, i64)> = vec![
         (
             "negative quantity",
@@ -435,21 +434,21 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
         (
             "float quantity",
             Some("bad-input-03"),
-            json!({"items": [{"productId": "tea", "quantity": 1.5}]}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1.5}]}),
             400,
             40002,
         ),
         (
             "string quantity",
             Some("bad-input-04"),
-            json!({"items": [{"productId": "tea", "quantity": "2"}]}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": "2"}]}),
             400,
             40002,
         ),
         (
             "huge quantity",
             Some("bad-input-05"),
-            json!({"items": [{"productId": "tea", "quantity": 1e30}]}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1e30}]}),
             400,
             40002,
         ),
@@ -472,7 +471,7 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
         (
             "empty items",
             Some("bad-input-10"),
-            json!({"items": []}),
+            json!({"address": integration_tests::address(), "items": []}),
             400,
             40002,
         ),
@@ -480,35 +479,35 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
         (
             "duplicated product",
             Some("bad-input-12"),
-            json!({"items": [{"productId": "tea", "quantity": 1}, {"productId": "tea", "quantity": 1}]}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}, {"productId": "tea", "quantity": 1}]}),
             400,
             40002,
         ),
         (
             "client price",
             Some("bad-input-13"),
-            json!({"items": [{"productId": "tea", "quantity": 1, "priceFen": 1}]}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1, "priceFen": 1}]}),
             400,
             40002,
         ),
         (
             "long remark",
             Some("bad-input-14"),
-            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "长".repeat(201)}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}], "remark": "长".repeat(201)}),
             400,
             40002,
         ),
         (
             "direction override in the remark",
             Some("bad-input-15"),
-            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "gift\u{202E}txt.exe"}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}], "remark": "gift\u{202E}txt.exe"}),
             400,
             40002,
         ),
         (
             "zero-width space in the remark",
             Some("bad-input-16"),
-            json!({"items": [{"productId": "tea", "quantity": 1}], "remark": "no\u{200B}te"}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}], "remark": "no\u{200B}te"}),
             400,
             40002,
         ),
@@ -525,7 +524,7 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
         (
             "wrong expected total",
             Some("bad-input-15"),
-            json!({"items": [{"productId": "tea", "quantity": 1}], "expectedTotalFen": 1}),
+            json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}], "expectedTotalFen": 1}),
             409,
             40902,
         ),
@@ -557,7 +556,7 @@ async fn bad_order_input_is_a_4xx_with_its_code_and_the_table_is_unchanged() {
 async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_the_rest() {
     let app = app_with_stock().await;
     let token = app.token_for("o_buyer").await;
-    let body = json!({"items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 1}]});
+    let body = json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 2}, {"productId": "pen", "quantity": 1}]});
     let placed = app
         .call::<SubmitOrder>(submit(&token, "deleted-key-01", &body))
         .await;
@@ -876,5 +875,184 @@ mod faults {
             "the SDK retried the throttled read"
         );
         assert_eq!(app.table_snapshot().await, before);
+    }
+}
+
+/// Delivery addresses: a snapshot on the order, whole for its owner, masked in lists; required
+/// for goods to ship, not kept for virtual goods; a wrong field names itself and writes nothing.
+mod addresses {
+    use super::*;
+
+    async fn app_with_a_gift_card() -> TestApp {
+        let app = app_with_stock().await;
+        let mut card = product("card", 10_000, 5, true, "digital", 4);
+        card.fulfilment = shared::domain::catalog::Fulfilment::Virtual;
+        app.seed(&[card]).await;
+        app
+    }
+
+    #[tokio::test]
+    async fn the_owner_sees_the_whole_address_and_a_list_masks_it() {
+        let app = app_with_stock().await;
+        let token = app.token_for("o_addressee").await;
+
+        let placed = app
+            .call::<SubmitOrder>(submit(&token, "address-key-0001", &one("tea", 1)))
+            .await;
+        let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+        let fetched = app
+            .call::<GetOrder>(order_request(Method::GET, "/orders/x", &token, &id))
+            .await;
+        let listed = app
+            .call::<ListOrders>(request(Method::GET, "/orders").bearer(&token).build())
+            .await;
+
+        assert_eq!(placed.status, 200, "{:?}", placed.body);
+        let whole = &fetched.data()["address"];
+        assert_eq!(
+            (
+                whole["userName"].as_str(),
+                whole["telNumber"].as_str(),
+                whole["detailInfo"].as_str()
+            ),
+            (
+                Some("张三"),
+                Some("13800138000"),
+                Some("体育西路 103 号 2 栋 1201")
+            )
+        );
+        assert!(whole.get("errMsg").is_none(), "only the address is kept: {whole}");
+        let masked = &listed.data()["items"][0]["address"];
+        assert_eq!(masked["userName"], "张*");
+        assert_eq!(masked["telNumber"], "138****8000");
+        assert_eq!(masked["countyName"], "天河区");
+        assert!(
+            masked.get("detailInfo").is_none() && masked.get("postalCode").is_none(),
+            "{masked}"
+        );
+    }
+
+    #[tokio::test]
+    async fn goods_to_ship_without_an_address_are_refused_naming_it_and_nothing_is_written() {
+        let app = app_with_stock().await;
+        let token = app.token_for("o_nowhere").await;
+        let before = app.table_snapshot().await;
+
+        let reply = app
+            .call::<SubmitOrder>(submit(
+                &token,
+                "address-key-0002",
+                &json!({"items": [{"productId": "tea", "quantity": 1}]}),
+            ))
+            .await;
+
+        assert_eq!((reply.status, reply.code()), (400, 40002), "{:?}", reply.body);
+        assert!(
+            reply.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("address: is required"),
+            "{:?}",
+            reply.body
+        );
+        assert_eq!(app.table_snapshot().await, before, "nothing written");
+    }
+
+    #[tokio::test]
+    async fn each_wrong_field_is_named_and_nothing_is_written() {
+        let app = app_with_stock().await;
+        let token = app.token_for("o_typo").await;
+        let before = app.table_snapshot().await;
+        let cases = [
+            ("userName", json!("")),
+            ("userName", json!("名".repeat(41))),
+            ("telNumber", json!("12345")),
+            ("telNumber", json!("+1 415 555 0100")),
+            ("provinceName", json!("  ")),
+            ("cityName", json!(null)),
+            ("countyName", json!("区\u{202E}")),
+            ("detailInfo", json!("路".repeat(201))),
+            ("detailInfo", json!("line\u{0007}bell")),
+            ("postalCode", json!("51000x")),
+        ];
+
+        for (i, (field, value)) in cases.iter().enumerate() {
+            let mut address = integration_tests::address();
+            address[*field] = value.clone();
+            let reply = app
+                .call::<SubmitOrder>(submit(
+                    &token,
+                    &format!("address-bad-{i:04}"),
+                    &json!({"items": [{"productId": "tea", "quantity": 1}], "address": address}),
+                ))
+                .await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (400, 40002),
+                "{field}: {:?}",
+                reply.body
+            );
+            let message = reply.body["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("address.{field}: ")),
+                "{field}: {message}"
+            );
+        }
+        assert_eq!(app.table_snapshot().await, before, "nothing written");
+    }
+
+    #[tokio::test]
+    async fn virtual_goods_need_no_address_and_keep_none_given() {
+        let app = app_with_a_gift_card().await;
+        let token = app.token_for("o_gifter").await;
+
+        let without = app
+            .call::<SubmitOrder>(submit(
+                &token,
+                "address-key-0003",
+                &json!({"items": [{"productId": "card", "quantity": 1}]}),
+            ))
+            .await;
+        let with = app
+            .call::<SubmitOrder>(submit(&token, "address-key-0004", &one("card", 1)))
+            .await;
+        let mixed = app
+            .call::<SubmitOrder>(submit(
+                &token,
+                "address-key-0005",
+                &json!({"items": [{"productId": "card", "quantity": 1}, {"productId": "pen", "quantity": 1}]}),
+            ))
+            .await;
+
+        assert_eq!(without.status, 200, "{:?}", without.body);
+        assert!(without.data().get("address").is_none());
+        assert_eq!(with.status, 200, "{:?}", with.body);
+        assert!(
+            with.data().get("address").is_none(),
+            "an address virtual goods do not need is not kept"
+        );
+        assert_eq!(
+            (mixed.status, mixed.code()),
+            (400, 40002),
+            "a line to ship needs the address"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_key_with_another_address_is_another_order() {
+        let app = app_with_stock().await;
+        let token = app.token_for("o_mover").await;
+        let first = app
+            .call::<SubmitOrder>(submit(&token, "address-key-0006", &one("tea", 1)))
+            .await;
+        let mut moved = one("tea", 1);
+        moved["address"]["detailInfo"] = json!("另一条路 1 号");
+
+        let again = app
+            .call::<SubmitOrder>(submit(&token, "address-key-0006", &moved))
+            .await;
+
+        assert_eq!(first.status, 200, "{:?}", first.body);
+        assert_eq!((again.status, again.code()), (409, 40903), "{:?}", again.body);
     }
 }

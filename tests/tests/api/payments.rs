@@ -84,7 +84,7 @@ async fn place(shop: &Shop, key: &str) -> String {
             request(Method::POST, "/orders")
                 .bearer(&shop.token)
                 .header("idempotency-key", key)
-                .json(&json!({"items": [{"productId": "tea", "quantity": 2}]})),
+                .json(&json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 2}]})),
         )
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);

@@ -79,7 +79,7 @@ async fn every_protected_function(app: &TestApp, token: &str) -> Vec<(&'static s
                 app,
                 token,
                 "/orders",
-                json!({"items": [{"productId": "tea", "quantity": 1}]}),
+                json!({"address": integration_tests::address(), "items": [{"productId": "tea", "quantity": 1}]}),
             )
             .await,
         ),

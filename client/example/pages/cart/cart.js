@@ -9,7 +9,8 @@ const SHORTAGE = {
   NOT_FOUND: () => '商品不存在',
 };
 
-// The cart (kept in storage) and checkout: submitOrder, then cloud.pay.
+// The cart (kept in storage) and checkout: the delivery address (wx.chooseAddress, when a line is
+// a physical good), submitOrder, then cloud.pay.
 //
 // A checkout is one Idempotency-Key (cloud.newCheckoutKey()), made on the first tap and sent with
 // every retry of it: a retry after a timeout, a lost answer or a refused total can never make a
@@ -19,6 +20,11 @@ Component({
     lines: [],
     totalFen: 0,
     remark: '',
+    // wx.chooseAddress's answer, once chosen; needed when a line is a physical good
+    address: null,
+    needsAddress: false,
+    // the user refused the address permission: the page offers the settings
+    addressDenied: false,
     // productId -> why it cannot be ordered (40901, 40005)
     problems: {},
     notice: '',
@@ -32,7 +38,39 @@ Component({
 
     refresh(extra = {}) {
       const lines = cart.load();
-      this.setData({ lines, totalFen: cart.total(lines), ...extra });
+      const needsAddress = lines.some((l) => l.fulfilment !== 'virtual');
+      this.setData({ lines, totalFen: cart.total(lines), needsAddress, ...extra });
+    },
+
+    /**
+     * Asks the user for a delivery address (wx.chooseAddress). Answers it, or null when the user
+     * cancelled or refused the permission (then the page offers the settings).
+     */
+    async chooseAddress() {
+      try {
+        const chosen = await wx.chooseAddress();
+        const { errMsg, ...address } = chosen;
+        this.setData({ address, addressDenied: false });
+        return address;
+      } catch (err) {
+        const message = (err && err.errMsg) || '';
+        if (/auth|authorize|permission/i.test(message)) {
+          this.setData({ addressDenied: true, notice: '需要您授权通讯地址才能下单，请在设置中允许' });
+        }
+        return null;
+      }
+    },
+
+    onChooseAddress() {
+      return this.chooseAddress();
+    },
+
+    async onOpenSetting() {
+      const { authSetting = {} } = await wx.openSetting();
+      if (authSetting['scope.address']) {
+        this.setData({ addressDenied: false, notice: '' });
+        await this.chooseAddress();
+      }
     },
 
     onMinus(e) {
@@ -69,6 +107,11 @@ Component({
     async onCheckout() {
       const { lines, totalFen, submitting } = this.data;
       if (submitting || !lines.length) return;
+      let { address } = this.data;
+      if (this.data.needsAddress && !address) {
+        address = await this.chooseAddress();
+        if (!address) return;
+      }
       if (!this.checkoutKey) this.checkoutKey = cloud.newCheckoutKey();
 
       const data = {
@@ -78,6 +121,7 @@ Component({
       };
       const remark = this.data.remark.trim();
       if (remark) data.remark = remark;
+      if (this.data.needsAddress) data.address = address;
 
       this.setData({ submitting: true, notice: '', problems: {} });
       let order;
@@ -134,6 +178,14 @@ Component({
           break;
         case 40013:
           this.setData({ notice: '备注未通过微信内容安全检查，请修改备注' });
+          break;
+        case 40002:
+          if (/address/.test(String(err.errMsg || ''))) {
+            // The address was refused (a field too long, a number that is not a phone's): choose again.
+            this.setData({ address: null, notice: `收货地址有误：${errorText(err)}` });
+            break;
+          }
+          this.setData({ notice: errorText(err) });
           break;
         default:
           this.setData({ notice: errorText(err) });

@@ -31,6 +31,17 @@ const wx = {
   setNavigationBarTitle: asyncApi(),
   previewImage: asyncApi(),
   setClipboardData: asyncApi(),
+  chooseAddress: asyncApi({
+    userName: '张三',
+    telNumber: '13800138000',
+    provinceName: '广东省',
+    cityName: '广州市',
+    countyName: '天河区',
+    detailInfo: '体育西路 103 号',
+    postalCode: '510000',
+    errMsg: 'chooseAddress:ok',
+  }),
+  openSetting: asyncApi({ authSetting: { 'scope.address': true } }),
 
   reset() {
     storage.clear();

@@ -30,7 +30,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    use crate::domain::catalog::{Category, Product, ProductStatus};
+    use crate::domain::catalog::{Category, Fulfilment, Product, ProductStatus};
     use crate::domain::ids::{Openid, OrderId, ProductId};
     use crate::domain::time::Timestamp;
 
@@ -44,6 +44,7 @@ mod tests {
             category: Category::parse("tea").unwrap(),
             images: vec![],
             status,
+            fulfilment: Fulfilment::Physical,
             sort_order: 1,
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
@@ -54,7 +55,22 @@ mod tests {
         products.into_iter().map(|p| (p.id.clone(), p)).collect()
     }
 
-    fn request(body: serde_json::Value) -> OrderRequest {
+    /// A delivery address as `wx.chooseAddress` answers it.
+    fn address() -> serde_json::Value {
+        json!({"userName": "张三", "telNumber": "13800138000", "provinceName": "广东省",
+               "cityName": "广州市", "countyName": "天河区", "detailInfo": "体育西路 103 号",
+               "postalCode": "510000", "errMsg": "chooseAddress:ok"})
+    }
+
+    /// An order request; one without an `address` key gets [`address`] (every test product is
+    /// physical unless a test says otherwise).
+    fn request(mut body: serde_json::Value) -> OrderRequest {
+        if body.get("address").is_none() {
+            body["address"] = address();
+        }
+        if body["address"].is_null() {
+            body.as_object_mut().unwrap().remove("address");
+        }
         serde_json::from_value(body).unwrap()
     }
 
@@ -274,5 +290,78 @@ mod tests {
         let key = IdempotencyKey::parse("order-2026-0001").unwrap();
         let (alice, bob) = (Openid::parse("alice").unwrap(), Openid::parse("bob").unwrap());
         assert_ne!(key.scoped_to(&alice), key.scoped_to(&bob));
+    }
+
+    #[test]
+    fn an_order_of_goods_to_ship_needs_an_address_and_keeps_a_snapshot_of_it() {
+        let products = catalog(vec![product("tea", 500, 5, ProductStatus::OnSale)]);
+        let buyer = Openid::parse("o_buyer").unwrap();
+        let id = || OrderId::parse("1").unwrap();
+
+        let without = build_order(
+            &request(json!({"items": [{"productId": "tea", "quantity": 1}], "address": null})),
+            &products,
+            &buyer,
+            id(),
+            Timestamp::now(),
+        );
+        let with = build_order(
+            &request(json!({"items": [{"productId": "tea", "quantity": 1}]})),
+            &products,
+            &buyer,
+            id(),
+            Timestamp::now(),
+        )
+        .unwrap();
+
+        assert!(
+            matches!(&without, Err(OrderError::Invalid { field, .. }) if field == "address"),
+            "{without:?}"
+        );
+        let kept = with.address.as_ref().unwrap();
+        assert_eq!(
+            (kept.user_name.as_str(), kept.county_name.as_str()),
+            ("张三", "天河区")
+        );
+        let listed = serde_json::to_value(with.clone().listed()).unwrap();
+        assert_eq!(listed["address"]["userName"], "张*");
+        assert_eq!(listed["address"]["telNumber"], "138****8000");
+        assert!(listed["address"].get("detailInfo").is_none(), "{listed}");
+    }
+
+    #[test]
+    fn an_order_of_virtual_goods_needs_no_address_and_keeps_none() {
+        let mut card = product("card", 10_000, 5, ProductStatus::OnSale);
+        card.fulfilment = Fulfilment::Virtual;
+        let products = catalog(vec![card]);
+        let buyer = Openid::parse("o_buyer").unwrap();
+
+        for body in [
+            json!({"items": [{"productId": "card", "quantity": 1}], "address": null}),
+            json!({"items": [{"productId": "card", "quantity": 1}]}),
+        ] {
+            let order = build_order(
+                &request(body),
+                &products,
+                &buyer,
+                OrderId::parse("1").unwrap(),
+                Timestamp::now(),
+            )
+            .unwrap();
+            assert!(order.address.is_none());
+        }
+    }
+
+    #[test]
+    fn a_malformed_address_is_refused_before_anything_is_read_naming_its_field() {
+        let mut bad = address();
+        bad["telNumber"] = json!("12345");
+        let err = request(json!({"items": [{"productId": "tea", "quantity": 1}], "address": bad}))
+            .validate()
+            .unwrap_err();
+        assert!(
+            matches!(&err, OrderError::Invalid { field, .. } if field == "address.telNumber"),
+            "{err:?}"
+        );
     }
 }

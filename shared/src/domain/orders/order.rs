@@ -9,6 +9,7 @@ use super::payment::{
 };
 use super::shipping::{Carrier, ShipRefusal, Shipment, TrackingNo};
 use super::status::OrderStatus;
+use crate::domain::address::Address;
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::time::Timestamp;
 
@@ -60,9 +61,19 @@ pub struct Order {
     /// How it was shipped, once it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipment: Option<Shipment>,
+    /// Where it goes (a snapshot: editing an address book later never changes it); `None` for
+    /// virtual goods. In full for its owner's `GET /orders/{id}`, masked in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
 }
 
 impl Order {
+    /// The order as a list shows it: its address masked.
+    pub fn listed(mut self) -> Self {
+        self.address = self.address.map(|address| address.masked());
+        self
+    }
+
     /// This order as `mark_paid` leaves it.
     pub fn paid(&self, payment: Payment) -> Self {
         Self {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::order::{Order, OrderLine};
 use super::status::OrderStatus;
 use super::{MAX_LINES, MAX_QUANTITY, PAY_WINDOW, REMARK_MAX_CHARS};
-use crate::domain::catalog::Product;
+use crate::domain::address::{Address, AddressInput};
+use crate::domain::catalog::{Fulfilment, Product};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::number::Whole;
 use crate::domain::time::Timestamp;
@@ -217,6 +218,9 @@ pub struct OrderRequest {
     pub expected_total_fen: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<Remark>,
+    /// Where to deliver (`wx.chooseAddress`'s answer): required when a line is a physical good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressInput>,
 }
 
 impl OrderRequest {
@@ -244,11 +248,21 @@ impl OrderRequest {
         if self.expected_total_fen.is_some_and(|t| t < 0) {
             return Err(OrderError::invalid("expectedTotalFen", "must not be negative"));
         }
+        self.delivery_address()?;
         Ok(())
     }
 
     /// The request in one canonical form: its digest tells a retry from a different request
     /// under the same idempotency key.
+    /// The checked address, when one was given.
+    pub fn delivery_address(&self) -> Result<Option<Address>, OrderError> {
+        self.address
+            .as_ref()
+            .map(Address::parse)
+            .transpose()
+            .map_err(|err| OrderError::invalid(err.field, err.reason))
+    }
+
     pub fn canonical_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
@@ -349,6 +363,21 @@ pub fn build_order(
     if !shortages.is_empty() {
         return Err(OrderError::OutOfStock { shortages });
     }
+    // Only goods to ship need an address; an order of virtual goods keeps none it does not need.
+    let ships = request
+        .items
+        .iter()
+        .any(|line| products[&line.product_id].fulfilment == Fulfilment::Physical);
+    let address = if ships {
+        Some(request.delivery_address()?.ok_or_else(|| {
+            OrderError::invalid(
+                "address",
+                "is required: the order has goods to deliver (send wx.chooseAddress's answer)",
+            )
+        })?)
+    } else {
+        None
+    };
     Ok(Order {
         order_id,
         openid: openid.clone(),
@@ -366,5 +395,6 @@ pub fn build_order(
         prepay: None,
         refund_issue: None,
         shipment: None,
+        address,
     })
 }

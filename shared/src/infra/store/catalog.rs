@@ -8,7 +8,7 @@ use super::item::{Attributes, Item, n, s};
 use super::keys::{self, attr, field::product as field, index, item_type};
 use super::pages::{Cursors, Listing};
 use super::{Read, Store};
-use crate::domain::catalog::{Category, Product, ProductStatus};
+use crate::domain::catalog::{Category, Fulfilment, Product, ProductStatus};
 use crate::domain::ids::ProductId;
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
@@ -91,6 +91,9 @@ pub(super) fn product_item(product: &Product) -> Attributes {
         (field::CREATED_AT.to_owned(), s(product.created_at.to_string())),
         (field::UPDATED_AT.to_owned(), s(product.updated_at.to_string())),
     ]);
+    if product.fulfilment != Fulfilment::Physical {
+        item.insert(field::FULFILMENT.to_owned(), s(product.fulfilment.as_str()));
+    }
     if product.is_on_sale() {
         let position = keys::catalog_position(product.sort_order, product.id.as_str());
         item.insert(attr::GSI1PK.to_owned(), s(keys::CATALOG));
@@ -119,6 +122,10 @@ pub(super) fn product_from(attributes: &Attributes) -> Result<Product, StorageEr
         category: item.parsed(field::CATEGORY, Category::parse)?,
         images,
         status: item.parsed(field::STATUS, ProductStatus::parse)?,
+        fulfilment: match item.opt_s(field::FULFILMENT) {
+            Some(_) => item.parsed(field::FULFILMENT, Fulfilment::parse)?,
+            None => Fulfilment::Physical,
+        },
         sort_order: item.n(field::SORT_ORDER)?,
         created_at: item.opt_time(field::CREATED_AT)?.unwrap_or_else(Timestamp::now),
         updated_at: item.opt_time(field::UPDATED_AT)?.unwrap_or_else(Timestamp::now),

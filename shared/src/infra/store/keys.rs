@@ -63,6 +63,8 @@ pub mod field {
         pub const IMAGES: &str = "images";
         pub const STATUS: &str = "status";
         pub const SORT_ORDER: &str = "sortOrder";
+        /// `virtual` when set; absent: `physical` (every item written before it existed).
+        pub const FULFILMENT: &str = "fulfilment";
         pub const CREATED_AT: &str = "createdAt";
         pub const UPDATED_AT: &str = "updatedAt";
     }
@@ -75,6 +77,8 @@ pub mod field {
         pub const ITEMS: &str = "items";
         pub const TOTAL_FEN: &str = "totalFen";
         pub const REMARK: &str = "remark";
+        /// The delivery address, a snapshot (JSON); absent for virtual goods.
+        pub const ADDRESS: &str = "address";
         /// Present (true) when the remark was accepted without WeChat's content check.
         pub const REMARK_UNCHECKED: &str = "remarkUnchecked";
         /// When the owner was reminded to pay (a subscribe message), at most once.

@@ -200,6 +200,13 @@ fn order_item(order: &Order) -> Attributes {
     if order.remark_unchecked {
         item.insert(f::REMARK_UNCHECKED.to_owned(), AttributeValue::Bool(true));
     }
+    if let Some(address) = &order.address {
+        // An Address always serialises; the text is the snapshot as the buyer chose it.
+        item.insert(
+            f::ADDRESS.to_owned(),
+            s(serde_json::to_string(address).unwrap_or_default()),
+        );
+    }
     item
 }
 
@@ -251,6 +258,10 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             _ => None,
         },
         refund_issue: item.opt_s(f::REFUND_ISSUE),
+        address: item
+            .opt_s(f::ADDRESS)
+            .map(|json| serde_json::from_str(&json).map_err(|_| super::item::corrupt(f::ADDRESS)))
+            .transpose()?,
         shipment: match item.opt_s(f::CARRIER) {
             Some(_) => Some(Shipment {
                 carrier: item.parsed(f::CARRIER, Carrier::parse)?,
