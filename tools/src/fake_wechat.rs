@@ -46,8 +46,10 @@
 //! (`image/png`) whose tEXt `Comment` is `scene=SCENE;page=PAGE`, always the same for the same
 //! request; errors are JSON. Successes are counted ([`FakeWeChat::wxacode_calls`]).
 //!
-//! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list,
-//! upload time and payer, answers errcode 0 and records the report (see [`FakeWeChat::shipments`]).
+//! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list
+//! (1 to 15 parcels, `item_desc` at most 120 characters, and for SF Express the receiver's masked
+//! phone in `contact.receiver_contact`, as WeChat requires), upload time and payer, answers errcode
+//! 0 and records the report (see [`FakeWeChat::shipments`]); a wrong report is 47001.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -432,7 +434,7 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     let logistics_type = body["logistics_type"].as_i64().unwrap_or(0);
     let list = body["shipping_list"].as_array().cloned().unwrap_or_default();
     let list_ok = !list.is_empty()
-        && list.len() <= 10
+        && list.len() <= 15
         && list.iter().all(|item| {
             let described = item["item_desc"]
                 .as_str()
@@ -441,6 +443,19 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
                 || (non_empty(&item["tracking_no"]) && non_empty(&item["express_company"]));
             described && tracked
         });
+    // SF Express (顺丰): WeChat requires the receiver's phone, masked but for its last four digits.
+    let contact_missing = list.iter().any(|item| {
+        item["express_company"] == "SF"
+            && !item["contact"]["receiver_contact"]
+                .as_str()
+                .is_some_and(is_masked_phone)
+    });
+    if contact_missing {
+        return error(
+            47001,
+            "data format error: contact.receiver_contact is required for SF, masked (138****8000)",
+        );
+    }
     let valid = key_ok
         && (1..=4).contains(&logistics_type)
         && body["delivery_mode"] == 1
@@ -452,6 +467,16 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     }
     state.shipments.push(body);
     json!({ "errcode": 0, "errmsg": "ok" })
+}
+
+/// A phone number masked as WeChat asks for `receiver_contact`: digits, some hidden by `*`,
+/// the last four shown.
+fn is_masked_phone(text: &str) -> bool {
+    let (head, tail) = text.split_at(text.len().saturating_sub(4));
+    tail.len() == 4
+        && tail.bytes().all(|b| b.is_ascii_digit())
+        && head.contains('*')
+        && head.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'-')
 }
 
 /// The mainland number the fake gives to `phone.NAME` codes: 11 digits starting 13, from NAME.
@@ -1223,6 +1248,43 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         panic!("the media checks were not judged: {:?}", fake.media_checks());
+    }
+
+    /// A shipping report of one parcel, as the functions send it.
+    fn shipping_report(carrier: &str, receiver: Option<&str>) -> Value {
+        let mut parcel = json!({"tracking_no": "T100", "express_company": carrier, "item_desc": "西湖龙井"});
+        if let Some(receiver) = receiver {
+            parcel["contact"] = json!({ "receiver_contact": receiver });
+        }
+        json!({
+            "order_key": {"order_number_type": 2, "transaction_id": "4200002026112500000001"},
+            "logistics_type": 1,
+            "delivery_mode": 1,
+            "shipping_list": [parcel],
+            "upload_time": "2026-11-25T18:00:00+08:00",
+            "payer": {"openid": "o_payer"},
+        })
+    }
+
+    #[tokio::test]
+    async fn an_sf_report_needs_the_receivers_masked_phone_as_wechat_requires() {
+        let (fake, token) = start(None).await;
+        let path = "/wxa/sec/order/upload_shipping_info";
+
+        let without = call_json(&fake, path, &token, shipping_report("SF", None)).await;
+        let unmasked = call_json(&fake, path, &token, shipping_report("SF", Some("13800138000"))).await;
+        let masked = call_json(&fake, path, &token, shipping_report("SF", Some("138****8000"))).await;
+        let other_carrier = call_json(&fake, path, &token, shipping_report("ZTO", None)).await;
+        let mut sixteen = shipping_report("ZTO", None);
+        sixteen["shipping_list"] = json!(vec![sixteen["shipping_list"][0].clone(); 16]);
+        let too_many = call_json(&fake, path, &token, sixteen).await;
+
+        assert_eq!(without["errcode"], 47001, "{without}");
+        assert_eq!(unmasked["errcode"], 47001, "{unmasked}");
+        assert_eq!(masked["errcode"], 0, "{masked}");
+        assert_eq!(other_carrier["errcode"], 0, "{other_carrier}");
+        assert_eq!(too_many["errcode"], 47001, "at most 15 parcels");
+        assert_eq!(fake.shipments().len(), 2);
     }
 
     #[tokio::test]

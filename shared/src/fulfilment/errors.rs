@@ -20,6 +20,10 @@ impl From<ShippingError> for ApiError {
                         "carrier": carrier.as_str(),
                         "trackingNo": tracking_no.as_str(),
                     }),
+                    ShipRefusal::NoReceiverContact { carrier } => json!({
+                        "status": OrderStatus::Paid.as_str(),
+                        "carrier": carrier.as_str(),
+                    }),
                 };
                 Self::conflict(Conflict::OrderNotShippable, refusal.to_string(), Some(details))
             }

@@ -113,6 +113,12 @@ impl Shipping {
             tracking_no: shipment.tracking_no.as_str(),
             item_desc: &description,
             upload_time: china_time(self.clock.now()),
+            // Only where WeChat requires it (SF Express), and masked as it asks.
+            receiver_contact: shipment
+                .carrier
+                .needs_receiver_contact()
+                .then(|| order.address.as_ref().map(|address| address.masked_tel()))
+                .flatten(),
         };
         self.tokens
             .call(|wechat, token| {

@@ -864,6 +864,10 @@ async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no
     assert_eq!(reports[0]["payer"]["openid"], "o_payer");
     assert_eq!(reports[0]["shipping_list"][0]["tracking_no"], "SF1001");
     assert_eq!(reports[0]["shipping_list"][0]["express_company"], "SF");
+    assert_eq!(
+        reports[0]["shipping_list"][0]["contact"]["receiver_contact"], "138****8000",
+        "SF Express gets the receiver's phone, masked as WeChat asks"
+    );
     assert_eq!(wechat.stable_token_calls(), 1);
 
     let by_owner = shop
@@ -887,6 +891,56 @@ async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no
         shop.app.stock("tea").await,
         8,
         "a shipped order's stock is not restored by its refund"
+    );
+}
+
+#[tokio::test]
+async fn sf_needs_the_receivers_phone_so_an_order_without_an_address_ships_with_another_carrier() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let mut card = product("card", 2500, 5, true, "digital", 2);
+    card.fulfilment = shared::domain::catalog::Fulfilment::Virtual;
+    shop.app.seed(&[card]).await;
+    let placed = shop
+        .app
+        .call::<SubmitOrder>(
+            request(Method::POST, "/orders")
+                .bearer(&shop.token)
+                .header("idempotency-key", "card-key-0001")
+                .json(&json!({"items": [{"productId": "card", "quantity": 1}]})),
+        )
+        .await;
+    assert_eq!(placed.status, 200, "{:?}", placed.body);
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+    let paid = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000077"), now());
+    assert_eq!(notify(&shop, &paid).await.0, 204);
+
+    let by_sf = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF3003").iam(OPERATOR).build())
+        .await;
+    let by_zto = shop
+        .app
+        .call::<ShipOrder>(
+            request(Method::POST, "/admin/orders/x/ship")
+                .path_param("id", &id)
+                .header("content-type", "application/json")
+                .raw_body(json!({"carrier": "ZTO", "trackingNo": "ZTO3003"}).to_string())
+                .iam(OPERATOR)
+                .build(),
+        )
+        .await;
+
+    assert_eq!((by_sf.status, by_sf.code()), (409, 40909), "{:?}", by_sf.body);
+    assert_eq!(by_sf.data()["carrier"], "SF");
+    assert_eq!(by_zto.status, 200, "{:?}", by_zto.body);
+    let reports = wechat.shipments();
+    assert_eq!(reports.len(), 1, "only the ZTO parcel was reported: {reports:?}");
+    assert!(
+        reports[0]["shipping_list"][0].get("contact").is_none(),
+        "no contact where none is required"
     );
 }
 

@@ -16,6 +16,7 @@ fn report(n: usize) -> ShippingReport<'static> {
         tracking_no: ["SF1", "SF2", "SF3", "SF4", "SF5"][n % 5],
         item_desc: "tea",
         upload_time: "2026-11-25T18:00:00+08:00".to_owned(),
+        receiver_contact: Some("138****8000".to_owned()),
     }
 }
 

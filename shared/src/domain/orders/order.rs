@@ -160,6 +160,11 @@ impl Order {
     /// paid, `Ok(false)` when it already shipped with exactly these (asking again is harmless).
     pub fn check_shippable(&self, carrier: &Carrier, tracking_no: &TrackingNo) -> Result<bool, ShipRefusal> {
         match (self.status, &self.shipment) {
+            (OrderStatus::Paid, _) if carrier.needs_receiver_contact() && self.address.is_none() => {
+                Err(ShipRefusal::NoReceiverContact {
+                    carrier: carrier.clone(),
+                })
+            }
             (OrderStatus::Paid, _) => Ok(true),
             (_, Some(shipment)) if shipment.carrier == *carrier && shipment.tracking_no == *tracking_no => {
                 Ok(false)

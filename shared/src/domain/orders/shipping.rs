@@ -43,4 +43,20 @@ pub enum ShipRefusal {
         carrier: Carrier,
         tracking_no: TrackingNo,
     },
+    /// WeChat requires the receiver's (masked) phone number in an SF Express report, and the
+    /// order has no delivery address to take it from.
+    #[error(
+        "{carrier} needs the receiver's phone number, and this order has no delivery address: ship it with another carrier"
+    )]
+    NoReceiverContact { carrier: Carrier },
+}
+
+impl Carrier {
+    /// SF Express (顺丰)'s code in WeChat's list of delivery companies.
+    pub const SF: &'static str = "SF";
+
+    /// Whether WeChat requires the receiver's contact in a report of this carrier (SF Express).
+    pub fn needs_receiver_contact(&self) -> bool {
+        self.as_str() == Self::SF
+    }
 }

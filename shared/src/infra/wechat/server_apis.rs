@@ -24,6 +24,8 @@ pub struct ShippingReport<'a> {
     pub item_desc: &'a str,
     /// When, in WeChat's format (RFC 3339 in China time).
     pub upload_time: String,
+    /// The receiver's phone number, masked (`138****8000`): required by WeChat for SF Express.
+    pub receiver_contact: Option<String>,
 }
 
 /// The longest `item_desc` WeChat accepts, in characters.
@@ -120,15 +122,19 @@ impl WeChatClient {
         report: &ShippingReport<'_>,
     ) -> Result<(), WeChatError> {
         let item_desc: String = report.item_desc.chars().take(ITEM_DESC_MAX_CHARS).collect();
+        let mut parcel = json!({
+            "tracking_no": report.tracking_no,
+            "express_company": report.carrier,
+            "item_desc": item_desc,
+        });
+        if let Some(receiver) = &report.receiver_contact {
+            parcel["contact"] = json!({ "receiver_contact": receiver });
+        }
         let body = json!({
             "order_key": { "order_number_type": 2, "transaction_id": report.transaction_id },
             "logistics_type": 1,
             "delivery_mode": 1,
-            "shipping_list": [{
-                "tracking_no": report.tracking_no,
-                "express_company": report.carrier,
-                "item_desc": item_desc,
-            }],
+            "shipping_list": [parcel],
             "upload_time": report.upload_time,
             "payer": { "openid": report.payer_openid },
         });
