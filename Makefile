@@ -1,5 +1,11 @@
 # The project's commands. `make dev` runs the backend locally; `make test` runs every check.
-.PHONY: dev test build bench venv preflight fmt lint clean new-function
+# `make` alone lists them (it builds nothing).
+.PHONY: help dev test build bench venv preflight fmt lint clean new-function
+.DEFAULT_GOAL := help
+
+## List the commands.
+help:
+	@awk '/^## /{doc = doc (doc ? " " : "") substr($$0, 4); next} /^[a-z][a-z-]*:/{if (doc) printf "  make %-14s %s\n", substr($$1, 1, length($$1) - 1), doc; doc = ""; next} {doc = ""}' $(MAKEFILE_LIST)
 
 ## Run the functions on 127.0.0.1:9000 with the AWS emulator and the fake WeChat server.
 dev:
@@ -13,7 +19,7 @@ test:
 build:
 	./scripts/build.sh
 
-## Cold start, request latency and peak memory of release builds, through a local Runtime API.
+## Cold start, request latency and peak memory of release builds, through a local Runtime API (Linux only).
 bench:
 	./scripts/bench.sh
 
@@ -21,7 +27,7 @@ bench:
 venv:
 	bash -c 'source scripts/lib.sh && ensure_venv test build'
 
-## Check what a first run needs (Rust, Python, a C compiler, make dev's ports) and say what is missing.
+## Check what a first run needs (Rust, Python 3.11+, Node.js 18.13+ with npm, a C compiler, make dev's ports) and say what is missing.
 preflight:
 	bash -c 'source scripts/lib.sh && preflight API_PORT=$${API_PORT:-9000} AWS_PORT=$${AWS_PORT:-4566} WECHAT_PORT=$${WECHAT_PORT:-9100} WECHATPAY_PORT=$${WECHATPAY_PORT:-9200} && echo "preflight: ready"'
 
@@ -32,13 +38,16 @@ new-function:
 	bash -c 'source scripts/lib.sh && ensure_node_packages client' && cd client && npm run generate --silent
 	cargo fmt --all
 
+## Format the Rust code.
 fmt:
 	cargo fmt --all
 
+## Check formatting and clippy (make test does both, and more).
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
+## Remove build output and local state (target/, .dev/, .aws-sam/).
 clean:
 	cargo clean
 	rm -rf .dev .aws-sam

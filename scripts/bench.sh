@@ -9,6 +9,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+# Peak memory is read from /proc and instructions counted with valgrind: Linux only.
+[ "$(uname -s)" = Linux ] ||
+  die "make bench measures through /proc and valgrind, so it runs on Linux only (a Linux VM or WSL2 works); make dev and make test run on macOS too"
 
 preflight
 ensure_venv
@@ -40,7 +43,7 @@ wait_port "$AWS_PORT" "the AWS emulator" 60 target/bench-logs/moto.log
 wait_port "$WECHAT_PORT" "the fake WeChat server" 60 target/bench-logs/fake-wechat.log
 # WeChat Pay against the fake; the notifications it would post go nowhere (nothing listens there).
 start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:9" target/bench-logs/fake-wechatpay.log
-set -a; source <(./target/release/admin new-signing-key bench); set +a
+export_assignments "$(./target/release/admin new-signing-key bench)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # Thousands of requests from one address and one user: the limits would refuse most of them.
 export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"

@@ -7,17 +7,72 @@ PIDS=()
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The one Python floor of every command: make test needs 3.11 (tomllib, schemathesis), make dev
+# 3.10 (moto, the SAM CLI, cfn-lint); one floor is simpler to state and to check.
+PYTHON_FLOOR=3.11
+# Node.js: node --test with the features the SDK's tests use, fetch and FormData.
+NODE_FLOOR=18.13
+
+# The interpreter that builds .venv: the first of python3.13 ... python3 that meets the floor
+# (Ubuntu 22.04's python3 is 3.10; `apt install python3.11` puts python3.11 beside it).
+find_python() {
+  local candidate
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Exports each NAME=value line of $1 (what `admin new-signing-key` prints). bash 3.2, macOS's
+# /bin/bash, reads nothing from `source <(...)`.
+export_assignments() {
+  local line
+  while IFS= read -r line; do
+    case $line in
+      [A-Za-z_]*=*) export "${line?}" ;;
+    esac
+  done <<EOT
+$1
+EOT
+}
+
+# What is wrong with Node.js and npm, printed (status 0), or nothing (status 1) when they are fine.
+node_problem() {
+  local hint="macOS: brew install node; Ubuntu, Debian, WSL2 (whose apt may give Node 12): curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt install nodejs, or nvm install 20"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "Node.js $NODE_FLOOR or newer with npm is missing (the SDK's and the sample shop's tests): $hint"
+    return 0
+  fi
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 13) ? 0 : 1)'; then
+    echo "Node.js is $(node -v); $NODE_FLOOR or newer is needed: $hint"
+    return 0
+  fi
+  return 1
+}
+
 # The project's Python venv (.venv), first on PATH, with the tool sets named (each a requirements
 # file installed once per version of that file): `dev` (requirements-dev.txt: the AWS emulator and
 # cargo-lambda; make dev), `test` (requirements-test.txt: cfn-lint, the SAM CLI, the OpenAPI
 # validator, schemathesis; make test), `build` (requirements-build.txt: the SAM CLI and zig; make
 # build). Nothing is installed outside the project folder.
 ensure_venv() {
-  command -v python3 >/dev/null || die "python3 is required (see: make preflight)"
+  local python version
+  python=$(find_python) || die "Python $PYTHON_FLOOR or newer is required (see: make preflight)"
+  version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  # A venv made by another (or an older) Python is made again: its tools would not run.
+  if [ -x "$VENV/bin/python3" ] && [ ! -f "$VENV/.python-$version" ]; then
+    log "the .venv was made by another Python; making it again with $python ($version)"
+    rm -rf "$VENV"
+  fi
   if [ ! -x "$VENV/bin/python3" ]; then
-    log "creating the project's Python venv in .venv (first run only)"
-    python3 -m venv "$VENV" || die "python3 -m venv failed: on Debian, Ubuntu or WSL2 install python3-venv"
+    log "creating the project's Python venv in .venv with $python ($version; first run only)"
+    "$python" -m venv "$VENV" || die "$python -m venv failed: on Debian, Ubuntu or WSL2 install python$version-venv"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+    touch "$VENV/.python-$version"
   fi
   local set file stamp
   for set in dev "$@"; do
@@ -36,11 +91,8 @@ ensure_venv() {
 # Installs the npm packages of each directory in $@ (client/, client/example/) exactly as their
 # package-lock.json pins them (`npm ci`), when the lockfile changed since the last install.
 ensure_node_packages() {
-  command -v node >/dev/null && command -v npm >/dev/null ||
-    die "Node.js 18 or newer with npm is required for the client tests: macOS: brew install node; Debian, Ubuntu, WSL2: sudo apt install nodejs npm (or https://nodejs.org)"
-  local major dir stamp
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  [ "$major" -ge 18 ] || die "Node.js is $(node -v); 18 or newer is needed (fetch, FormData and node --test)"
+  local problem dir stamp
+  if problem=$(node_problem); then die "$problem"; fi
   for dir in "$@"; do
     stamp="$ROOT/$dir/node_modules/.installed-$(file_digest "$ROOT/$dir/package-lock.json")"
     if [ ! -f "$stamp" ]; then
@@ -59,14 +111,20 @@ file_digest() {
 # Checks what a first run needs before it spends minutes building, and says how to get what is
 # missing. $@: ports that must be free, as VARIABLE=PORT (make dev's).
 preflight() {
-  local problems=() python_ok
-  if ! command -v python3 >/dev/null; then
-    problems+=("python3 (3.9 or newer) is missing: macOS: brew install python; Debian, Ubuntu, WSL2: sudo apt install python3 python3-venv")
+  local problems=() python node
+  local python_hint="macOS: brew install python@3.12; Ubuntu 22.04, WSL2: sudo apt install python3.11 python3.11-venv; Debian 12, Ubuntu 24.04: sudo apt install python3 python3-venv"
+  if ! python=$(find_python); then
+    if command -v python3 >/dev/null; then
+      problems+=("python3 is $(python3 -V 2>&1 | cut -d' ' -f2); $PYTHON_FLOOR or newer is needed: $python_hint")
+    else
+      problems+=("Python $PYTHON_FLOOR or newer is missing: $python_hint")
+    fi
   else
-    python_ok=$(python3 -c 'import sys; print(int(sys.version_info >= (3, 9)))')
-    [ "$python_ok" = 1 ] || problems+=("python3 is $(python3 -V 2>&1 | cut -d' ' -f2); 3.9 or newer is needed")
-    python3 -c 'import venv, ensurepip' 2>/dev/null ||
-      problems+=("python3 cannot create venvs: Debian, Ubuntu, WSL2: sudo apt install python3-venv")
+    "$python" -c 'import venv, ensurepip' 2>/dev/null ||
+      problems+=("$python cannot create venvs: Debian, Ubuntu, WSL2: sudo apt install python3-venv (or python3.11-venv)")
+  fi
+  if node=$(node_problem); then
+    problems+=("$node")
   fi
   if ! command -v cargo >/dev/null; then
     problems+=("Rust is missing: install rustup from https://rustup.rs (it then fetches the toolchain rust-toolchain.toml names)")

@@ -45,6 +45,8 @@ cargo fmt --all -- --check
 
 log "the shape of shared/src: areas, layers, no import cycle, no file over 600 lines"
 python3 scripts/check_architecture.py
+log "the shell scripts: bash -n, and nothing macOS's bash 3.2 cannot run"
+python3 scripts/check_shell.py
 
 log "cargo test --workspace"
 cargo test --workspace
@@ -55,7 +57,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "end to end over HTTP: cargo lambda watch on 127.0.0.1:$API_PORT"
 export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
-set -a; source <(./target/debug/admin new-signing-key e2e); set +a
+export_assignments "$(./target/debug/admin new-signing-key e2e)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
 export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"
