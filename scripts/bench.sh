@@ -42,7 +42,7 @@ FAKE_WECHAT_ADDR="127.0.0.1:$WECHAT_PORT" start_bg target/bench-logs/fake-wechat
 wait_port "$AWS_PORT" "the AWS emulator" 60 target/bench-logs/moto.log
 wait_port "$WECHAT_PORT" "the fake WeChat server" 60 target/bench-logs/fake-wechat.log
 # WeChat Pay against the fake; the notifications it would post go nowhere (nothing listens there).
-start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:9" target/bench-logs/fake-wechatpay.log
+start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:9" target/bench-logs/fake-wechatpay.log "$ROOT/target/release"
 export_assignments "$(./target/release/admin new-signing-key bench)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # Thousands of requests from one address and one user: the limits would refuse most of them.

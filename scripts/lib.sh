@@ -206,16 +206,17 @@ use_emulator_credentials() {
 
 # WeChat Pay against the fake: the local identity in $1 (made on first use), the fake on
 # 127.0.0.1:$2 delivering notifications to $3 (the functions), logging to $4. Exports the
-# functions' WECHAT_PAY_* settings. Needs ./target/debug/{admin,fake-wechatpay}.
+# functions' WECHAT_PAY_* settings. Runs admin and fake-wechatpay from $5 (default target/debug;
+# make bench, which builds release only, passes target/release).
 start_fake_wechatpay() {
-  local dir=$1 port=$2 deliver_to=$3 logfile=$4
+  local dir=$1 port=$2 deliver_to=$3 logfile=$4 bin=${5:-$ROOT/target/debug}
   set -a
-  eval "$("$ROOT/target/debug/admin" dev-wechatpay "$dir")"
+  eval "$("$bin/admin" dev-wechatpay "$dir")"
   set +a
   export WECHAT_PAY_API_BASE="http://127.0.0.1:$port"
   # WeChat Pay only notifies https URLs; the fake delivers https://HOST/PATH to $deliver_to/PATH.
   export WECHAT_PAY_NOTIFY_URL="https://wx-serverless.local/pay/notify"
   FAKE_WECHATPAY_DIR="$dir" FAKE_WECHATPAY_ADDR="127.0.0.1:$port" FAKE_WECHATPAY_DELIVER_TO="$deliver_to" \
-    start_bg "$logfile" "$ROOT/target/debug/fake-wechatpay"
+    start_bg "$logfile" "$bin/fake-wechatpay"
   wait_port "$port" "the fake WeChat Pay server" 60 "$logfile"
 }

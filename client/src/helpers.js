@@ -16,6 +16,10 @@ const SDK_ERRORS = Object.freeze({
   UNEXPECTED_ANSWER: -5,
   /** The data lacks a value the route's path needs (such as `id`). */
   MISSING_PARAMETER: -6,
+  /** The call did not finish within its timeout (init's, or the call's own `timeout`). */
+  TIMEOUT: -7,
+  /** The call was aborted (`.abort()` of what callFunction, uploadFile or pay returned). */
+  ABORTED: -8,
 });
 
 /**
@@ -118,6 +122,83 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The life of one call: its deadline (none when `timeoutMs` is 0), its abort, and the wx tasks in
+ * flight, stopped with it. `run(promise)` settles as `promise` does, or rejects TIMEOUT at the
+ * deadline or ABORTED at `abort()`, whichever comes first: a dead network that never calls back
+ * still fails in time.
+ */
+function createControl(timeoutMs) {
+  const tasks = new Set();
+  let ended = null;
+  let reject;
+  const done = new Promise((resolve, rejectDone) => {
+    reject = rejectDone;
+  });
+  done.catch(() => {});
+  let timer = null;
+  const end = (err) => {
+    if (ended) return;
+    ended = err;
+    if (timer) clearTimeout(timer);
+    tasks.forEach((task) => {
+      try {
+        task.abort();
+      } catch (e) {
+        // A task that already finished cannot be aborted: nothing to do.
+      }
+    });
+    tasks.clear();
+    reject(err);
+  };
+  if (timeoutMs > 0) {
+    timer = setTimeout(
+      () => end(new CallError(SDK_ERRORS.TIMEOUT, `timeout: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  }
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  return {
+    /** Milliseconds left before the deadline (Infinity without one). */
+    remaining() {
+      return Math.max(0, deadline - Date.now());
+    },
+    abort() {
+      end(new CallError(SDK_ERRORS.ABORTED, 'abort'));
+    },
+    /** Throws the call's end (TIMEOUT, ABORTED) once it has ended. */
+    check() {
+      if (ended) throw ended;
+    },
+    /** Keeps `task` (what wx.request / wx.uploadFile return) to abort it with the call. */
+    track(task) {
+      if (task && typeof task.abort === 'function') {
+        if (ended) task.abort();
+        else tasks.add(task);
+      }
+      return task;
+    },
+    untrack(task) {
+      tasks.delete(task);
+    },
+    run(promise) {
+      const finish = () => {
+        if (timer) clearTimeout(timer);
+      };
+      return Promise.race([promise, done]).then(
+        (value) => {
+          finish();
+          return value;
+        },
+        (err) => {
+          finish();
+          throw err;
+        },
+      );
+    },
+  };
+}
+
 /** How long to wait before retry number `retry` (0-based): exponential from `baseMs`, with jitter. */
 function backoffDelay(retry, baseMs) {
   return Math.round(baseMs * Math.pow(2, retry) * (0.5 + Math.random()));
@@ -135,4 +216,5 @@ module.exports = {
   newIdempotencyKey,
   sleep,
   backoffDelay,
+  createControl,
 };

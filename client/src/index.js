@@ -13,6 +13,7 @@ const {
   promisify,
   newIdempotencyKey,
   sleep,
+  createControl,
 } = require('./helpers.js');
 const generatedRoutes = require('./routes.js');
 
@@ -29,6 +30,12 @@ const PAID_STATUSES = ['PAID', 'SHIPPED', 'REFUNDING', 'REFUNDED'];
 const WECHAT_MAX_IN_FLIGHT = 10;
 /** The largest upload the contract allows (UploadTokenInput.size), declared when `size` is not given. */
 const MAX_UPLOAD_BYTES = 10485760;
+/** How long a call may take, retries and a login included, unless init or the call says otherwise. */
+const DEFAULT_TIMEOUT_MS = 15000;
+/** How long an upload may take (a large photo on a slow network), unless init or the call says otherwise. */
+const DEFAULT_UPLOAD_TIMEOUT_MS = 60000;
+/** The longest timeout accepted: ten minutes. */
+const MAX_TIMEOUT_MS = 600000;
 
 let client = null;
 
@@ -55,12 +62,22 @@ function isLocalHttp(baseUrl) {
   );
 }
 
+/** `value` as a timeout in ms (`fallback` when undefined); a TypeError naming `name` otherwise. */
+function timeoutOf(value, fallback, name) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+    throw new TypeError(`wx-serverless: ${name} must be an integer number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
+  }
+  return value;
+}
+
 function checkOptions(options) {
   const given = options || {};
   const opts = {
     baseUrl: given.baseUrl,
     storageKey: given.storageKey || 'wx-serverless',
-    timeout: given.timeout || 60000,
+    timeout: timeoutOf(given.timeout, DEFAULT_TIMEOUT_MS, 'timeout'),
+    uploadTimeout: timeoutOf(given.uploadTimeout, DEFAULT_UPLOAD_TIMEOUT_MS, 'uploadTimeout'),
     maxInFlight: given.maxInFlight === undefined ? WECHAT_MAX_IN_FLIGHT : given.maxInFlight,
     // In a mini-program, wx is a global.
     wx: given.wx || (typeof wx !== 'undefined' ? wx : undefined),
@@ -90,7 +107,13 @@ function createClient(options) {
   const opts = checkOptions(options);
   const wxApi = opts.wx;
   const queue = createQueue(opts.maxInFlight);
-  const requester = createRequester({ wx: wxApi, baseUrl: opts.baseUrl, timeout: opts.timeout, queue });
+  const requester = createRequester({
+    wx: wxApi,
+    baseUrl: opts.baseUrl,
+    timeout: opts.timeout,
+    uploadTimeout: opts.uploadTimeout,
+    queue,
+  });
   const session = createSession({ wx: wxApi, storageKey: opts.storageKey, requester, routes });
 
   /**
@@ -98,17 +121,22 @@ function createClient(options) {
    * call is retried once), with an Idempotency-Key when it takes one. Resolves `{ result, requestID }`.
    */
   async function invoke(route, data, options) {
-    const { idempotencyKey, allowLogin = true } = options || {};
+    const { idempotencyKey, allowLogin = true, control } = options || {};
     const key = route.idempotencyKey ? idempotencyKey || newIdempotencyKey() : undefined;
-    if (route.auth !== 'bearer') return requester.call(route, data, { idempotencyKey: key });
+    if (route.auth !== 'bearer') return requester.call(route, data, { idempotencyKey: key }, control);
     const token = await session.token(allowLogin);
     try {
-      return await requester.call(route, data, { token, idempotencyKey: key });
+      return await requester.call(route, data, { token, idempotencyKey: key }, control);
     } catch (err) {
       if (TOKEN_REFUSALS.indexOf(err.errCode) < 0) throw err;
       const fresh = await session.renew(token, err, allowLogin);
-      return requester.call(route, data, { token: fresh, idempotencyKey: key });
+      return requester.call(route, data, { token: fresh, idempotencyKey: key }, control);
     }
+  }
+
+  /** The control of one call: its own timeout, or the client's `fallback`; 0: none. */
+  function control(timeout, fallback) {
+    return createControl(timeoutOf(timeout, fallback, 'timeout'));
   }
 
   function routeNamed(name) {
@@ -117,8 +145,10 @@ function createClient(options) {
     return routes[name];
   }
 
-  async function callFunction(name, data, idempotencyKey) {
-    return invoke(routeNamed(name), data, { idempotencyKey });
+  function callFunction(name, data, { idempotencyKey, timeout } = {}) {
+    const call = control(timeout, opts.timeout);
+    const promise = call.run(Promise.resolve().then(() => invoke(routeNamed(name), data, { idempotencyKey, control: call })));
+    return { promise, abort: call.abort };
   }
 
   /** The size of a local file, when the runtime can tell (wx.getFileSystemManager().getFileInfo). */
@@ -133,11 +163,19 @@ function createClient(options) {
     }
   }
 
-  async function uploadFile({ filePath, contentType, size, purpose = 'general' }) {
+  function uploadFile(options) {
+    const call = control(options.timeout, opts.uploadTimeout);
+    return { promise: call.run(upload(options, call)), abort: call.abort };
+  }
+
+  async function upload({ filePath, contentType, size, purpose = 'general', onProgress }, call) {
     // The grant is for exactly this many bytes at most: the file's own size when known.
     const declared = size || (await fileSize(filePath)) || MAX_UPLOAD_BYTES;
-    const grant = (await invoke(routes.uploadToken, { contentType, size: declared, purpose })).result;
-    const res = await requester.upload({ url: grant.url, filePath, name: 'file', formData: grant.fields });
+    const grant = (await invoke(routes.uploadToken, { contentType, size: declared, purpose }, { control: call })).result;
+    const res = await requester.upload(
+      { url: grant.url, filePath, name: 'file', formData: grant.fields },
+      { control: call, onProgress },
+    );
     if (res.statusCode !== 201 && res.statusCode !== 204) {
       const code = /<Code>([^<]*)<\/Code>/.exec(String(res.data || ''));
       const reason = code ? `: ${code[1]}` : '';
@@ -148,8 +186,14 @@ function createClient(options) {
     return { key: grant.key };
   }
 
-  async function pay(orderId, { pollIntervalMs = 1000, timeoutMs = 30000 } = {}) {
-    const params = (await invoke(routes.payOrder, { id: orderId })).result;
+  /** Pays: no deadline of its own (the user is looking at WeChat's cashier), but abortable. */
+  function pay(orderId, options) {
+    const call = createControl(0);
+    return { promise: call.run(payOrder(orderId, options || {}, call)), abort: call.abort };
+  }
+
+  async function payOrder(orderId, { pollIntervalMs = 1000, timeoutMs = 30000 }, call) {
+    const params = (await invoke(routes.payOrder, { id: orderId }, { control: call })).result;
     if (opts.devPayUrl) {
       // make dev: the fake WeChat Pay plays the payer's tap and notifies the functions.
       const url = `${opts.devPayUrl.replace(/\/+$/, '')}/dev/pay/${encodeURIComponent(orderId)}`;
@@ -164,8 +208,9 @@ function createClient(options) {
     // WeChat Pay tells the server, not us: the order becomes PAID when its notification arrives.
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      call.check();
       try {
-        const order = (await invoke(routes.getOrder, { id: orderId })).result;
+        const order = (await invoke(routes.getOrder, { id: orderId }, { control: call })).result;
         if (PAID_STATUSES.indexOf(order.status) >= 0) return order;
       } catch (err) {
         if (!(err instanceof CallError)) throw err;
@@ -221,28 +266,42 @@ module.exports = Object.freeze({
 
   /**
    * Calls function `name` with `data`: resolves `{ result, requestID, errMsg: 'cloud.callFunction:ok' }`,
-   * rejects `{ errCode, errMsg: 'cloud.callFunction:fail ...', requestID, data? }`.
+   * rejects `{ errCode, errMsg: 'cloud.callFunction:fail ...', requestID, data? }`. Within `timeout` ms
+   * (init's, 15 s by default; retries and a login included), else errCode -7; the promise's
+   * `abort()` ends it at once (errCode -8).
    */
   callFunction(options) {
-    const { name, data, idempotencyKey } = options || {};
-    const promise = current()
-      .callFunction(name, data, idempotencyKey)
-      .then(
-        ({ result, requestID }) => ({ result, requestID, errMsg: 'cloud.callFunction:ok' }),
-        rethrowAs('cloud.callFunction'),
-      );
+    const { name, data, idempotencyKey, timeout } = options || {};
+    const { promise: answer, abort } = current().callFunction(name, data, { idempotencyKey, timeout });
+    const promise = answer.then(
+      ({ result, requestID }) => ({ result, requestID, errMsg: 'cloud.callFunction:ok' }),
+      rethrowAs('cloud.callFunction'),
+    );
+    promise.abort = abort;
     return withCallbacks(promise, options);
   },
 
-  /** Uploads a file straight to the bucket (uploadToken, then wx.uploadFile): resolves `{ key }`. */
+  /**
+   * Uploads a file straight to the bucket (uploadToken, then wx.uploadFile): resolves `{ key }`.
+   * `onProgress` gets wx's progress events; within `timeout` ms (init's `uploadTimeout`, 60 s by
+   * default), else errCode -7; the promise's `abort()` ends it (errCode -8).
+   */
   uploadFile(options) {
-    const promise = current().uploadFile(options || {}).catch(rethrowAs('cloud.uploadFile'));
+    const { promise: answer, abort } = current().uploadFile(options || {});
+    const promise = answer.catch(rethrowAs('cloud.uploadFile'));
+    promise.abort = abort;
     return withCallbacks(promise, options);
   },
 
-  /** Pays an order (payOrder, wx.requestPayment) and resolves the order once the server shows it PAID. */
+  /**
+   * Pays an order (payOrder, wx.requestPayment) and resolves the order once the server shows it PAID;
+   * the promise's `abort()` stops waiting (errCode -8; the payment itself is WeChat's to finish).
+   */
   pay(orderId, options) {
-    return current().pay(orderId, options).catch(rethrowAs('cloud.pay'));
+    const { promise: answer, abort } = current().pay(orderId, options);
+    const promise = answer.catch(rethrowAs('cloud.pay'));
+    promise.abort = abort;
+    return promise;
   },
 
   /** Binds the phone number of a `<button open-type="getPhoneNumber">` event; resolves the masked number. */

@@ -90,26 +90,36 @@ function retryDelay(err, retry) {
 }
 
 /** Sends calls and uploads through `queue` with `wx`. */
-function createRequester({ wx, baseUrl, timeout, queue }) {
+function createRequester({ wx, baseUrl, timeout, uploadTimeout = timeout, queue }) {
   /** One wx.request in its turn: resolves whatever the server answered; rejects a network failure. */
-  function exchange(request, header) {
+  function exchange(request, header, control) {
     return queue
       .run(
         () =>
           new Promise((resolve, reject) => {
-            wx.request({
+            // A call that ended while it waited for its turn sends nothing.
+            if (control) control.check();
+            let task = null;
+            const settle = (then) => (res) => {
+              if (control) control.untrack(task);
+              then(res);
+            };
+            task = wx.request({
               url: request.url,
               method: request.method,
               header,
               data: request.body,
-              timeout,
+              // wx's own timeout is the call's time left (its deadline covers every retry).
+              timeout: control ? Math.max(1, Math.min(timeout, control.remaining())) : timeout,
               dataType: 'json',
-              success: resolve,
-              fail: reject,
+              success: settle(resolve),
+              fail: settle(reject),
             });
+            if (control) control.track(task);
           }),
       )
       .then(interpret, (err) => {
+        if (err instanceof CallError) throw err;
         throw new CallError(SDK_ERRORS.NETWORK, (err && err.errMsg) || 'request:fail', { network: true });
       });
   }
@@ -118,7 +128,7 @@ function createRequester({ wx, baseUrl, timeout, queue }) {
    * Calls `route` with `data`: resolves `{ result, requestID }`, rejects a CallError. Only calls that
    * are safe to repeat are retried: GET, and calls carrying an Idempotency-Key (the same key each time).
    */
-  async function call(route, data, auth) {
+  async function call(route, data, auth, control) {
     const { token, idempotencyKey } = auth || {};
     const request = toRequest(baseUrl, route, data);
     const header = {};
@@ -127,26 +137,49 @@ function createRequester({ wx, baseUrl, timeout, queue }) {
     if (idempotencyKey) header['Idempotency-Key'] = idempotencyKey;
     const safe = route.method === 'GET' || Boolean(idempotencyKey);
     for (let retry = 0; ; retry += 1) {
+      if (control) control.check();
       try {
-        return await exchange(request, header);
+        return await exchange(request, header, control);
       } catch (err) {
         const delay = safe && retry < MAX_RETRIES ? retryDelay(err, retry) : null;
-        if (delay === null) throw err;
+        // No retry that could not finish before the call's deadline: its failure is the answer.
+        if (delay === null || (control && delay >= control.remaining())) throw err;
         await sleep(delay);
       }
     }
   }
 
-  /** One wx.uploadFile in its turn: resolves `{ statusCode, data }`; rejects a network failure. */
-  function upload(options) {
+  /**
+   * One wx.uploadFile in its turn: resolves `{ statusCode, data }`; rejects a network failure.
+   * `onProgress` gets wx's progress events (`{ progress, totalBytesSent, totalBytesExpectedToSend }`).
+   */
+  function upload(options, { control, onProgress } = {}) {
     return queue
       .run(
         () =>
           new Promise((resolve, reject) => {
-            wx.uploadFile(Object.assign({ timeout }, options, { success: resolve, fail: reject }));
+            if (control) control.check();
+            let task = null;
+            const settle = (then) => (res) => {
+              if (control) control.untrack(task);
+              then(res);
+            };
+            const wait = control ? Math.max(1, Math.min(uploadTimeout, control.remaining())) : uploadTimeout;
+            task = wx.uploadFile(Object.assign({ timeout: wait }, options, { success: settle(resolve), fail: settle(reject) }));
+            if (control) control.track(task);
+            if (onProgress && task && typeof task.onProgressUpdate === 'function') {
+              task.onProgressUpdate((event) =>
+                onProgress({
+                  progress: event.progress,
+                  totalBytesSent: event.totalBytesSent,
+                  totalBytesExpectedToSend: event.totalBytesExpectedToSend,
+                }),
+              );
+            }
           }),
       )
       .catch((err) => {
+        if (err instanceof CallError) throw err;
         throw new CallError(SDK_ERRORS.NETWORK, (err && err.errMsg) || 'uploadFile:fail', { network: true });
       });
   }

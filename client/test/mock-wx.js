@@ -35,12 +35,33 @@ function createMockWx(handler, options = {}) {
   const requests = [];
   const uploads = [];
   const storage = new Map();
-  const state = { inFlight: 0, maxInFlight: 0, logins: 0, payments: [], subscribeAsks: [] };
+  const state = { inFlight: 0, maxInFlight: 0, logins: 0, payments: [], subscribeAsks: [], tasks: [] };
 
-  function settle(answer, callbacks) {
+  function settle(answer, callbacks, task) {
+    if (task && task.settled) return;
+    if (task) task.settled = true;
     state.inFlight -= 1;
     if (answer && answer.networkError) callbacks.fail({ errMsg: answer.networkError });
     else callbacks.success(Object.assign({ header: {} }, answer));
+  }
+
+  /** What wx.request and wx.uploadFile return: abort() fails the call as wx does. */
+  function task(callbacks, kind) {
+    const handle = {
+      settled: false,
+      aborted: false,
+      progressListeners: [],
+      abort() {
+        if (handle.settled) return;
+        handle.aborted = true;
+        settle({ networkError: `${kind}:fail abort` }, callbacks, handle);
+      },
+      onProgressUpdate(listener) {
+        handle.progressListeners.push(listener);
+      },
+    };
+    state.tasks.push(handle);
+    return handle;
   }
 
   function started() {
@@ -62,15 +83,19 @@ function createMockWx(handler, options = {}) {
       };
       requests.push(request);
       started();
+      const handle = task(options, 'request');
       setImmediate(() => {
-        Promise.resolve(handler(request)).then((answer) => settle(answer, options));
+        Promise.resolve(handler(request)).then((answer) => settle(answer, options, handle));
       });
+      return handle;
     },
     uploadFile(options) {
       uploads.push(options);
       started();
-      const answer = (wx.uploadHandler || (() => ({ statusCode: 204, data: '' })))(options);
-      setImmediate(() => Promise.resolve(answer).then((res) => settle(res, options)));
+      const handle = task(options, 'uploadFile');
+      const answer = (wx.uploadHandler || (() => ({ statusCode: 204, data: '' })))(options, handle);
+      setImmediate(() => Promise.resolve(answer).then((res) => settle(res, options, handle)));
+      return handle;
     },
     login(options) {
       state.logins += 1;

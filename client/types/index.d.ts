@@ -25,9 +25,27 @@ export type FunctionErrorCode<N extends FunctionName> = Functions[N]['errorCodes
 /**
  * The SDK's own error codes: -1 network failure (errMsg from wx), -2 cloud.pay timed out, -3 the
  * getPhoneNumber event has no code, -4 unknown function, -5 an answer that is not the envelope
- * (a gateway's or the bucket's), -6 data lacks a path parameter.
+ * (a gateway's or the bucket's), -6 data lacks a path parameter, -7 the call did not finish within
+ * its timeout, -8 the call was aborted.
  */
-export type SdkErrorCode = -1 | -2 | -3 | -4 | -5 | -6;
+export type SdkErrorCode = -1 | -2 | -3 | -4 | -5 | -6 | -7 | -8;
+
+/** What callFunction, uploadFile and pay return: the promise, and a way to end the call. */
+export interface CallPromise<Result> extends Promise<Result> {
+  /**
+   * Ends the call at once: it rejects with errCode -8 and its requests in flight are aborted. Does
+   * nothing once the call has settled.
+   */
+  abort(): void;
+}
+
+/** One progress event of an upload, as wx.uploadFile's task reports it. */
+export interface UploadProgress {
+  /** 0 to 100. */
+  progress: number;
+  totalBytesSent: number;
+  totalBytesExpectedToSend: number;
+}
 
 /** How every call fails: `errMsg` is `'<api>:fail <message>'` (`cloud.callFunction:fail ...`). */
 export interface CloudError {
@@ -52,8 +70,13 @@ export interface InitOptions {
   baseUrl: string;
   /** The wx storage key of the session's tokens. Default `'wx-serverless'`. */
   storageKey?: string;
-  /** wx.request's timeout, in ms. Default 60000. */
+  /**
+   * How long a call may take, in ms, its retries and a login included; past it the call fails with
+   * errCode -7. Default 15000; a call may give its own.
+   */
   timeout?: number;
+  /** How long an upload may take, in ms (errCode -7 past it). Default 60000; a call may give its own. */
+  uploadTimeout?: number;
   /** Requests and uploads in flight at most, 1 to 10 (WeChat's limit). Default 10. */
   maxInFlight?: number;
   /** The wx object to use. Default: the global `wx`. */
@@ -81,6 +104,8 @@ export type CallFunctionOptions<N extends CallableName> = {
   name: N;
   /** submitOrder: the checkout's key (newCheckoutKey()); one is made per call when it is left out. */
   idempotencyKey?: string;
+  /** This call's timeout in ms (init's `timeout` when left out). */
+  timeout?: number;
 } & DataOption<N> &
   Callbacks<CallFunctionResult<N>>;
 
@@ -95,6 +120,10 @@ export interface UploadFileOptions extends Callbacks<UploadFileResult> {
   size?: number;
   /** Default `'general'`; `'avatar'` for an image to pass as updateUserInfo's `avatarKey`. */
   purpose?: UploadPurpose;
+  /** Called with each progress event of the upload to the bucket. */
+  onProgress?: (event: UploadProgress) => void;
+  /** This upload's timeout in ms (init's `uploadTimeout` when left out). */
+  timeout?: number;
 }
 
 export interface UploadFileResult {
@@ -138,17 +167,17 @@ export function init(options: InitOptions): void;
  * Calls a function, like wx.cloud.callFunction. Resolves `{ result, requestID, errMsg }`; rejects a
  * CloudError. Logs in, refreshes the token and retries what is safe to retry by itself.
  */
-export function callFunction<N extends CallableName>(options: CallFunctionOptions<N>): Promise<CallFunctionResult<N>>;
+export function callFunction<N extends CallableName>(options: CallFunctionOptions<N>): CallPromise<CallFunctionResult<N>>;
 
-/** Uploads a file straight to the bucket (uploadToken, then wx.uploadFile). */
-export function uploadFile(options: UploadFileOptions): Promise<UploadFileResult>;
+/** Uploads a file straight to the bucket (uploadToken, then wx.uploadFile), reporting its progress. */
+export function uploadFile(options: UploadFileOptions): CallPromise<UploadFileResult>;
 
 /**
  * Pays an order: payOrder, wx.requestPayment, then polls getOrder until it shows PAID. Rejects a
  * CloudError (errCode -2 on timeout), or wx.requestPayment's own failure as it is
  * (`requestPayment:fail cancel` when the user cancels).
  */
-export function pay(orderId: string, options?: PayOptions): Promise<Order>;
+export function pay(orderId: string, options?: PayOptions): CallPromise<Order>;
 
 /**
  * Binds the phone number of a `<button open-type="getPhoneNumber" bindgetphonenumber>` event.

@@ -48,6 +48,21 @@ async function shop(): Promise<void> {
   await cloud.logout();
   console.log(price, ok, next, status, avatar, left, method);
 
+  const slow = cloud.callFunction({ name: 'listProducts', data: { limit: 10 }, timeout: 5000 });
+  slow.abort();
+  const upload = cloud.uploadFile({
+    filePath: 'wxfile://photo.jpg',
+    contentType: 'image/jpeg',
+    size: 2048,
+    timeout: 120000,
+    onProgress: (event) => console.log(event.progress, event.totalBytesSent, event.totalBytesExpectedToSend),
+  });
+  upload.abort();
+  cloud.pay('1').abort();
+  cloud.init({ baseUrl: 'https://api.example.com', timeout: 10000, uploadTimeout: 90000 });
+  // @ts-expect-error: a timeout is a number of milliseconds
+  cloud.callFunction({ name: 'listProducts', timeout: '5s' });
+
   // @ts-expect-error: an unknown function
   cloud.callFunction({ name: 'shipOrder', data: { id: '1', carrier: 'SF', trackingNo: 'x' } });
   // @ts-expect-error: the session's own functions are not callable

@@ -22,6 +22,7 @@ test('npm pack ships src, types and the README, and the packed package installs 
     assert.ok(files.includes('src/index.js') && files.includes('src/routes.js'), files.join(', '));
     assert.ok(files.includes('types/index.d.ts') && files.includes('types/api.d.ts'), files.join(', '));
     assert.ok(files.includes('README.md') && files.includes('package.json'));
+    assert.ok(files.includes('LICENSE-MIT') && files.includes('LICENSE-APACHE'), 'the licence ships with the code');
     assert.deepEqual(files.filter((file) => /^(test|scripts|node_modules)\//.test(file)), []);
 
     const app = path.join(work, 'app');

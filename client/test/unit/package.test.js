@@ -36,3 +36,11 @@ test('source files require only each other, and use no Node API', () => {
     assert.doesNotMatch(text, /\b(process|Buffer|__dirname|globalThis)\b|\.finally\(/, file);
   }
 });
+
+test('the manifest says what bundlers and tools need: exports, types, no side effects, the Node floor', () => {
+  assert.equal(pkg.exports['.'].default, `./${pkg.main}`);
+  assert.equal(pkg.exports['.'].types, `./${pkg.types}`);
+  assert.equal(pkg.sideEffects, false);
+  assert.equal(pkg.engines.node, '>=18.13');
+  assert.equal(pkg.license, 'MIT OR Apache-2.0');
+});
