@@ -9,6 +9,7 @@ pub mod retry;
 pub mod s3;
 pub mod storage;
 pub mod store;
+pub mod timing;
 pub mod tokens;
 pub mod wechat;
 pub mod wechat_push;

@@ -17,6 +17,7 @@ use super::error::{ApiError, BoxError};
 use super::http::panic_message;
 use super::serve::ColdStart;
 use super::startup::{Build, Startup};
+use crate::infra::timing::{Dependency, measure};
 
 /// A function triggered by an AWS event rather than an HTTP request.
 pub trait EventHandler: Send + Sync + 'static {
@@ -77,9 +78,9 @@ impl<H: EventHandler> EventAdapter<H> {
     pub async fn handle(&self, request_id: &str, event: H::Event) -> Result<H::Output, ApiError> {
         let started = Instant::now();
         let span = tracing::info_span!("event", request_id, function = H::NAME);
-        let result = AssertUnwindSafe(H::handle(&self.service, event).instrument(span))
-            .catch_unwind()
-            .await
+        let (result, spent) =
+            measure(AssertUnwindSafe(H::handle(&self.service, event).instrument(span)).catch_unwind()).await;
+        let result = result
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the event", panic_message(&*panic))));
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         super::metrics::record(&super::metrics::Measured {
@@ -90,15 +91,27 @@ impl<H: EventHandler> EventAdapter<H> {
             latency_ms,
             business: result.as_ref().map(H::metrics).unwrap_or_default(),
         });
+        // The event's log line, with where the time went (see infra::timing).
+        macro_rules! log_event {
+            ($level:expr, $($fields:tt)*) => {
+                tracing::event!(
+                    $level, request_id, function = H::NAME, latency_ms,
+                    dynamodb_ms = spent.millis(Dependency::DynamoDb),
+                    dynamodb_calls = spent.calls(Dependency::DynamoDb),
+                    s3_ms = spent.millis(Dependency::S3),
+                    wechat_ms = spent.millis(Dependency::WeChat),
+                    wechatpay_ms = spent.millis(Dependency::WeChatPay),
+                    $($fields)*
+                )
+            };
+        }
         match &result {
             Ok(output) => {
                 let output = serde_json::to_string(output).unwrap_or_default();
-                tracing::info!(request_id, function = H::NAME, latency_ms, output, "event");
+                log_event!(tracing::Level::INFO, output, "event");
             }
-            Err(err) => tracing::error!(
-                request_id,
-                function = H::NAME,
-                latency_ms,
+            Err(err) => log_event!(
+                tracing::Level::ERROR,
                 code = err.code(),
                 error = err.cause_chain(),
                 "event"

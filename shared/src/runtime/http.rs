@@ -27,6 +27,7 @@ use super::startup::{Build, Startup};
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::infra::crypto::random_id;
+use crate::infra::timing::{Dependency, measure};
 use crate::infra::tokens::TokenError;
 use crate::runtime::limits::Limiter;
 
@@ -297,9 +298,10 @@ impl<E: Endpoint> Adapter<E> {
         let path = request.raw_http_path().to_owned();
 
         let span = tracing::info_span!("request", request_id = %request_id, function = E::NAME);
-        let outcome = AssertUnwindSafe(self.process(&request_id, request).instrument(span))
-            .catch_unwind()
-            .await
+        let (outcome, spent) =
+            measure(AssertUnwindSafe(self.process(&request_id, request).instrument(span)).catch_unwind())
+                .await;
+        let outcome = outcome
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
         let mut response = respond(&request_id, &outcome, self.private());
@@ -319,17 +321,33 @@ impl<E: Endpoint> Adapter<E> {
                 _ => Vec::new(),
             },
         });
+        // The access log line, with where the time went (see infra::timing).
+        macro_rules! log_request {
+            ($level:expr, $($fields:tt)*) => {
+                tracing::event!(
+                    $level, request_id, function = E::NAME, method = %method, path, status, latency_ms,
+                    dynamodb_ms = spent.millis(Dependency::DynamoDb),
+                    dynamodb_calls = spent.calls(Dependency::DynamoDb),
+                    s3_ms = spent.millis(Dependency::S3),
+                    wechat_ms = spent.millis(Dependency::WeChat),
+                    wechatpay_ms = spent.millis(Dependency::WeChatPay),
+                    $($fields)*
+                )
+            };
+        }
         match &outcome {
-            Ok(_) => tracing::info!(
-                request_id, function = E::NAME, method = %method, path, status, latency_ms, code = 0, "request"
+            Ok(_) => log_request!(tracing::Level::INFO, code = 0, "request"),
+            Err(err) if err.is_server_error() => log_request!(
+                tracing::Level::ERROR,
+                code = err.code(),
+                error = err.cause_chain(),
+                "request"
             ),
-            Err(err) if err.is_server_error() => tracing::error!(
-                request_id, function = E::NAME, method = %method, path, status, latency_ms,
-                code = err.code(), error = err.cause_chain(), "request"
-            ),
-            Err(err) => tracing::warn!(
-                request_id, function = E::NAME, method = %method, path, status, latency_ms,
-                code = err.code(), field = err.field(), "request"
+            Err(err) => log_request!(
+                tracing::Level::WARN,
+                code = err.code(),
+                field = err.field(),
+                "request"
             ),
         }
         response

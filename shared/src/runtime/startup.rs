@@ -15,6 +15,7 @@ use crate::infra::cdn::CdnSigner;
 use crate::infra::s3;
 use crate::infra::s3::S3Gateway;
 use crate::infra::store::Store;
+use crate::infra::timing::{Dependency, SdkTimer};
 use crate::infra::tokens::{TokenSigner, TokenVerifier};
 use crate::infra::wechat::WeChatClient;
 use crate::infra::wechatpay::client::WeChatPayClient;
@@ -131,7 +132,10 @@ impl Startup {
             .ok_or(ConfigError::Missing(vars::AWS_ACCESS_KEY_ID))?;
         let client = self
             .s3
-            .get_or_init(|| aws_sdk_s3::Client::from_conf(s3::client_config(&self.aws).build()))
+            .get_or_init(|| {
+                let config = s3::client_config(&self.aws).interceptor(SdkTimer(Dependency::S3));
+                aws_sdk_s3::Client::from_conf(config.build())
+            })
             .clone();
         let config = config::s3_config(&self.env, &region, self.aws.endpoint_url())?;
         Ok(S3Gateway::new(client, config, credentials))

@@ -16,6 +16,7 @@ use super::config::ConfigError;
 use super::http::panic_message;
 use super::serve::{ColdStart, HttpFunction};
 use super::startup::{Build, Startup};
+use crate::infra::timing::{Dependency, Spent, measure};
 
 /// What a webhook answers: a status and, when it has one, a body (JSON unless `content_type`
 /// says otherwise).
@@ -102,6 +103,7 @@ impl<W: Webhook> WebhookAdapter<W> {
             .lambda_context_ref()
             .map(|ctx| ctx.request_id.clone())
             .unwrap_or_default();
+        let mut dependencies = std::sync::Arc::new(Spent::default());
         let reply = if !W::METHODS.contains(request.method()) {
             W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         } else {
@@ -112,18 +114,19 @@ impl<W: Webhook> WebhookAdapter<W> {
                 query: request.query_string_parameters_ref().cloned(),
                 body: request.body(),
             };
-            AssertUnwindSafe(W::handle(&self.service, call).instrument(span))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
-                    tracing::error!(
-                        request_id,
-                        function = W::NAME,
-                        error = panic_message(&*panic),
-                        "panic"
-                    );
-                    W::failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-                })
+            let (reply, spent) =
+                measure(AssertUnwindSafe(W::handle(&self.service, call).instrument(span)).catch_unwind())
+                    .await;
+            dependencies = spent;
+            reply.unwrap_or_else(|panic| {
+                tracing::error!(
+                    request_id,
+                    function = W::NAME,
+                    error = panic_message(&*panic),
+                    "panic"
+                );
+                W::failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            })
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status.as_u16();
@@ -144,6 +147,10 @@ impl<W: Webhook> WebhookAdapter<W> {
                     status,
                     latency_ms,
                     outcome = reply.outcome,
+                    dynamodb_ms = dependencies.millis(Dependency::DynamoDb),
+                    dynamodb_calls = dependencies.calls(Dependency::DynamoDb),
+                    wechat_ms = dependencies.millis(Dependency::WeChat),
+                    wechatpay_ms = dependencies.millis(Dependency::WeChatPay),
                     "webhook"
                 )
             };

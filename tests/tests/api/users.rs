@@ -270,3 +270,32 @@ async fn without_wechat_a_new_nickname_is_refused_by_default_and_accepted_when_c
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
     assert_eq!(accepted.data()["nickname"], "unchecked");
 }
+
+#[tokio::test]
+async fn the_access_log_line_says_how_long_the_request_spent_in_dynamodb_and_in_how_many_calls() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("timed")).await;
+    let token = login["accessToken"].as_str().unwrap();
+
+    let reply = app
+        .call::<GetUserInfo>(request(Method::GET, "/users/me").bearer(token).build())
+        .await;
+
+    let request_id = reply.body["requestId"].as_str().unwrap();
+    let line: serde_json::Value = integration_tests::captured_logs()
+        .lines()
+        .filter(|line| line.contains(request_id))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .find(|line: &serde_json::Value| line["message"] == "request")
+        .expect("the request's access log line");
+    assert_eq!(line["dynamodb_calls"], 2, "the session and the profile: {line}");
+    assert!(line["dynamodb_ms"].as_f64().unwrap() > 0.0, "{line}");
+    assert!(
+        line["dynamodb_ms"].as_f64().unwrap() <= 2.0 * line["latency_ms"].as_f64().unwrap(),
+        "two reads at once, each at most the whole request: {line}"
+    );
+    assert_eq!(
+        (line["wechat_ms"].as_f64(), line["wechatpay_ms"].as_f64()),
+        (Some(0.0), Some(0.0))
+    );
+}

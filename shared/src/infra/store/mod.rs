@@ -29,6 +29,7 @@ pub use wechat::{CachedToken, TokenState};
 
 use super::retry::Backoff;
 pub use super::storage::StorageError;
+use super::timing::{Dependency, SdkTimer};
 
 /// How fresh a read must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +56,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// The table `table` through `client`, each operation's time counted against DynamoDB on
+    /// the request's log line (see [`crate::infra::timing`]).
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<Arc<str>>) -> Self {
+        let timed = client
+            .config()
+            .to_builder()
+            .interceptor(SdkTimer(Dependency::DynamoDb))
+            .build();
         Self {
-            client,
+            client: aws_sdk_dynamodb::Client::from_conf(timed),
             table: table.into(),
         }
     }

@@ -159,9 +159,12 @@ impl WeChatClient {
                 }
             }
         };
-        tokio::time::timeout(TOTAL_TIMEOUT, exchange)
-            .await
-            .unwrap_or_else(|_| Err(unavailable("jscode2session took longer than 5 s")))
+        crate::infra::timing::timed(
+            crate::infra::timing::Dependency::WeChat,
+            tokio::time::timeout(TOTAL_TIMEOUT, exchange),
+        )
+        .await
+        .unwrap_or_else(|_| Err(unavailable("jscode2session took longer than 5 s")))
     }
 
     async fn code_to_session_once(&self, code: &LoginCode) -> Result<Answer, WeChatError> {
@@ -297,9 +300,12 @@ impl WeChatClient {
                 }
             }
         };
-        tokio::time::timeout(TOTAL_TIMEOUT, exchange)
-            .await
-            .unwrap_or_else(|_| Err(unavailable_api(api, format!("{api} took longer than 5 s"))))
+        crate::infra::timing::timed(
+            crate::infra::timing::Dependency::WeChat,
+            tokio::time::timeout(TOTAL_TIMEOUT, exchange),
+        )
+        .await
+        .unwrap_or_else(|_| Err(unavailable_api(api, format!("{api} took longer than 5 s"))))
     }
 }
 

@@ -386,20 +386,24 @@ impl WeChatPayClient {
         } else {
             builder.body(body)
         };
-        let response = builder
+        let sent = builder
             .header("authorization", authorization)
             .header("accept", "application/json")
             .header("content-type", "application/json")
             .header("user-agent", "wx-serverless")
-            .send()
-            .await
-            .map_err(|e| unavailable(context, e.without_url()))?;
-        let status = response.status();
-        let signature = SignatureHeaders::from_headers(response.headers());
-        let answer = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(context, e.without_url()))?;
+            .send();
+        let (status, signature, answer) =
+            crate::infra::timing::timed(crate::infra::timing::Dependency::WeChatPay, async {
+                let response = sent.await.map_err(|e| unavailable(context, e.without_url()))?;
+                let status = response.status();
+                let signature = SignatureHeaders::from_headers(response.headers());
+                let answer = response
+                    .bytes()
+                    .await
+                    .map_err(|e| unavailable(context, e.without_url()))?;
+                Ok::<_, PayError>((status, signature, answer))
+            })
+            .await?;
         if !status.is_success() {
             let error: ErrorAnswer = serde_json::from_slice(&answer).unwrap_or_default();
             if status.is_server_error() {
