@@ -3,8 +3,9 @@
 # and bucket, the fake WeChat server on :9100, the fake WeChat Pay on :9200 (with the local merchant
 # identity in .dev/wechatpay/), the functions on :9000 through `cargo lambda watch`.
 # Every setting can be overridden from the environment (ports: AWS_PORT, WECHAT_PORT, WECHATPAY_PORT,
-# API_PORT; API_HOST=0.0.0.0 lets a phone on the same network reach the functions). Ctrl-C stops
-# everything it started. Works on Linux, macOS and Windows through WSL2.
+# API_PORT). LAN=1 serves everything a phone needs (the functions, the uploads and downloads of the
+# emulated bucket, the fake WeChat Pay) on this machine's LAN address, and prints it with a QR code.
+# Ctrl-C stops everything it started. Works on Linux, macOS and Windows through WSL2.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -14,7 +15,16 @@ WECHAT_PORT="${WECHAT_PORT:-9100}"
 WECHATPAY_PORT="${WECHATPAY_PORT:-9200}"
 API_PORT="${API_PORT:-9000}"
 API_HOST="${API_HOST:-127.0.0.1}"
-export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:$AWS_PORT}"
+# The address the services are reached at, and the one they listen on: loopback, or with LAN=1
+# this machine's LAN address (a phone on the same network reaches it) and every interface.
+HOST=127.0.0.1
+BIND_HOST=127.0.0.1
+if [ -n "${LAN:-}" ]; then
+  HOST=$(lan_address) || die "LAN=1: no LAN address found (is this machine on a Wi-Fi or wired network?)"
+  BIND_HOST=0.0.0.0
+  API_HOST=0.0.0.0
+fi
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://$HOST:$AWS_PORT}"
 export TABLE_NAME="${TABLE_NAME:-wx-serverless}"
 export BUCKET_NAME="${BUCKET_NAME:-wx-serverless-uploads}"
 export WECHAT_APPID="${WECHAT_APPID:-wxdevappid0000000}"
@@ -24,6 +34,11 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 # WeChat's message push (image verdicts), in safe mode: the fake pushes to /wechat/push.
 export WECHAT_PUSH_TOKEN="${WECHAT_PUSH_TOKEN:-devPushToken2026}"
 export WECHAT_PUSH_AES_KEY="${WECHAT_PUSH_AES_KEY:-devEncodingAesKey00000000000000000000000000}"
+# Example subscribe message templates, so that subscribe messages go out locally (to the fake
+# WeChat, which records them): accept them with POST /users/me/subscriptions
+# {"accepted": ["DEV_TPL_ORDER_PAID"]}. SUBSCRIBE_TEMPLATES='' turns them off.
+DEV_SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "DEV_TPL_ORDER_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}", "thing3": "{items}", "time4": "{paidAt}"}}, "orderShipped": {"templateId": "DEV_TPL_ORDER_SHIPPED", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "thing2": "{carrier}", "character_string3": "{trackingNo}"}}, "orderExpiring": {"templateId": "DEV_TPL_ORDER_EXPIRING", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}", "time3": "{payBy}"}}}'
+export SUBSCRIBE_TEMPLATES="${SUBSCRIBE_TEMPLATES-$DEV_SUBSCRIBE_TEMPLATES}"
 # Authenticates pagination cursors; a new key per start only invalidates old cursors.
 export CURSOR_KEY="${CURSOR_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 use_emulator_credentials
@@ -31,7 +46,7 @@ use_emulator_credentials
 # Every port this starts a server on must be free: a taken one is an error, never a silent
 # connection to another program.
 PORTS=("API_PORT=$API_PORT")
-[ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ] && PORTS+=("AWS_PORT=$AWS_PORT")
+[ "$AWS_ENDPOINT_URL" = "http://$HOST:$AWS_PORT" ] && PORTS+=("AWS_PORT=$AWS_PORT")
 [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ] && PORTS+=("WECHAT_PORT=$WECHAT_PORT")
 [ -z "${WECHAT_PAY_MCHID:-}" ] && PORTS+=("WECHATPAY_PORT=$WECHATPAY_PORT")
 preflight "${PORTS[@]}"
@@ -41,9 +56,9 @@ mkdir -p .dev
 trap 'echo; log "stopping"; stop_all' EXIT
 trap 'exit 130' INT TERM
 
-if [ "$AWS_ENDPOINT_URL" = "http://127.0.0.1:$AWS_PORT" ]; then
-  log "starting the AWS emulator (moto) on 127.0.0.1:$AWS_PORT"
-  start_bg .dev/moto.log python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
+if [ "$AWS_ENDPOINT_URL" = "http://$HOST:$AWS_PORT" ]; then
+  log "starting the AWS emulator (moto) on $BIND_HOST:$AWS_PORT"
+  start_bg .dev/moto.log python3 scripts/emulator.py "$BIND_HOST" "$AWS_PORT"
   wait_port "$AWS_PORT" "the AWS emulator" 60 .dev/moto.log
 fi
 
@@ -72,7 +87,7 @@ if [ "$WECHAT_API_BASE" = "http://127.0.0.1:$WECHAT_PORT" ]; then
 fi
 
 if [ -z "${WECHAT_PAY_MCHID:-}" ]; then
-  log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT (local keys in .dev/wechatpay/)"
+  log "starting the fake WeChat Pay on $BIND_HOST:$WECHATPAY_PORT (local keys in .dev/wechatpay/)"
   start_fake_wechatpay .dev/wechatpay "$WECHATPAY_PORT" "http://127.0.0.1:$API_PORT" .dev/fake-wechatpay.log
   head -n 1 .dev/fake-wechatpay.log
 fi
@@ -102,10 +117,21 @@ cat <<TXT
     curl -s -X POST http://127.0.0.1:$API_PORT/auth/login -d '{"code":"alice.1"}'
     curl -s http://127.0.0.1:$API_PORT/users/me -H "Authorization: Bearer <accessToken>"
   Pay an order (after POST /orders/<id>/pay), as the payer's tap would:
-    curl -s -X POST http://127.0.0.1:$WECHATPAY_PORT/dev/pay/<orderId>
+    curl -s -X POST http://$HOST:$WECHATPAY_PORT/dev/pay/<orderId>
 
   Functions compile on their first request. Ctrl-C stops everything.
 TXT
+if [ -n "${LAN:-}" ]; then
+  cat <<TXT
+  LAN=1: a phone on this network reaches the stack at
+    baseUrl   http://$HOST:$API_PORT       (client/example/config.js: baseUrl)
+    devPayUrl http://$HOST:$WECHATPAY_PORT (client/example/config.js: devPayUrl)
+  WARNING: every service above now answers anyone on this network, with test credentials. Use a
+  network you trust, and stop it (Ctrl-C) when you are done.
+
+TXT
+  python3 scripts/qr.py "http://$HOST:$API_PORT" || true
+fi
 tail -n +1 -f .dev/functions.log &
 PIDS+=($!)
 wait "${PIDS[@]}"

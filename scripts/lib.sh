@@ -154,6 +154,21 @@ preflight() {
   fi
 }
 
+# This machine's address on its network (the interface of the default route): what a phone on
+# the same Wi-Fi reaches. No packet is sent.
+lan_address() {
+  python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.connect(("10.255.255.255", 1))
+    address = s.getsockname()[0]
+finally:
+    s.close()
+if address.startswith("127."):
+    raise SystemExit(1)
+print(address)'
+}
+
 # A free TCP port on loopback.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -216,7 +231,9 @@ start_fake_wechatpay() {
   export WECHAT_PAY_API_BASE="http://127.0.0.1:$port"
   # WeChat Pay only notifies https URLs; the fake delivers https://HOST/PATH to $deliver_to/PATH.
   export WECHAT_PAY_NOTIFY_URL="https://wx-serverless.local/pay/notify"
-  FAKE_WECHATPAY_DIR="$dir" FAKE_WECHATPAY_ADDR="127.0.0.1:$port" FAKE_WECHATPAY_DELIVER_TO="$deliver_to" \
+  local lan=0
+  [ "${BIND_HOST:-127.0.0.1}" = 0.0.0.0 ] && lan=1
+  FAKE_WECHATPAY_LAN=$lan FAKE_WECHATPAY_DIR="$dir" FAKE_WECHATPAY_ADDR="${BIND_HOST:-127.0.0.1}:$port" FAKE_WECHATPAY_DELIVER_TO="$deliver_to" \
     start_bg "$logfile" "$bin/fake-wechatpay"
   wait_port "$port" "the fake WeChat Pay server" 60 "$logfile"
 }

@@ -1,7 +1,7 @@
 // Where the sample finds its backend, and its subscribe message templates.
 module.exports = {
   // `make dev` serves every function on http://127.0.0.1:9000 (API_PORT changes the port). To test
-  // on a phone against `make dev`, start it with API_HOST=0.0.0.0 and put this computer's LAN
+  // on a phone against `make dev`, start it with LAN=1 (make dev LAN=1) and put this computer's LAN
   // address here (and turn on the phone's debug mode so it skips the domain check).
   //
   // For a deployed stack, put the API's custom domain here, e.g. 'https://api.example.cn' (the

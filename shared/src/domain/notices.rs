@@ -233,4 +233,15 @@ mod tests {
         let at = Timestamp::parse("2026-11-25T10:00:00Z").unwrap();
         assert_eq!(wechat_time(at), "2026-11-25 18:00");
     }
+
+    #[test]
+    fn the_example_templates_make_dev_sets_parse() {
+        let script = include_str!("../../../scripts/dev.sh");
+        let line = script
+            .lines()
+            .find_map(|line| line.strip_prefix("DEV_SUBSCRIBE_TEMPLATES='"))
+            .expect("make dev's example templates");
+        let templates = NoticeTemplates::parse(line.trim_end_matches('\'')).unwrap();
+        assert!(!templates.is_empty());
+    }
 }

@@ -1,4 +1,6 @@
-//! The fake WeChat Pay server for local development (`make dev`). Binds to loopback only.
+//! The fake WeChat Pay server for local development (`make dev`). Binds to loopback only, unless
+//! `FAKE_WECHATPAY_LAN=1` (`make dev LAN=1`, so that a phone on the network can "pay") lets it
+//! listen on every interface.
 //!
 //! Reads the local merchant and platform identity from `FAKE_WECHATPAY_DIR` (`.dev/wechatpay`,
 //! made on first use), listens on `FAKE_WECHATPAY_ADDR` (`127.0.0.1:9200`) and delivers
@@ -13,9 +15,18 @@ use tools::fake_wechatpay::{self, FakePayConfig};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     let addr: SocketAddr = var("FAKE_WECHATPAY_ADDR", "127.0.0.1:9200").parse()?;
-    if !addr.ip().is_loopback() {
-        return Err(
-            format!("refusing to bind {addr}: the fake WeChat Pay server is for loopback only").into(),
+    let lan = std::env::var("FAKE_WECHATPAY_LAN").is_ok_and(|v| v == "1");
+    let allowed = addr.ip().is_loopback() || (lan && addr.ip().is_unspecified());
+    if !allowed {
+        return Err(format!(
+            "refusing to bind {addr}: the fake WeChat Pay server is for loopback only \
+             (FAKE_WECHATPAY_LAN=1 allows 0.0.0.0, for a phone on the same network)"
+        )
+        .into());
+    }
+    if lan {
+        eprintln!(
+            "fake WeChat Pay: listening on every interface (FAKE_WECHATPAY_LAN=1): anyone on this network can pay its orders"
         );
     }
     let dir = PathBuf::from(var("FAKE_WECHATPAY_DIR", ".dev/wechatpay"));
