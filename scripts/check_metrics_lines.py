@@ -12,10 +12,15 @@ import json
 import sys
 from collections import Counter
 
+# The custom metrics a deployed stack may create (each costs money every month).
+MAX_SERIES = 50
+
 
 def main(path: str) -> int:
     handled: list[str] = []
     emf: Counter[str] = Counter()
+    # Each (metric, dimension values) is one CloudWatch custom metric, billed monthly.
+    metric_series: set = set()
     problems: list[str] = []
     with open(path, encoding="utf-8", errors="replace") as log:
         for raw in log:
@@ -30,14 +35,17 @@ def main(path: str) -> int:
             except json.JSONDecodeError:
                 continue
             if "_aws" in line:
-                directive = line["_aws"]["CloudWatchMetrics"][0]
-                for dimensions in directive["Dimensions"]:
-                    for name in dimensions:
-                        if not isinstance(line.get(name), str):
-                            problems.append(f"EMF line without its dimension {name}: {raw[:200]}")
-                for metric in directive["Metrics"]:
-                    if not isinstance(line.get(metric["Name"]), (int, float)):
-                        problems.append(f"EMF line without its metric {metric['Name']}: {raw[:200]}")
+                for directive in line["_aws"]["CloudWatchMetrics"]:
+                    for dimensions in directive["Dimensions"]:
+                        for name in dimensions:
+                            if not isinstance(line.get(name), str):
+                                problems.append(f"EMF line without its dimension {name}: {raw[:200]}")
+                    for metric in directive["Metrics"]:
+                        if not isinstance(line.get(metric["Name"]), (int, float)):
+                            problems.append(f"EMF line without its metric {metric['Name']}: {raw[:200]}")
+                        for dimensions in directive["Dimensions"]:
+                            key = tuple((name, line.get(name)) for name in dimensions)
+                            metric_series.add((metric["Name"], key))
                 emf[line.get("requestId", "")] += 1
             elif line.get("message") in ("request", "webhook", "event") and line.get("request_id"):
                 handled.append(line["request_id"])
@@ -46,9 +54,14 @@ def main(path: str) -> int:
             problems.append(f"request {request_id}: {emf[request_id]} metrics lines, expected 1")
     if not handled:
         problems.append("no request lines at all")
+    if len(metric_series) > MAX_SERIES:
+        problems.append(f"{len(metric_series)} custom metrics (metric and dimension values); keep them under {MAX_SERIES}")
     for problem in problems:
         print(f"FAIL: {problem}")
-    print(f"check_metrics_lines: {len(handled)} requests, {sum(emf.values())} EMF lines, {len(problems)} problem(s)")
+    print(
+        f"check_metrics_lines: {len(handled)} requests, {sum(emf.values())} EMF lines, "
+        f"{len(metric_series)} custom metrics, {len(problems)} problem(s)"
+    )
     return 1 if problems else 0
 
 

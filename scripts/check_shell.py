@@ -21,12 +21,19 @@ distribution packages it), so the constructs are listed here, each with what to 
 | `"${array[@]}"` of a possibly empty array under `set -u` | unbound in 3.2 | `${array[@]+"${array[@]}"}` |
 
 The last one cannot be told from a non-empty array by reading; lib.sh's helpers use the guarded
-form, and review keeps it so. Exits 1 naming file and line of each construct found.
+form, and review keeps it so.
+
+Then a Mac's first run, simulated: `preflight` with only an old python3 (3.9, as Xcode's command
+line tools give) and an old Node.js (12, as Ubuntu 22.04's apt gives) on PATH must refuse, naming
+both and how to upgrade. Exits 1 naming what failed.
 """
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +60,44 @@ def scripts():
     yield from sorted((ROOT / ".ci").glob("*"))
 
 
+FAKE_PYTHON = """#!/bin/sh
+# python3 3.9, as a Mac's Xcode command line tools give it.
+case "$1" in
+  -V|--version) echo "Python 3.9.6"; exit 0 ;;
+  -c) case "$2" in *"version_info < (3, 11)"*) exit 1 ;; esac ;;
+esac
+exit 0
+"""
+FAKE_NODE = """#!/bin/sh
+# Node.js 12, as Ubuntu 22.04's apt gives it.
+case "$1" in
+  -v|--version) echo "v12.22.9"; exit 0 ;;
+esac
+exit 1
+"""
+
+
+def simulated_old_toolchain():
+    """preflight's answer with an old python3 and an old node first (and alone) on PATH."""
+    with tempfile.TemporaryDirectory() as bin_dir:
+        for name, text in (("python3", FAKE_PYTHON), ("node", FAKE_NODE), ("npm", "#!/bin/sh\necho 6.14.4\n")):
+            path = Path(bin_dir, name)
+            path.write_text(text)
+            path.chmod(0o755)
+        # Only what preflight needs besides them: bash, the coreutils it calls, cargo and a C compiler.
+        for tool in ("bash", "sed", "sort", "head", "cut", "grep", "uname", "tr", "dirname", "cargo", "rustc", "rustup", "cc", "gcc"):
+            found = shutil.which(tool)
+            if found and not Path(bin_dir, tool).exists():
+                Path(bin_dir, tool).symlink_to(found)
+        env = dict(os.environ, PATH=bin_dir)
+        return subprocess.run(
+            [str(Path(bin_dir, "bash")), "-c", f"source '{ROOT}/scripts/lib.sh'; preflight"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+
+
 def main():
     problems, checked = [], 0
     for path in scripts():
@@ -67,7 +112,12 @@ def main():
             for pattern, why in FORBIDDEN:
                 if re.search(pattern, code):
                     problems.append(f"{path.relative_to(ROOT)}:{number}: {why}")
-    print(f"shell: {checked} scripts checked for bash 3.2 (macOS's /bin/bash)")
+    old = simulated_old_toolchain()
+    said = old.stderr
+    wanted = ["python3 is 3.9.6; 3.11 or newer is needed", "brew install python", "Node.js is v12.22.9; 18.13 or newer", "nodesource"]
+    if old.returncode == 0 or not all(w in said for w in wanted):
+        problems.append(f"preflight with python3 3.9 and Node.js 12 did not refuse with the upgrade hints: status {old.returncode}: {said.strip()}")
+    print(f"shell: {checked} scripts checked for bash 3.2 (macOS's /bin/bash); preflight refuses python3 3.9 and Node.js 12 with their hints")
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -68,6 +68,7 @@ log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT, posting notifica
 start_fake_wechatpay "$ROOT/target/test-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:$API_PORT" "$LOGS/fake-wechatpay.log"
 start_bg "$LOGS/functions.log" cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$API_PORT"
 wait_port "$API_PORT" "cargo lambda watch" 300 "$LOGS/functions.log"
+python3 scripts/warm_functions.py "http://127.0.0.1:$API_PORT"
 E2E_BASE_URL="http://127.0.0.1:$API_PORT" E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" cargo test -p integration-tests --test api -- --ignored --test-threads 1 e2e
 
 log "the mini-program SDK (client/): generated routes and types, declarations, unit tests, and live tests against these functions"

@@ -52,13 +52,16 @@ impl Webhook for PayNotify {
         let result = notices
             .receive(&SignatureHeaders::from_headers(call.headers), call.body)
             .await;
-        let metric = match &result {
-            Ok(NoticeOutcome::Paid) => Some("PaymentsSucceeded"),
-            Ok(NoticeOutcome::Refunded) => Some("LatePaymentsRefunded"),
-            _ => None,
+        let metrics = match &result {
+            Ok(NoticeOutcome::Paid { total_fen }) => {
+                vec![("PaymentsSucceeded", 1.0), ("PaidFen", *total_fen as f64)]
+            }
+            Ok(NoticeOutcome::Refunded) => vec![("LatePaymentsRefunded", 1.0)],
+            Ok(_) => Vec::new(),
+            Err(_) => vec![("NotificationsFailed", 1.0)],
         };
         WebhookReply {
-            metric,
+            metrics,
             ..reply(result)
         }
     }
@@ -76,7 +79,7 @@ fn reply(result: Result<NoticeOutcome, NoticeError>) -> WebhookReply {
             body: None,
             content_type: JSON,
             outcome: format!("{outcome:?}"),
-            metric: None,
+            metrics: Vec::new(),
         },
         Err(err) => {
             let status = match &err {
@@ -101,7 +104,7 @@ fn fail(status: StatusCode, message: &str) -> WebhookReply {
         body: Some(json!({ "code": "FAIL", "message": message }).to_string()),
         content_type: JSON,
         outcome: message.to_owned(),
-        metric: None,
+        metrics: Vec::new(),
     }
 }
 
@@ -118,9 +121,15 @@ impl Webhook for RefundNotify {
         let result = notices
             .receive(&SignatureHeaders::from_headers(call.headers), call.body)
             .await;
-        let metric = matches!(result, Ok(NoticeOutcome::Refunded)).then_some("Refunds");
+        let metrics = match &result {
+            Ok(NoticeOutcome::Refunded) => vec![("Refunds", 1.0)],
+            // ABNORMAL or CLOSED: the money did not go back; an operator settles it.
+            Ok(NoticeOutcome::NeedsOperator) => vec![("RefundsFailed", 1.0)],
+            Ok(_) => Vec::new(),
+            Err(_) => vec![("NotificationsFailed", 1.0)],
+        };
         WebhookReply {
-            metric,
+            metrics,
             ..reply(result)
         }
     }
@@ -149,6 +158,7 @@ impl EventHandler for ExpireOrders {
             ("OrdersExpired", report.cancelled as f64),
             ("PaymentsSucceeded", report.paid as f64),
             ("Refunds", report.refunded as f64),
+            ("RefundsFailed", report.refunds_flagged as f64),
         ]
     }
 }

@@ -37,7 +37,8 @@ pub enum NoticeError {
 /// What a notification did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeOutcome {
-    Paid,
+    /// The order is paid: its total, in fen (the revenue metric).
+    Paid { total_fen: i64 },
     /// A repeat of a notification already handled.
     Duplicate,
     /// Paid after the order was cancelled: refunded (or the refund was already asked).
@@ -162,7 +163,9 @@ impl<K: NoticeKind> Notices<K> {
                             self.notifier
                                 .notify(&order.paid(payment), NoticeEvent::OrderPaid)
                                 .await;
-                            return Ok(NoticeOutcome::Paid);
+                            return Ok(NoticeOutcome::Paid {
+                                total_fen: order.total_fen,
+                            });
                         }
                         // Cancelled or paid meanwhile: judge again on the order as it is now.
                         PaidOutcome::AlreadyChanged => {}

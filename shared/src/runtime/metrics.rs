@@ -1,17 +1,19 @@
 //! Metrics in CloudWatch Embedded Metric Format: one JSON line per request or event on stdout, which
-//! CloudWatch Logs turns into metrics, so counting costs no AWS call. Dimensions stay few and small:
-//! the function, and the class of the answer (`2xx`, `4xx`, `5xx`). The exact code, the request id
-//! and the latency are properties of the line, for Logs Insights.
+//! CloudWatch Logs turns into metrics, so counting costs no AWS call. Each metric and dimension value
+//! is one custom metric, billed monthly, so each metric gets one small dimension, and a deployed
+//! stack makes about 29 of them whatever the number of functions (under 50): the health of every
+//! request by the class of the answer (`2xx`, `4xx`, `5xx`), the business counts by the function
+//! that makes them (one or two each). Per-function invocations, duration (p50, p99), errors of the
+//! runtime and throttles come free from AWS/Lambda. The exact code, the function, the request id and
+//! the latency are properties of the line, for Logs Insights.
 //!
-//! | metric | unit | when |
-//! |---|---|---|
-//! | `Requests` | Count | every request or event |
-//! | `Latency` | Milliseconds | every request or event |
-//! | `Errors` | Count | 1 when the answer is a 4xx or 5xx (events: when they fail) |
-//! | `ServerErrors` | Count | 1 when it is a 5xx |
-//! | `ColdStart` | Count | 1 on the first request of an instance |
-//! | `RateLimited` | Count | 1 when a rate limit refused it (42901, 42902, 42903) |
-//! | business counts | Count | `Logins`, `OrdersPlaced`, `PaymentsSucceeded`, `LatePaymentsRefunded`, `RefundsRequested`, `Refunds`, `OrdersShipped`, `OrdersExpired`, `PhonesBound`, `AccessTokenRefreshes`, `ImagesRemoved` |
+//! | metric | unit | dimension | when |
+//! |---|---|---|---|
+//! | `Requests` | Count | codeClass (3) | every request or event (`4xx`, `5xx`: the errors) |
+//! | `Latency` | Milliseconds | codeClass (3) | every request or event |
+//! | `ColdStart` | Count | codeClass (at most 3) | only on the first request of an instance |
+//! | `RateLimited` | Count | codeClass (`4xx`) | only when a rate limit refused it (42901, 42902, 42903) |
+//! | business counts | Count | function | `Logins`, `OrdersPlaced`, `PaymentsSucceeded` (pay-notify, expire-orders), `PaidFen` (the paid total, pay-notify), `LatePaymentsRefunded`, `RefundsRequested`, `Refunds` (refund-notify, expire-orders), `RefundsFailed` (ABNORMAL or CLOSED: refund-notify, expire-orders), `NotificationsFailed` (pay-notify, refund-notify), `OrdersShipped`, `OrdersExpired`, `PhonesBound`, `AccessTokenRefreshes`, `ImagesRemoved` (18 in all) |
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,29 +89,46 @@ pub fn code_class(status: u16) -> &'static str {
     }
 }
 
-/// The EMF line: the metrics, their dimensions, and the properties for Logs Insights.
+/// The EMF line: the metrics, each with its one dimension, and the properties for Logs Insights.
 pub fn line(namespace: &str, m: &Measured<'_>, cold_start: bool, timestamp_ms: i64) -> String {
-    let mut metrics: Vec<(&str, &str, f64)> = vec![
+    let by_function: Vec<(&str, &str, f64)> = m
+        .business
+        .iter()
+        .map(|(name, value)| (*name, "Count", *value))
+        .collect();
+    let mut by_class: Vec<(&str, &str, f64)> = vec![
         ("Requests", "Count", 1.0),
         ("Latency", "Milliseconds", m.latency_ms),
-        ("Errors", "Count", f64::from(u8::from(m.status >= 400))),
-        ("ServerErrors", "Count", f64::from(u8::from(m.status >= 500))),
-        ("ColdStart", "Count", f64::from(u8::from(cold_start))),
-        ("RateLimited", "Count", f64::from(u8::from(m.code / 100 == 429))),
     ];
-    metrics.extend(m.business.iter().map(|(name, value)| (*name, "Count", *value)));
+    // Emitted only when they happened: a metric never emitted under a dimension value costs nothing.
+    if cold_start {
+        by_class.push(("ColdStart", "Count", 1.0));
+    }
+    if m.code / 100 == 429 {
+        by_class.push(("RateLimited", "Count", 1.0));
+    }
+    let definitions = |metrics: &[(&str, &str, f64)]| {
+        metrics
+            .iter()
+            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit}))
+            .collect::<Vec<_>>()
+    };
     let mut object = Map::new();
     object.insert(
         "_aws".into(),
         json!({
             "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [["function"], ["function", "codeClass"]],
-                "Metrics": metrics.iter().map(|(name, unit, _)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-            }],
+            "CloudWatchMetrics": if by_function.is_empty() {
+                json!([{"Namespace": namespace, "Dimensions": [["codeClass"]], "Metrics": definitions(&by_class)}])
+            } else {
+                json!([
+                    {"Namespace": namespace, "Dimensions": [["codeClass"]], "Metrics": definitions(&by_class)},
+                    {"Namespace": namespace, "Dimensions": [["function"]], "Metrics": definitions(&by_function)},
+                ])
+            },
         }),
     );
+    let metrics = by_class.into_iter().chain(by_function);
     object.insert("function".into(), json!(m.function));
     object.insert("codeClass".into(), json!(code_class(m.status)));
     object.insert("requestId".into(), json!(m.request_id));
@@ -136,24 +155,42 @@ mod tests {
             business: vec![],
         };
         let line: Value = serde_json::from_str(&line("wx", &m, true, 1_700_000_000_000)).unwrap();
-        let directive = &line["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(directive["Namespace"], "wx");
+        let directives = line["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(line["_aws"]["Timestamp"], 1_700_000_000_000i64);
-        // Every dimension and metric the directive names is a member of the line.
-        for set in directive["Dimensions"].as_array().unwrap() {
-            for dimension in set.as_array().unwrap() {
-                assert!(line[dimension.as_str().unwrap()].is_string(), "{dimension}");
+        // Every dimension and metric a directive names is a member of the line; each metric has
+        // one dimension set of one dimension.
+        for directive in directives {
+            assert_eq!(directive["Namespace"], "wx");
+            let sets = directive["Dimensions"].as_array().unwrap();
+            assert_eq!(sets.len(), 1, "{directive}");
+            assert_eq!(sets[0].as_array().unwrap().len(), 1, "{directive}");
+            assert!(line[sets[0][0].as_str().unwrap()].is_string(), "{directive}");
+            for metric in directive["Metrics"].as_array().unwrap() {
+                assert!(line[metric["Name"].as_str().unwrap()].is_number(), "{metric}");
             }
         }
-        for metric in directive["Metrics"].as_array().unwrap() {
-            assert!(line[metric["Name"].as_str().unwrap()].is_number(), "{metric}");
-        }
-        assert_eq!(line["codeClass"], "4xx");
+        let dimension_of = |metric: &str| {
+            directives
+                .iter()
+                .find(|d| {
+                    d["Metrics"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|m| m["Name"] == metric)
+                })
+                .map(|d| d["Dimensions"][0][0].as_str().unwrap().to_owned())
+        };
+        assert_eq!(dimension_of("Requests").as_deref(), Some("codeClass"));
+        assert_eq!(dimension_of("Latency").as_deref(), Some("codeClass"));
         assert_eq!(
-            (line["Errors"].as_f64(), line["ServerErrors"].as_f64()),
-            (Some(1.0), Some(0.0))
+            directives.len(),
+            1,
+            "no business count, no per-function directive"
         );
+        assert_eq!(line["codeClass"], "4xx");
         assert_eq!(line["ColdStart"], 1.0);
+        assert!(line.get("RateLimited").is_none(), "only when it happened");
         assert_eq!(line["code"], 40901, "the code is a property, not a dimension");
     }
 
@@ -169,7 +206,14 @@ mod tests {
         };
         let ok: Value = serde_json::from_str(&line("wx", &m, false, 0)).unwrap();
         assert_eq!(ok["Logins"], 1.0);
-        assert_eq!(ok["RateLimited"], 0.0);
+        let business = &ok["_aws"]["CloudWatchMetrics"][1];
+        assert_eq!(
+            business["Dimensions"],
+            json!([["function"]]),
+            "business counts by function"
+        );
+        assert_eq!(business["Metrics"][0]["Name"], "Logins");
+        assert!(ok.get("RateLimited").is_none() && ok.get("ColdStart").is_none());
         let limited = Measured {
             status: 429,
             code: 42902,

@@ -20,15 +20,15 @@ use crate::infra::timing::{Dependency, Spent, measure};
 
 /// What a webhook answers: a status and, when it has one, a body (JSON unless `content_type`
 /// says otherwise).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebhookReply {
     pub status: StatusCode,
     pub body: Option<String>,
     pub content_type: &'static str,
     /// What happened, for the log (never sent).
     pub outcome: String,
-    /// The business count it adds to (`PaymentsSucceeded`), as a metric.
-    pub metric: Option<&'static str>,
+    /// The business counts it adds to (`("PaymentsSucceeded", 1.0)`), as metrics.
+    pub metrics: Vec<(&'static str, f64)>,
 }
 
 /// The content type of JSON answers.
@@ -136,7 +136,7 @@ impl<W: Webhook> WebhookAdapter<W> {
             status,
             code: 0,
             latency_ms,
-            business: reply.metric.map(|m| vec![(m, 1.0)]).unwrap_or_default(),
+            business: reply.metrics.clone(),
         });
         macro_rules! log_call {
             ($level:expr) => {

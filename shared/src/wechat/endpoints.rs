@@ -96,7 +96,7 @@ fn text(status: StatusCode, body: String, outcome: String, metric: Option<&'stat
         body: Some(body),
         content_type: TEXT,
         outcome,
-        metric,
+        metrics: metric.map(|name| vec![(name, 1.0)]).unwrap_or_default(),
     }
 }
 
