@@ -13,7 +13,9 @@ use crate::domain::limits::Scope;
 use crate::domain::orders::Order;
 use crate::orders::OrderIdInput;
 use crate::payments::expiry::{Expiry, SweepReport};
-use crate::payments::notices::{NoticeError, NoticeOutcome, PaymentNotices, RefundNotices, SignatureHeaders};
+use crate::payments::notices::{
+    NoticeError, NoticeKind, NoticeOutcome, Notices, PaymentNotices, RefundNotices, SignatureHeaders,
+};
 use crate::payments::pay::{PaymentError, PaymentParams, Payments};
 use crate::payments::refunds::{RefundError, Refunds};
 use crate::runtime::error::ApiError;
@@ -49,25 +51,38 @@ impl Webhook for PayNotify {
     type Service = PaymentNotices;
 
     async fn handle(notices: &PaymentNotices, call: WebhookCall<'_>) -> WebhookReply {
-        let result = notices
-            .receive(&SignatureHeaders::from_headers(call.headers), call.body)
-            .await;
-        let metrics = match &result {
-            Ok(NoticeOutcome::Paid { total_fen }) => {
+        receive(notices, call, |outcome| match outcome {
+            NoticeOutcome::Paid { total_fen } => {
                 vec![("PaymentsSucceeded", 1.0), ("PaidFen", *total_fen as f64)]
             }
-            Ok(NoticeOutcome::Refunded) => vec![("LatePaymentsRefunded", 1.0)],
-            Ok(_) => Vec::new(),
-            Err(_) => vec![("NotificationsFailed", 1.0)],
-        };
-        WebhookReply {
-            metrics,
-            ..reply(result)
-        }
+            NoticeOutcome::Refunded => vec![("LatePaymentsRefunded", 1.0)],
+            _ => Vec::new(),
+        })
+        .await
     }
 
     fn failure(status: StatusCode, message: &str) -> WebhookReply {
         fail(status, message)
+    }
+}
+
+/// One notification through its receiver: the answer WeChat Pay expects, and the metrics of its
+/// outcome (`counts`); a refused or failed one counts as `NotificationsFailed`.
+async fn receive<K: NoticeKind>(
+    notices: &Notices<K>,
+    call: WebhookCall<'_>,
+    counts: fn(&NoticeOutcome) -> Vec<(&'static str, f64)>,
+) -> WebhookReply {
+    let result = notices
+        .receive(&SignatureHeaders::from_headers(call.headers), call.body)
+        .await;
+    let metrics = match &result {
+        Ok(outcome) => counts(outcome),
+        Err(_) => vec![("NotificationsFailed", 1.0)],
+    };
+    WebhookReply {
+        metrics,
+        ..reply(result)
     }
 }
 
@@ -118,20 +133,13 @@ impl Webhook for RefundNotify {
     type Service = RefundNotices;
 
     async fn handle(notices: &RefundNotices, call: WebhookCall<'_>) -> WebhookReply {
-        let result = notices
-            .receive(&SignatureHeaders::from_headers(call.headers), call.body)
-            .await;
-        let metrics = match &result {
-            Ok(NoticeOutcome::Refunded) => vec![("Refunds", 1.0)],
+        receive(notices, call, |outcome| match outcome {
+            NoticeOutcome::Refunded => vec![("Refunds", 1.0)],
             // ABNORMAL or CLOSED: the money did not go back; an operator settles it.
-            Ok(NoticeOutcome::NeedsOperator) => vec![("RefundsFailed", 1.0)],
-            Ok(_) => Vec::new(),
-            Err(_) => vec![("NotificationsFailed", 1.0)],
-        };
-        WebhookReply {
-            metrics,
-            ..reply(result)
-        }
+            NoticeOutcome::NeedsOperator => vec![("RefundsFailed", 1.0)],
+            _ => Vec::new(),
+        })
+        .await
     }
 
     fn failure(status: StatusCode, message: &str) -> WebhookReply {
