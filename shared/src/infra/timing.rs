@@ -67,9 +67,11 @@ tokio::task_local! {
 }
 
 /// Runs `work` (one request or event) with its own sums, and answers them beside its output.
+/// `work` is boxed: a handler's future nests deeply, and every function's `main` would otherwise
+/// carry its whole layout (past the compiler's query depth for some).
 pub async fn measure<F: Future>(work: F) -> (F::Output, Arc<Spent>) {
     let spent = Arc::new(Spent::default());
-    let output = SPENT.scope(spent.clone(), work).await;
+    let output = SPENT.scope(spent.clone(), Box::pin(work)).await;
     (output, spent)
 }
 

@@ -45,8 +45,8 @@ pub async fn serve<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<H::Event>| {
         let adapter = adapter.clone();
         async move {
-            adapter
-                .handle(&event.context.request_id, event.payload)
+            // Boxed, as the cold start is (runtime/serve.rs): the handler's future nests deeply.
+            Box::pin(adapter.handle(&event.context.request_id, event.payload))
                 .await
                 .map_err(|err| -> BoxError { Box::new(err) })
         }

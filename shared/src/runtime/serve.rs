@@ -45,7 +45,8 @@ pub async fn serve_http<F: HttpFunction>() -> Result<(), lambda_http::Error> {
     let function = cold_start::<F>().await?;
     lambda_http::run_concurrent(service_fn(move |request| {
         let function = function.clone();
-        async move { Ok::<_, Infallible>(function.respond(request).await) }
+        // Boxed, as the cold start is: the handler's future nests deeply.
+        async move { Ok::<_, Infallible>(Box::pin(function.respond(request)).await) }
     }))
     .await
 }
