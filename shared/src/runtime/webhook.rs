@@ -103,9 +103,10 @@ impl<W: Webhook> WebhookAdapter<W> {
             .lambda_context_ref()
             .map(|ctx| ctx.request_id.clone())
             .unwrap_or_default();
-        let mut dependencies = std::sync::Arc::new(Spent::default());
-        let reply = if !W::METHODS.contains(request.method()) {
-            W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        // A refused method runs nothing: it has no dependency time to measure.
+        let (mut reply, dependencies) = if !W::METHODS.contains(request.method()) {
+            let refused = W::failure(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+            (refused, std::sync::Arc::new(Spent::default()))
         } else {
             let span = tracing::info_span!("request", request_id = %request_id, function = W::NAME);
             let call = WebhookCall {
@@ -117,8 +118,7 @@ impl<W: Webhook> WebhookAdapter<W> {
             let (reply, spent) =
                 measure(AssertUnwindSafe(W::handle(&self.service, call).instrument(span)).catch_unwind())
                     .await;
-            dependencies = spent;
-            reply.unwrap_or_else(|panic| {
+            let reply = reply.unwrap_or_else(|panic| {
                 tracing::error!(
                     request_id,
                     function = W::NAME,
@@ -126,7 +126,8 @@ impl<W: Webhook> WebhookAdapter<W> {
                     "panic"
                 );
                 W::failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            })
+            });
+            (reply, spent)
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = reply.status.as_u16();
@@ -136,7 +137,7 @@ impl<W: Webhook> WebhookAdapter<W> {
             status,
             code: 0,
             latency_ms,
-            business: reply.metrics.clone(),
+            business: std::mem::take(&mut reply.metrics),
         });
         macro_rules! log_call {
             ($level:expr) => {
