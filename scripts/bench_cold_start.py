@@ -7,9 +7,12 @@ Starts the binary as Lambda would (AWS_LAMBDA_* variables, the Runtime API on lo
 - warm: the following invocations of the same process;
 - peak RSS of the process (VmHWM) after the last invocation;
 - with --callgrind, CPU instructions per warm invocation: the process runs under
-  `valgrind --tool=callgrind` twice, with few and with more warm invocations, and the difference of
-  its instruction counts is divided by the difference of invocations (start-up cancels out; the
-  emulator and the fakes are other processes, and the kernel's network work is not counted).
+  `valgrind --tool=callgrind` twice, with 3 and with 53 warm invocations, and the difference of
+  its instruction counts is divided by the 50 invocations between (start-up and shut-down cancel
+  out; the emulator and the fakes are other processes, and the kernel's network work is not
+  counted); the median of 3 such pairs. A single pair 10 invocations apart wandered by up to 10 %
+  from run to run of the same binary (the runtime client's polls follow timing); this way, by
+  about 1 %.
 
 Usage: python bench_cold_start.py BINARY EVENT.json [--runs N] [--warm N] [--replace FROM=TO{n}]...
        [--callgrind] [--json RESULTS.jsonl] [--label TEXT]
@@ -196,11 +199,16 @@ def main():
         statuses.extend(run.statuses)
     per_request = None
     if args.callgrind:
-        few, more = 3, 13
-        per_request = (
-            instructions(args.binary, env, event_text, replacements, more)
-            - instructions(args.binary, env, event_text, replacements, few)
-        ) / (more - few)
+        few, more = 3, 53
+        pairs = [
+            (
+                instructions(args.binary, env, event_text, replacements, more)
+                - instructions(args.binary, env, event_text, replacements, few)
+            )
+            / (more - few)
+            for _ in range(3)
+        ]
+        per_request = statistics.median(pairs)
 
     def p50(values):
         return statistics.median(values)

@@ -261,17 +261,47 @@ export interface SubscribeInput {
 export type Category = string;
 
 export interface ProductPage {
-  items: Array<Product>;
+  items: Array<ProductSummary>;
   /** The cursor of the next page; null on the last one. */
   nextCursor: string | null;
 }
 
+/** A product as a list shows it; its SKUs are on its page. */
+export interface ProductSummary {
+  id: Slug64;
+  name: string;
+  description: string;
+  /** The lowest SKU price. */
+  priceFen: number;
+  minPriceFen: number;
+  maxPriceFen: number;
+  stock: number;
+  inStock: boolean;
+  hasVariants: boolean;
+  category: Category;
+  images: Array<string>;
+  status: "ON_SALE" | "OFF_SALE";
+  fulfilment: "physical" | "virtual";
+  sortOrder: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+/** A product with every SKU, as its page shows it. */
 export interface Product {
   id: Slug64;
   name: string;
   description: string;
+  /** The lowest SKU price (the price of a product without variants). */
   priceFen: number;
+  minPriceFen: number;
+  maxPriceFen: number;
+  /** The stock of all its SKUs. */
   stock: number;
+  /** Whether any SKU can be bought now. */
+  inStock: boolean;
+  /** Whether a buyer picks a SKU (the product has specs). */
+  hasVariants: boolean;
   category: Category;
   images: Array<string>;
   status: "ON_SALE" | "OFF_SALE";
@@ -280,6 +310,28 @@ export interface Product {
   sortOrder: number;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  /** The axes of its variants (规格, 包装); empty without variants. */
+  specs: Array<Spec>;
+  /** Its SKUs, in the order of the specs' values; one, `default`, without variants. */
+  skus: Array<Sku>;
+}
+
+export interface Spec {
+  name: string;
+  values: Array<string>;
+}
+
+export interface Sku {
+  skuId: Slug64;
+  specValues: SpecValues;
+  priceFen: number;
+  stock: number;
+  image?: string;
+}
+
+/** One value of each spec: `{"规格": "250g", "包装": "礼盒"}`. */
+export interface SpecValues {
+  [name: string]: string;
 }
 
 export interface OrderPage {
@@ -309,9 +361,12 @@ export interface Order {
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
 
-/** A snapshot of the product's name and price when it was ordered. */
+/** A snapshot of the product's name, its SKU's spec values and price when it was ordered. */
 export interface OrderLine {
   productId: Slug64;
+  /** `default` for a product without variants. */
+  skuId: Slug64;
+  specValues?: SpecValues;
   name: string;
   priceFen: number;
   quantity: number;
@@ -345,7 +400,7 @@ export interface Address {
 }
 
 export interface OrderRequest {
-  /** 1-20 lines, one per product (a repeated productId is refused with 40002). */
+  /** 1-20 lines, one per SKU (a repeated SKU is refused with 40002). */
   items: Array<LineRequest>;
   /** The total the client showed; if it differs from the current one, 40902 with `data.totalFen` and nothing is written. */
   expectedTotalFen?: number | null;
@@ -356,6 +411,8 @@ export interface OrderRequest {
 
 export interface LineRequest {
   productId: Slug64;
+  /** The SKU; absent means the product's only one (`default` for a product without variants). */
+  skuId?: Slug64;
   quantity: number;
 }
 
@@ -445,6 +502,7 @@ export interface ProductsProblem {
 
 export interface Shortage {
   productId: Slug64;
+  skuId: Slug64;
   reason: "OUT_OF_STOCK" | "OFF_SALE" | "NOT_FOUND";
   /** The stock left (OUT_OF_STOCK only). */
   available?: number;
@@ -462,6 +520,7 @@ export interface HoldingProblem {
   maxUnitsPerProduct: number;
   products: Array<{
     productId: Slug64;
+    skuId: Slug64;
     pendingUnits: number;
   }>;
 }

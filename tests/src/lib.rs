@@ -552,9 +552,35 @@ pub fn product(
         },
         fulfilment: Default::default(),
         sort_order,
+        specs: Vec::new(),
+        skus: Vec::new(),
         created_at: now,
         updated_at: now,
     }
+    .normalized()
+    .expect("a valid product")
+}
+
+/// A product with variants for tests: one spec, 规格, whose values are the SKUs' own, each SKU
+/// given as `(skuId, value, priceFen, stock)`.
+pub fn variant_product(id: &str, skus: &[(&str, &str, i64, i64)]) -> shared::domain::catalog::Product {
+    use shared::domain::catalog::{Sku, SkuId, Spec};
+    let mut variant = product(id, 1, 0, true, "tea", 5);
+    variant.specs = vec![Spec {
+        name: "规格".into(),
+        values: skus.iter().map(|(_, value, _, _)| (*value).to_owned()).collect(),
+    }];
+    variant.skus = skus
+        .iter()
+        .map(|(sku, value, price_fen, stock)| Sku {
+            sku_id: SkuId::parse(sku).expect("a valid SKU id"),
+            spec_values: [("规格".to_owned(), (*value).to_owned())].into(),
+            price_fen: *price_fen,
+            stock: *stock,
+            image: None,
+        })
+        .collect();
+    variant.normalized().expect("a valid product with variants")
 }
 
 /// A delivery address as `wx.chooseAddress` answers it, for orders of goods to ship.
@@ -585,6 +611,17 @@ impl TestApp {
     pub async fn stock(&self, id: &str) -> i64 {
         let item = self.item(&keys::product(id)).await.expect("the product exists");
         item[keys::field::product::STOCK]
+            .as_n()
+            .expect("a number")
+            .parse()
+            .expect("an integer")
+    }
+
+    /// The current stock of one SKU of a product with variants, read consistently.
+    pub async fn sku_stock(&self, id: &str, sku: &str) -> i64 {
+        let item = self.item(&keys::product(id)).await.expect("the product exists");
+        let skus = item[keys::field::product::SKUS].as_m().expect("a map of SKUs");
+        skus[sku].as_m().expect("a SKU")[keys::field::product::SKU_STOCK]
             .as_n()
             .expect("a number")
             .parse()

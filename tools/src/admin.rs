@@ -49,19 +49,22 @@ pub struct SeedReport {
     pub skipped: usize,
 }
 
-/// Loads and checks a product file: a JSON array of products with unique ids.
+/// Loads and checks a product file: a JSON array of products with unique ids, each either
+/// without variants (`priceFen` and `stock`, the shape before variants) or with `specs` and
+/// `skus`.
 pub fn read_products(path: &Path) -> Result<Vec<Product>, BoxError> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let products: Vec<Product> =
         serde_json::from_str(&text).map_err(|e| format!("{} is not a product list: {e}", path.display()))?;
     let mut ids = HashSet::new();
-    for product in &products {
-        product.validate()?;
+    let mut checked = Vec::with_capacity(products.len());
+    for product in products {
         if !ids.insert(product.id.clone()) {
             return Err(format!("product id {} appears twice", product.id.as_str()).into());
         }
+        checked.push(product.normalized()?);
     }
-    Ok(products)
+    Ok(checked)
 }
 
 /// Seeds the catalog from `path`. Re-running is safe: existing products keep their live stock

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::catalog::products::{Catalog, CatalogError};
 use crate::catalog::share_codes::{ShareCode, ShareCodeError, ShareCodes};
-use crate::domain::catalog::{Category, Product};
+use crate::domain::catalog::{Category, Product, ProductSummary};
 use crate::domain::ids::{Caller, ProductId};
 use crate::domain::limits::Scope;
 use crate::domain::paging::{Cursor, Page, PageSize};
@@ -24,7 +24,7 @@ pub struct ListProductsInput {
 endpoint! {
     /// `GET /products?limit=&cursor=&category=`.
     ListProducts: GET "list-products", Public, (Catalog, Cursors);
-    fn(services, _ctx, input: ListProductsInput) -> Page<Product> {
+    fn(services, _ctx, input: ListProductsInput) -> Page<ProductSummary> {
         let (catalog, cursors) = services;
         catalog
             .list(input.category.as_ref(), input.limit, input.cursor.as_ref(), cursors)

@@ -1,6 +1,6 @@
 //! Browsing the catalog: pages of products on sale, and one product.
 
-use crate::domain::catalog::{Category, Product};
+use crate::domain::catalog::{Category, Product, ProductSummary};
 use crate::domain::ids::ProductId;
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::infra::store::{Cursors, StorageError, Store};
@@ -27,15 +27,18 @@ impl Catalog {
         Self { store }
     }
 
-    /// A page of ON_SALE products in display order, optionally of one category. One Query.
+    /// A page of ON_SALE products in display order, optionally of one category, each with its
+    /// price range and whether any SKU is in stock (the SKUs themselves on the product's page).
+    /// One Query.
     pub async fn list(
         &self,
         category: Option<&Category>,
         limit: PageSize,
         cursor: Option<&Cursor>,
         cursors: &Cursors,
-    ) -> Result<Page<Product>, CatalogError> {
-        Ok(self.store.list_products(category, limit, cursor, cursors).await?)
+    ) -> Result<Page<ProductSummary>, CatalogError> {
+        let page = self.store.list_products(category, limit, cursor, cursors).await?;
+        Ok(page.map(Product::summary))
     }
 
     /// One product, whatever its status (a client may hold a link to one taken off sale). One GetItem.

@@ -115,7 +115,7 @@ impl Checkout {
         self.limits.check_lines(request)?;
         let digest = sha256_hex(key.scoped_to(openid).as_bytes());
         let fingerprint = sha256_hex(&request.canonical_bytes());
-        let ids: Vec<&ProductId> = request.product_ids().collect();
+        let ids: Vec<&ProductId> = request.product_ids();
         let mut attempts = CONTENDED.start();
         let mut remark_checked = None;
         loop {

@@ -31,7 +31,9 @@ impl From<OrderError> for ApiError {
                 let products: Vec<_> = holdings
                     .units
                     .iter()
-                    .map(|(id, held)| json!({ "productId": id, "pendingUnits": held }))
+                    .map(|(sku, held)| {
+                        json!({ "productId": sku.product_id, "skuId": sku.sku_id, "pendingUnits": held })
+                    })
                     .collect();
                 Self::conflict(
                     Conflict::HoldingLimit,
@@ -84,6 +86,7 @@ mod tests {
     fn a_shortage_becomes_a_409_naming_every_product_in_details() {
         let shortage = crate::domain::orders::Shortage {
             product_id: crate::domain::ids::ProductId::parse("pen").unwrap(),
+            sku_id: crate::domain::catalog::SkuId::parse("blue").unwrap(),
             reason: crate::domain::orders::ShortageReason::OutOfStock,
             available: Some(1),
         };
@@ -93,8 +96,8 @@ mod tests {
         assert_eq!((err.status(), err.code()), (409, 40901));
         assert_eq!(
             err.details().unwrap(),
-            &json!({"products": [{"productId": "pen", "reason": "OUT_OF_STOCK", "available": 1}]})
+            &json!({"products": [{"productId": "pen", "skuId": "blue", "reason": "OUT_OF_STOCK", "available": 1}]})
         );
-        assert!(err.to_string().contains("pen"));
+        assert!(err.to_string().contains("pen/blue"), "{err}");
     }
 }

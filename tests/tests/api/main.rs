@@ -12,6 +12,7 @@ mod payments;
 mod platform;
 mod secrets;
 mod sessions;
+mod skus;
 mod tokens;
 mod uploads;
 mod users;

@@ -262,7 +262,7 @@ async fn units_of_one_product_across_unpaid_orders_are_capped_and_cancelling_fre
     assert_eq!((third.status, third.code()), (409, 40905), "{:?}", third.body);
     assert_eq!(
         third.data()["products"],
-        json!([{"productId": "tea", "pendingUnits": 16}])
+        json!([{"productId": "tea", "skuId": "default", "pendingUnits": 16}])
     );
     assert_eq!(third.data()["maxUnitsPerProduct"], 20);
     assert_eq!((alone.status, alone.code()), (409, 40905), "{:?}", alone.body);
@@ -305,7 +305,7 @@ async fn a_multi_line_order_with_one_short_line_decrements_nothing() {
     assert!(reply.body["message"].as_str().unwrap().contains("pen"));
     assert_eq!(
         reply.data()["products"],
-        json!([{"productId": "pen", "reason": "OUT_OF_STOCK", "available": 5}])
+        json!([{"productId": "pen", "skuId": "default", "reason": "OUT_OF_STOCK", "available": 5}])
     );
     assert_eq!(app.table_snapshot().await, before);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use integration_tests::{RequestBuilder, TestApp, product, request, spawn_app};
+use integration_tests::{RequestBuilder, TestApp, product, request, spawn_app, variant_product};
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::domain::ids::OrderId;
@@ -1152,4 +1152,76 @@ async fn an_unpaid_order_about_to_close_is_reminded_once() {
         (Some(1), Some(0))
     );
     assert_eq!(wechat.subscribe_sends().len(), 1);
+}
+
+#[tokio::test]
+async fn each_sku_comes_back_on_its_own_when_an_order_expires_and_when_one_is_refunded() {
+    let shop = shop().await;
+    shop.app
+        .seed(&[variant_product(
+            "cup",
+            &[("small", "小杯", 1250, 5), ("large", "大杯", 2500, 5)],
+        )])
+        .await;
+    let place_cups = |key: &'static str, items: Value| {
+        let app = &shop.app;
+        let token = &shop.token;
+        async move {
+            let reply = app
+                .call::<SubmitOrder>(
+                    request(Method::POST, "/orders")
+                        .bearer(token)
+                        .header("idempotency-key", key)
+                        .json(&json!({"address": integration_tests::address(), "items": items})),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+            reply.data()["orderId"].as_str().unwrap().to_owned()
+        }
+    };
+    let stocks = || async {
+        (
+            shop.app.sku_stock("cup", "small").await,
+            shop.app.sku_stock("cup", "large").await,
+            shop.app.stock("cup").await,
+        )
+    };
+
+    // A paid order of the large size is refunded: the large size comes back, the small untouched.
+    let id = place_cups(
+        "sku-refund-01",
+        json!([{"productId": "cup", "skuId": "large", "quantity": 1}]),
+    )
+    .await;
+    let paid = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000090"), now());
+    assert_eq!(notify(&shop, &paid).await.0, 204);
+    assert_eq!(stocks().await, (5, 4, 9));
+    let asked = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    assert_eq!(asked.data()["status"], "REFUNDING", "{:?}", asked.body);
+    let refunded = refund_succeeded(&shop, &id, "4200002026112500000090");
+    assert_eq!(refund_notify(&shop, &refunded).await.0, 204);
+    assert_eq!(refund_notify(&shop, &refunded).await.0, 204, "a repeat");
+    assert_eq!(order_status(&shop, &id).await["status"], "REFUNDED");
+    assert_eq!(stocks().await, (5, 5, 10), "the refunded SKU came back once");
+
+    // Then an unpaid order of both sizes expires: each size gets its own units back, once.
+    place_cups(
+        "sku-expire-01",
+        json!([{"productId": "cup", "skuId": "small", "quantity": 2}, {"productId": "cup", "skuId": "large", "quantity": 1}]),
+    )
+    .await;
+    assert_eq!(stocks().await, (3, 4, 7));
+    shop.app.clock.advance(Duration::from_secs(30 * 60 + 1));
+    let (a, b) = tokio::join!(sweep(&shop), sweep(&shop));
+    assert_eq!(
+        a["cancelled"].as_u64().unwrap() + b["cancelled"].as_u64().unwrap(),
+        1,
+        "{a} {b}"
+    );
+    assert_eq!(stocks().await, (5, 5, 10));
 }

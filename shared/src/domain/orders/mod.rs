@@ -46,9 +46,13 @@ mod tests {
             status,
             fulfilment: Fulfilment::Physical,
             sort_order: 1,
+            specs: Vec::new(),
+            skus: Vec::new(),
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
         }
+        .normalized()
+        .unwrap()
     }
 
     fn catalog(products: Vec<Product>) -> HashMap<ProductId, Product> {

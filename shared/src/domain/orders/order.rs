@@ -1,6 +1,8 @@
 //! An order as stored: its lines (priced from the products), its state, and what it records
 //! of payment, refund and shipping; the rules that read it (payable? refundable? shippable?).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::payment::{
@@ -10,18 +12,44 @@ use super::payment::{
 use super::shipping::{Carrier, ShipRefusal, Shipment, TrackingNo};
 use super::status::OrderStatus;
 use crate::domain::address::Address;
+use crate::domain::catalog::{SkuId, SkuRef};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::time::Timestamp;
 
-/// A line of an order: a snapshot of the product's name and price when it was ordered.
+/// A line of an order: a snapshot of the product's name, its SKU's spec values and price when it
+/// was ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLine {
     pub product_id: ProductId,
+    /// `default` for a product without variants (and every line ordered before variants).
+    pub sku_id: SkuId,
+    /// The SKU's spec values (`{"规格": "250g"}`); empty without variants.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub spec_values: BTreeMap<String, String>,
     pub name: String,
     pub price_fen: i64,
     pub quantity: i64,
     pub subtotal_fen: i64,
+}
+
+impl OrderLine {
+    pub fn sku_ref(&self) -> SkuRef {
+        SkuRef {
+            product_id: self.product_id.clone(),
+            sku_id: self.sku_id.clone(),
+        }
+    }
+
+    /// What a buyer reads of it: the name, then the spec values (`西湖龙井 250g 礼盒`).
+    pub fn description(&self) -> String {
+        let mut text = self.name.clone();
+        for value in self.spec_values.values() {
+            text.push(' ');
+            text.push_str(value);
+        }
+        text
+    }
 }
 
 /// An order.

@@ -9,7 +9,7 @@ use super::order::{Order, OrderLine};
 use super::status::OrderStatus;
 use super::{MAX_LINES, MAX_QUANTITY, PAY_WINDOW, REMARK_MAX_CHARS};
 use crate::domain::address::{Address, AddressInput};
-use crate::domain::catalog::{Fulfilment, Product};
+use crate::domain::catalog::{Fulfilment, Product, SkuChoice, SkuId, SkuRef};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::number::Whole;
 use crate::domain::time::Timestamp;
@@ -49,7 +49,7 @@ pub enum OrderError {
     PriceChanged { total_fen: i64, expected_fen: i64 },
     #[error("the order total does not fit in an integer")]
     TotalOverflow,
-    /// The caller holds too many unpaid orders, or too many unpaid units of a product.
+    /// The caller holds too many unpaid orders, or too many unpaid units of a SKU.
     #[error("{}", holding_message(.holdings, .limits))]
     HoldingLimit {
         holdings: Holdings,
@@ -64,9 +64,9 @@ fn holding_message(holdings: &Holdings, limits: &HoldingLimits) -> String {
             holdings.pending_orders, limits.max_pending_orders
         );
     }
-    let ids: Vec<&str> = holdings.units.iter().map(|(id, _)| id.as_str()).collect();
+    let ids: Vec<String> = holdings.units.iter().map(|(sku, _)| sku.to_string()).collect();
     format!(
-        "unpaid orders may hold at most {} units of one product: {}",
+        "unpaid orders may hold at most {} units of one product's SKU: {}",
         limits.max_units_per_product,
         ids.join(", ")
     )
@@ -94,18 +94,18 @@ impl Default for HoldingLimits {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Holdings {
     pub pending_orders: u32,
-    /// Units held of the products that hit the limit (with the units asked for now).
-    pub units: Vec<(ProductId, i64)>,
+    /// Units held of the SKUs that hit the limit (without the units asked for now).
+    pub units: Vec<(SkuRef, i64)>,
 }
 
 impl HoldingLimits {
     /// The lines of `request` that alone ask for more than a user may hold.
     pub fn check_lines(&self, request: &OrderRequest) -> Result<(), OrderError> {
-        let over: Vec<(ProductId, i64)> = request
+        let over: Vec<(SkuRef, i64)> = request
             .items
             .iter()
             .filter(|line| line.quantity.get() > self.max_units_per_product)
-            .map(|line| (line.product_id.clone(), 0))
+            .map(|line| (line.sku_ref(), 0))
             .collect();
         if over.is_empty() {
             return Ok(());
@@ -121,7 +121,16 @@ impl HoldingLimits {
 }
 
 fn ids(shortages: &[Shortage]) -> String {
-    let ids: Vec<&str> = shortages.iter().map(|s| s.product_id.as_str()).collect();
+    let ids: Vec<String> = shortages
+        .iter()
+        .map(|s| {
+            SkuRef {
+                product_id: s.product_id.clone(),
+                sku_id: s.sku_id.clone(),
+            }
+            .to_string()
+        })
+        .collect();
     ids.join(", ")
 }
 
@@ -205,7 +214,20 @@ impl From<Remark> for String {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LineRequest {
     pub product_id: ProductId,
+    /// The SKU; absent means the product's only one (refused for a product with several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_id: Option<SkuId>,
     pub quantity: Quantity,
+}
+
+impl LineRequest {
+    /// The SKU it asks for (the default one when it names none).
+    pub fn sku_ref(&self) -> SkuRef {
+        SkuRef {
+            product_id: self.product_id.clone(),
+            sku_id: self.sku_id.clone().unwrap_or_else(SkuId::default_sku),
+        }
+    }
 }
 
 /// `submitOrder`'s body.
@@ -224,7 +246,7 @@ pub struct OrderRequest {
 }
 
 impl OrderRequest {
-    /// Checks the shape rules: 1..=20 lines, each product at most once (duplicates are rejected,
+    /// Checks the shape rules: 1..=20 lines, each SKU at most once (duplicates are rejected,
     /// not merged, so a client bug is seen rather than silently summed).
     pub fn validate(&self) -> Result<(), OrderError> {
         if self.items.is_empty() || self.items.len() > MAX_LINES {
@@ -235,13 +257,14 @@ impl OrderRequest {
         }
         let mut seen = HashSet::new();
         for (i, line) in self.items.iter().enumerate() {
-            if !seen.insert(&line.product_id) {
+            if !seen.insert(line.sku_ref()) {
+                let (field, what) = match &line.sku_id {
+                    Some(sku) => ("skuId", format!("SKU {sku} of product {}", line.product_id)),
+                    None => ("productId", format!("product {}", line.product_id)),
+                };
                 return Err(OrderError::invalid(
-                    format!("items[{i}].productId"),
-                    format!(
-                        "product {} appears twice; send one line per product",
-                        line.product_id
-                    ),
+                    format!("items[{i}].{field}"),
+                    format!("{what} appears twice; send one line per SKU"),
                 ));
             }
         }
@@ -267,8 +290,12 @@ impl OrderRequest {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    pub fn product_ids(&self) -> impl Iterator<Item = &ProductId> {
-        self.items.iter().map(|line| &line.product_id)
+    /// The products it names, each once.
+    pub fn product_ids(&self) -> Vec<&ProductId> {
+        let mut ids: Vec<&ProductId> = self.items.iter().map(|line| &line.product_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }
 
@@ -281,27 +308,31 @@ closed_set! {
     }
 }
 
-/// A product that cannot be ordered, and why.
+/// A product's SKU that cannot be ordered, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Shortage {
     pub product_id: ProductId,
+    pub sku_id: SkuId,
     pub reason: ShortageReason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available: Option<i64>,
 }
 
 impl Shortage {
-    /// Why `product` (as it is now, or `None` when it is gone) cannot supply `quantity`, if it cannot.
-    pub fn of(product_id: &ProductId, product: Option<&Product>, quantity: i64) -> Option<Self> {
-        let (reason, available) = match product {
-            None => (ShortageReason::NotFound, None),
-            Some(p) if !p.is_on_sale() => (ShortageReason::OffSale, None),
-            Some(p) if p.stock < quantity => (ShortageReason::OutOfStock, Some(p.stock.max(0))),
-            Some(_) => return None,
+    /// Why `product` (as it is now, or `None` when it is gone) cannot supply `quantity` of the
+    /// SKU `wanted`, if it cannot. A SKU the product no longer has is NOT_FOUND.
+    pub fn of(wanted: &SkuRef, product: Option<&Product>, quantity: i64) -> Option<Self> {
+        let sku = product.and_then(|p| p.sku(Some(&wanted.sku_id)).ok());
+        let (reason, available) = match (product, sku) {
+            (None, _) | (_, None) => (ShortageReason::NotFound, None),
+            (Some(p), _) if !p.is_on_sale() => (ShortageReason::OffSale, None),
+            (_, Some(sku)) if sku.stock < quantity => (ShortageReason::OutOfStock, Some(sku.stock.max(0))),
+            _ => return None,
         };
         Some(Self {
-            product_id: product_id.clone(),
+            product_id: wanted.product_id.clone(),
+            sku_id: wanted.sku_id.clone(),
             reason,
             available,
         })
@@ -318,12 +349,34 @@ pub fn build_order(
     order_id: OrderId,
     now: Timestamp,
 ) -> Result<Order, OrderError> {
-    let unavailable: Vec<Shortage> = request
-        .items
-        .iter()
-        .filter(|line| !products.get(&line.product_id).is_some_and(Product::is_on_sale))
-        .filter_map(|line| Shortage::of(&line.product_id, products.get(&line.product_id), 0))
-        .collect();
+    // A line naming no SKU of a product with several is the client's mistake, whatever the stock.
+    for (i, line) in request.items.iter().enumerate() {
+        if line.sku_id.is_none()
+            && let Some(product) = products.get(&line.product_id)
+            && product.sku(None) == Err(SkuChoice::Ambiguous)
+        {
+            return Err(OrderError::invalid(
+                format!("items[{i}].skuId"),
+                format!(
+                    "is required: product {} has several SKUs; pick one of its skus",
+                    line.product_id
+                ),
+            ));
+        }
+    }
+    let mut priced = Vec::with_capacity(request.items.len());
+    let mut unavailable = Vec::new();
+    for line in &request.items {
+        let wanted = line.sku_ref();
+        let product = products.get(&line.product_id);
+        let sellable = product
+            .filter(|p| p.is_on_sale())
+            .and_then(|p| Some((p, p.sku(Some(&wanted.sku_id)).ok()?)));
+        match sellable {
+            Some((product, sku)) => priced.push((line, wanted, product, sku)),
+            None => unavailable.extend(Shortage::of(&wanted, product, 0)),
+        }
+    }
     if !unavailable.is_empty() {
         return Err(OrderError::ProductsUnavailable {
             shortages: unavailable,
@@ -333,11 +386,10 @@ pub fn build_order(
     let mut lines = Vec::with_capacity(request.items.len());
     let mut shortages = Vec::new();
     let mut total_fen: i64 = 0;
-    for line in &request.items {
-        let product = &products[&line.product_id];
+    for (line, wanted, product, sku) in priced {
         let quantity = line.quantity.get();
-        shortages.extend(Shortage::of(&line.product_id, Some(product), quantity));
-        let subtotal_fen = product
+        shortages.extend(Shortage::of(&wanted, Some(product), quantity));
+        let subtotal_fen = sku
             .price_fen
             .checked_mul(quantity)
             .ok_or(OrderError::TotalOverflow)?;
@@ -346,8 +398,10 @@ pub fn build_order(
             .ok_or(OrderError::TotalOverflow)?;
         lines.push(OrderLine {
             product_id: line.product_id.clone(),
+            sku_id: wanted.sku_id,
+            spec_values: sku.spec_values.clone(),
             name: product.name.clone(),
-            price_fen: product.price_fen,
+            price_fen: sku.price_fen,
             quantity,
             subtotal_fen,
         });

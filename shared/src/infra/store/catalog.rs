@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::item::{Attributes, Item, n, s};
+use super::item::{Attributes, Item, corrupt, n, s};
 use super::keys::{self, attr, field::product as field, index, item_type};
 use super::pages::{Cursors, Listing};
 use super::{Read, Store};
-use crate::domain::catalog::{Category, Fulfilment, Product, ProductStatus};
+use crate::domain::catalog::{Category, Fulfilment, Product, ProductStatus, Sku, SkuId, Spec};
 use crate::domain::ids::ProductId;
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
@@ -94,6 +94,10 @@ pub(super) fn product_item(product: &Product) -> Attributes {
     if product.fulfilment != Fulfilment::Physical {
         item.insert(field::FULFILMENT.to_owned(), s(product.fulfilment.as_str()));
     }
+    if !product.is_plain() {
+        item.insert(field::SPECS.to_owned(), specs_attribute(&product.specs));
+        item.insert(field::SKUS.to_owned(), skus_attribute(&product.skus));
+    }
     if product.is_on_sale() {
         let position = keys::catalog_position(product.sort_order, product.id.as_str());
         item.insert(attr::GSI1PK.to_owned(), s(keys::CATALOG));
@@ -107,18 +111,115 @@ pub(super) fn product_item(product: &Product) -> Attributes {
     item
 }
 
-pub(super) fn product_from(attributes: &Attributes) -> Result<Product, StorageError> {
-    let item = Item(attributes);
-    let images = match attributes.get(field::IMAGES) {
+fn specs_attribute(specs: &[Spec]) -> AttributeValue {
+    AttributeValue::L(
+        specs
+            .iter()
+            .map(|spec| {
+                AttributeValue::M(HashMap::from([
+                    (field::SPEC_NAME.to_owned(), s(&spec.name)),
+                    (
+                        field::SPEC_VALUES.to_owned(),
+                        AttributeValue::L(spec.values.iter().map(s).collect()),
+                    ),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+fn skus_attribute(skus: &[Sku]) -> AttributeValue {
+    AttributeValue::M(
+        skus.iter()
+            .map(|sku| {
+                let values = sku
+                    .spec_values
+                    .iter()
+                    .map(|(name, value)| (name.clone(), s(value)))
+                    .collect();
+                let mut attributes = HashMap::from([
+                    (field::SKU_PRICE_FEN.to_owned(), n(sku.price_fen)),
+                    (field::SKU_STOCK.to_owned(), n(sku.stock)),
+                    (field::SKU_SPEC_VALUES.to_owned(), AttributeValue::M(values)),
+                ]);
+                if let Some(image) = &sku.image {
+                    attributes.insert(field::SKU_IMAGE.to_owned(), s(image));
+                }
+                (sku.sku_id.as_str().to_owned(), AttributeValue::M(attributes))
+            })
+            .collect(),
+    )
+}
+
+fn strings(value: Option<&AttributeValue>) -> Vec<String> {
+    match value {
         Some(AttributeValue::L(list)) => list.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
         _ => Vec::new(),
+    }
+}
+
+fn specs_from(value: Option<&AttributeValue>) -> Result<Vec<Spec>, StorageError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
     };
-    Ok(Product {
+    let list = value.as_l().map_err(|_| corrupt(field::SPECS))?;
+    list.iter()
+        .map(|spec| {
+            let map = spec.as_m().map_err(|_| corrupt(field::SPECS))?;
+            Ok(Spec {
+                name: Item(map).s(field::SPEC_NAME)?,
+                values: strings(map.get(field::SPEC_VALUES)),
+            })
+        })
+        .collect()
+}
+
+fn skus_from(value: &AttributeValue) -> Result<Vec<Sku>, StorageError> {
+    let map = value.as_m().map_err(|_| corrupt(field::SKUS))?;
+    map.iter()
+        .map(|(id, sku)| {
+            let attributes = sku.as_m().map_err(|_| corrupt(field::SKUS))?;
+            let sku = Item(attributes);
+            let spec_values = match attributes.get(field::SKU_SPEC_VALUES) {
+                Some(AttributeValue::M(values)) => values
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.clone(), value.as_s().ok()?.clone())))
+                    .collect(),
+                _ => Default::default(),
+            };
+            Ok(Sku {
+                sku_id: SkuId::parse(id).ok_or_else(|| corrupt(field::SKUS))?,
+                spec_values,
+                price_fen: sku.n(field::SKU_PRICE_FEN)?,
+                stock: sku.n(field::SKU_STOCK)?,
+                image: sku.opt_s(field::SKU_IMAGE),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn product_from(attributes: &Attributes) -> Result<Product, StorageError> {
+    let item = Item(attributes);
+    let images = strings(attributes.get(field::IMAGES));
+    let price_fen = item.n(field::PRICE_FEN)?;
+    let stock = item.n(field::STOCK)?;
+    let specs = specs_from(attributes.get(field::SPECS))?;
+    let skus = match attributes.get(field::SKUS) {
+        Some(skus) => skus_from(skus)?,
+        None => vec![Sku {
+            sku_id: SkuId::default_sku(),
+            spec_values: Default::default(),
+            price_fen,
+            stock,
+            image: None,
+        }],
+    };
+    let mut product = Product {
         id: item.parsed(field::ID, ProductId::parse)?,
         name: item.s(field::NAME)?,
         description: item.opt_s(field::DESCRIPTION).unwrap_or_default(),
-        price_fen: item.n(field::PRICE_FEN)?,
-        stock: item.n(field::STOCK)?,
+        price_fen,
+        stock,
         category: item.parsed(field::CATEGORY, Category::parse)?,
         images,
         status: item.parsed(field::STATUS, ProductStatus::parse)?,
@@ -127,7 +228,12 @@ pub(super) fn product_from(attributes: &Attributes) -> Result<Product, StorageEr
             None => Fulfilment::Physical,
         },
         sort_order: item.n(field::SORT_ORDER)?,
+        specs,
+        skus,
         created_at: item.opt_time(field::CREATED_AT)?.unwrap_or_else(Timestamp::now),
         updated_at: item.opt_time(field::UPDATED_AT)?.unwrap_or_else(Timestamp::now),
-    })
+    };
+    // The table keeps SKUs in a map: back in the order of their specs' values.
+    product.sort_skus();
+    Ok(product)
 }

@@ -67,6 +67,18 @@ pub mod field {
         pub const FULFILMENT: &str = "fulfilment";
         pub const CREATED_AT: &str = "createdAt";
         pub const UPDATED_AT: &str = "updatedAt";
+        /// A product with variants: its specs (a list of `{name, values}`), and its SKUs, a map
+        /// from SKU id to `{priceFen, stock, specValues, image?}` so that one update can take
+        /// stock from several. `priceFen` is then the lowest price, `stock` the sum. Absent: the
+        /// product has one SKU, `default`, priced and stocked by `priceFen` and `stock`.
+        pub const SPECS: &str = "specs";
+        pub const SKUS: &str = "skus";
+        pub const SPEC_NAME: &str = "name";
+        pub const SPEC_VALUES: &str = "values";
+        pub const SKU_PRICE_FEN: &str = "priceFen";
+        pub const SKU_STOCK: &str = "stock";
+        pub const SKU_SPEC_VALUES: &str = "specValues";
+        pub const SKU_IMAGE: &str = "image";
     }
 
     /// An order, and each of its lines.
@@ -99,6 +111,10 @@ pub mod field {
         pub const SHIPPED_AT: &str = "shippedAt";
         pub const SHIPPING_REPORTED_AT: &str = "shippingReportedAt";
         pub const LINE_PRODUCT_ID: &str = "productId";
+        /// Absent: the product's `default` SKU (every line ordered before variants).
+        pub const LINE_SKU_ID: &str = "skuId";
+        /// The SKU's spec values, a map; absent without variants.
+        pub const LINE_SPEC_VALUES: &str = "specValues";
         pub const LINE_NAME: &str = "name";
         pub const LINE_PRICE_FEN: &str = "priceFen";
         pub const LINE_QUANTITY: &str = "quantity";
@@ -109,9 +125,14 @@ pub mod field {
     pub mod holdings {
         pub const PENDING_ORDERS: &str = "pendingOrders";
 
-        /// The units of product `id` held in unpaid orders.
-        pub fn units(product_id: &str) -> String {
-            format!("units:{product_id}")
+        /// The units of a SKU held in unpaid orders: `units:<product>` for a product's default
+        /// SKU (as before variants), `units:<product>#<sku>` for another.
+        pub fn units(sku: &crate::domain::catalog::SkuRef) -> String {
+            if sku.sku_id.is_default() {
+                format!("units:{}", sku.product_id)
+            } else {
+                format!("units:{}#{}", sku.product_id, sku.sku_id)
+            }
         }
     }
 

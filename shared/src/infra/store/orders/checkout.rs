@@ -13,7 +13,9 @@ use super::super::transaction::{Outcome, Transaction};
 use super::super::{Read, Store};
 use crate::domain::catalog::{Product, ProductStatus};
 use crate::domain::ids::{Openid, OrderId, ProductId};
-use crate::domain::orders::{HoldingLimits, Holdings, Order, OrderStatus, Prepay, Shortage, ShortageReason};
+use crate::domain::orders::{
+    HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Prepay, Shortage, ShortageReason,
+};
 use crate::domain::paging::{Cursor, Page, PageSize};
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
@@ -108,18 +110,20 @@ impl Store {
                 .update(self.hold(order, limits).map_err(built)?)
                 .build(),
         );
-        for line in &order.items {
-            let update = self
-                .stock_update(&line.product_id, -line.quantity, now)
-                .condition_expression("#status = :on_sale AND #stock >= :take")
+        // One update per product (a transaction touches an item once), taking every SKU's units
+        // under the condition that each has enough.
+        for (product_id, lines) in by_product(order) {
+            let (update, mut conditions) = self.stock_update(product_id, &lines, Direction::Take, now);
+            conditions.push("#status = :on_sale".to_owned());
+            let update = update
+                .condition_expression(conditions.join(" AND "))
                 .expression_attribute_names("#status", field::product::STATUS)
                 .expression_attribute_values(":on_sale", s(ProductStatus::OnSale.as_str()))
-                .expression_attribute_values(":take", n(line.quantity))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
                 .map_err(built)?;
             transaction.push(
-                CreateAction::Stock(line.product_id.clone()),
+                CreateAction::Stock(product_id.clone()),
                 TransactWriteItem::builder().update(update).build(),
             );
         }
@@ -137,12 +141,12 @@ impl Store {
                 CreateAction::Order => return Ok(CreateOutcome::Conflict),
                 CreateAction::Holdings => held = Some(holdings_over(order, limits, old.as_ref())?),
                 CreateAction::Stock(product_id) => {
-                    let quantity = order
+                    let lines: Vec<&OrderLine> = order
                         .items
                         .iter()
-                        .find(|line| line.product_id == product_id)
-                        .map_or(0, |line| line.quantity);
-                    shortages.push(shortage(&product_id, quantity, old.as_ref())?);
+                        .filter(|line| line.product_id == product_id)
+                        .collect();
+                    shortages.extend(shortages_of(&lines, old.as_ref())?);
                 }
             }
         }
@@ -154,7 +158,7 @@ impl Store {
     }
 
     /// The update that counts `order` in its user's holdings, conditioned on the caps: fewer than
-    /// `max_pending_orders` unpaid orders, and at most `max_units_per_product` units of each product.
+    /// `max_pending_orders` unpaid orders, and at most `max_units_per_product` units of each SKU.
     fn hold(
         &self,
         order: &Order,
@@ -177,7 +181,7 @@ impl Store {
             sets.push(format!("#u{i} = if_not_exists(#u{i}, :zero) + :q{i}"));
             conditions.push(format!("(attribute_not_exists(#u{i}) OR #u{i} <= :room{i})"));
             update = update
-                .expression_attribute_names(format!("#u{i}"), f::units(line.product_id.as_str()))
+                .expression_attribute_names(format!("#u{i}"), f::units(&line.sku_ref()))
                 .expression_attribute_values(format!(":q{i}"), n(line.quantity))
                 .expression_attribute_values(
                     format!(":room{i}"),
@@ -207,7 +211,7 @@ impl Store {
         for (i, line) in order.items.iter().enumerate() {
             adds.push(format!("#u{i} :less{i}"));
             update = update
-                .expression_attribute_names(format!("#u{i}"), f::units(line.product_id.as_str()))
+                .expression_attribute_names(format!("#u{i}"), f::units(&line.sku_ref()))
                 .expression_attribute_values(format!(":less{i}"), n(-line.quantity));
         }
         update
@@ -377,42 +381,106 @@ impl Store {
                     .build(),
             );
         }
-        for line in order
-            .items
-            .iter()
-            .filter(|l| !skip.products.contains(&l.product_id))
-        {
-            let restock = self
-                .stock_update(&line.product_id, line.quantity, now)
-                .condition_expression("attribute_exists(pk)")
+        for (product_id, lines) in by_product(order) {
+            if skip.products.contains(product_id) {
+                continue;
+            }
+            // Only onto the SKUs the order took from: a product re-seeded since without them
+            // is skipped as a whole rather than given stock it does not list.
+            let (restock, mut conditions) = self.stock_update(product_id, &lines, Direction::Put, now);
+            conditions.push("attribute_exists(pk)".to_owned());
+            let restock = restock
+                .condition_expression(conditions.join(" AND "))
                 .build()
                 .map_err(built)?;
             transaction.push(
-                CancelAction::Restock(line.product_id.clone()),
+                CancelAction::Restock(product_id.clone()),
                 TransactWriteItem::builder().update(restock).build(),
             );
         }
         Ok(transaction)
     }
 
-    /// `stock += delta` on a product (conditions are the caller's).
+    /// The update that takes `lines`' units from their product (or puts them back), and the
+    /// conditions that hold it to the product's shape: a product without variants keeps its
+    /// stock in `stock` alone; one with variants in each SKU too, with `stock` their sum.
+    /// Taking adds that each SKU has enough. The caller adds its own conditions.
     fn stock_update(
         &self,
         product_id: &ProductId,
-        delta: i64,
+        lines: &[&OrderLine],
+        direction: Direction,
         now: Timestamp,
-    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    ) -> (aws_sdk_dynamodb::types::builders::UpdateBuilder, Vec<String>) {
+        use field::product as f;
+        let sign = match direction {
+            Direction::Take => -1,
+            Direction::Put => 1,
+        };
+        let total: i64 = lines.iter().map(|line| line.quantity).sum();
         let key = keys::product(product_id.as_str());
-        Update::builder()
+        let mut sets = vec![
+            "#stock = #stock + :delta".to_owned(),
+            "#updated = :now".to_owned(),
+        ];
+        let mut conditions = Vec::new();
+        let mut update = Update::builder()
             .table_name(self.table())
             .key(attr::PK, s(key.pk))
             .key(attr::SK, s(key.sk))
-            .update_expression("SET #stock = #stock + :delta, #updated = :now")
-            .expression_attribute_names("#stock", field::product::STOCK)
-            .expression_attribute_names("#updated", field::product::UPDATED_AT)
-            .expression_attribute_values(":delta", n(delta))
-            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_names("#stock", f::STOCK)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_names("#skus", f::SKUS)
+            .expression_attribute_values(":delta", n(sign * total))
+            .expression_attribute_values(":now", s(now.to_string()));
+        if lines.iter().all(|line| line.sku_id.is_default()) {
+            conditions.push("attribute_not_exists(#skus)".to_owned());
+            if direction == Direction::Take {
+                conditions.push("#stock >= :total".to_owned());
+                update = update.expression_attribute_values(":total", n(total));
+            }
+        } else {
+            update = update.expression_attribute_names("#sku_stock", f::SKU_STOCK);
+            for (i, line) in lines.iter().enumerate() {
+                let path = format!("#skus.#k{i}.#sku_stock");
+                sets.push(format!("{path} = {path} + :d{i}"));
+                conditions.push(match direction {
+                    Direction::Take => format!("{path} >= :q{i}"),
+                    Direction::Put => format!("attribute_exists({path})"),
+                });
+                update = update
+                    .expression_attribute_names(format!("#k{i}"), line.sku_id.as_str())
+                    .expression_attribute_values(format!(":d{i}"), n(sign * line.quantity));
+                if direction == Direction::Take {
+                    update = update.expression_attribute_values(format!(":q{i}"), n(line.quantity));
+                }
+            }
+        }
+        (
+            update.update_expression(format!("SET {}", sets.join(", "))),
+            conditions,
+        )
     }
+}
+
+/// Whether stock leaves (an order placed) or comes back (cancelled, expired, refunded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Take,
+    Put,
+}
+
+/// The lines of `order` grouped by product, in the order they first appear: a transaction may
+/// touch each product's item only once.
+fn by_product(order: &Order) -> Vec<(&ProductId, Vec<&OrderLine>)> {
+    let mut groups: Vec<(&ProductId, Vec<&OrderLine>)> = Vec::new();
+    for line in &order.items {
+        match groups.iter_mut().find(|(id, _)| **id == line.product_id) {
+            Some((_, lines)) => lines.push(line),
+            None => groups.push((&line.product_id, vec![line])),
+        }
+    }
+    groups
 }
 
 /// What the user holds, from their holdings as they were (ALL_OLD) when the caps refused `order`.
@@ -426,11 +494,10 @@ fn holdings_over(
     let pending_orders = item.opt_n::<u32>(field::holdings::PENDING_ORDERS)?.unwrap_or(0);
     let mut units = Vec::new();
     for line in &order.items {
-        let held = item
-            .opt_n::<i64>(&field::holdings::units(line.product_id.as_str()))?
-            .unwrap_or(0);
+        let sku = line.sku_ref();
+        let held = item.opt_n::<i64>(&field::holdings::units(&sku))?.unwrap_or(0);
         if held + line.quantity > limits.max_units_per_product {
-            units.push((line.product_id.clone(), held));
+            units.push((sku, held));
         }
     }
     Ok(Holdings {
@@ -439,29 +506,43 @@ fn holdings_over(
     })
 }
 
-/// Why a product's condition failed, from the item as it was (ALL_OLD).
-fn shortage(
-    product_id: &ProductId,
-    quantity: i64,
-    old: Option<&Attributes>,
-) -> Result<Shortage, StorageError> {
+/// Why a product's condition failed for `lines` (all of one product), from the item as it was
+/// (ALL_OLD): each SKU short of stock, or the whole product gone or off sale.
+fn shortages_of(lines: &[&OrderLine], old: Option<&Attributes>) -> Result<Vec<Shortage>, StorageError> {
     let product = match old {
         // No item returned: the condition failed on stock we could not see.
         None => {
-            return Ok(Shortage {
-                product_id: product_id.clone(),
-                reason: ShortageReason::OutOfStock,
-                available: None,
-            });
+            return Ok(lines
+                .iter()
+                .map(|line| Shortage {
+                    product_id: line.product_id.clone(),
+                    sku_id: line.sku_id.clone(),
+                    reason: ShortageReason::OutOfStock,
+                    available: None,
+                })
+                .collect());
         }
         Some(item) if item.is_empty() => None,
         Some(item) => Some(product_from(item)?),
     };
-    Ok(
-        Shortage::of(product_id, product.as_ref(), quantity).unwrap_or(Shortage {
-            product_id: product_id.clone(),
+    let found: Vec<Shortage> = lines
+        .iter()
+        .filter_map(|line| Shortage::of(&line.sku_ref(), product.as_ref(), line.quantity))
+        .collect();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    // Every SKU looked sufficient in the old item (a race we cannot see): call them all short.
+    Ok(lines
+        .iter()
+        .map(|line| Shortage {
+            product_id: line.product_id.clone(),
+            sku_id: line.sku_id.clone(),
             reason: ShortageReason::OutOfStock,
-            available: product.map(|p| p.stock.max(0)),
-        }),
-    )
+            available: product
+                .as_ref()
+                .and_then(|p| p.sku(Some(&line.sku_id)).ok())
+                .map(|sku| sku.stock.max(0)),
+        })
+        .collect())
 }

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::{Attributes, Item, n, s};
 use super::keys::{self, attr, field, item_type};
+use crate::domain::catalog::SkuId;
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
     Carrier, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shipment, Shortage, TrackingNo,
@@ -156,13 +157,25 @@ fn order_item(order: &Order) -> Attributes {
         .items
         .iter()
         .map(|line| {
-            AttributeValue::M(HashMap::from([
+            let mut attributes = HashMap::from([
                 (f::LINE_PRODUCT_ID.to_owned(), s(line.product_id.as_str())),
                 (f::LINE_NAME.to_owned(), s(&line.name)),
                 (f::LINE_PRICE_FEN.to_owned(), n(line.price_fen)),
                 (f::LINE_QUANTITY.to_owned(), n(line.quantity)),
                 (f::LINE_SUBTOTAL_FEN.to_owned(), n(line.subtotal_fen)),
-            ]))
+            ]);
+            if !line.sku_id.is_default() {
+                attributes.insert(f::LINE_SKU_ID.to_owned(), s(line.sku_id.as_str()));
+            }
+            if !line.spec_values.is_empty() {
+                let values = line
+                    .spec_values
+                    .iter()
+                    .map(|(name, value)| (name.clone(), s(value)))
+                    .collect();
+                attributes.insert(f::LINE_SPEC_VALUES.to_owned(), AttributeValue::M(values));
+            }
+            AttributeValue::M(attributes)
         })
         .collect();
     let mut item = HashMap::from([
@@ -219,8 +232,20 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             .map(|line| {
                 let map = line.as_m().map_err(|_| super::item::corrupt(f::ITEMS))?;
                 let line = Item(map);
+                let spec_values = match map.get(f::LINE_SPEC_VALUES) {
+                    Some(AttributeValue::M(values)) => values
+                        .iter()
+                        .filter_map(|(name, value)| Some((name.clone(), value.as_s().ok()?.clone())))
+                        .collect(),
+                    _ => Default::default(),
+                };
                 Ok(OrderLine {
                     product_id: line.parsed(f::LINE_PRODUCT_ID, ProductId::parse)?,
+                    sku_id: match line.opt_s(f::LINE_SKU_ID) {
+                        Some(_) => line.parsed(f::LINE_SKU_ID, SkuId::parse)?,
+                        None => SkuId::default_sku(),
+                    },
+                    spec_values,
                     name: line.s(f::LINE_NAME)?,
                     price_fen: line.n(f::LINE_PRICE_FEN)?,
                     quantity: line.n(f::LINE_QUANTITY)?,
