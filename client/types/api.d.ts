@@ -356,10 +356,12 @@ export interface Order {
   /** How WeChat Pay ended a refund that did not succeed (`ABNORMAL`, `CLOSED`); the order stays REFUNDING until an operator settles it. */
   refundIssue?: string;
   shipment?: Shipment;
+  /** One per shipping call, in order; `shipment` is the first parcel (as before split delivery). */
+  deliveries: Array<Delivery>;
   address?: Address;
 }
 
-export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
+export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "PARTIALLY_SHIPPED" | "SHIPPED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
 
 /** A snapshot of the product's name, its SKU's spec values and price when it was ordered. */
 export interface OrderLine {
@@ -379,6 +381,26 @@ export interface Shipment {
   shippedAt: Timestamp;
   /** When WeChat accepted the shipping report; absent until it did. */
   reportedAt?: Timestamp;
+}
+
+export interface Delivery {
+  logisticsType: 1 | 2 | 3 | 4;
+  parcels: Array<Parcel>;
+  items: Array<ShippedItem>;
+  shippedAt: Timestamp;
+  reportedAt?: Timestamp;
+}
+
+export interface Parcel {
+  carrier: string;
+  trackingNo: string;
+  items: Array<ShippedItem>;
+}
+
+export interface ShippedItem {
+  productId: Slug64;
+  skuId: Slug64;
+  quantity: number;
 }
 
 /**

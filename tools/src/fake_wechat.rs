@@ -47,9 +47,12 @@
 //! request; errors are JSON. Successes are counted ([`FakeWeChat::wxacode_calls`]).
 //!
 //! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list
-//! (1 to 15 parcels, `item_desc` at most 120 characters, and for SF Express the receiver's masked
-//! phone in `contact.receiver_contact`, as WeChat requires), upload time and payer, answers errcode
-//! 0 and records the report (see [`FakeWeChat::shipments`]); a wrong report is 47001.
+//! (1 to 15 parcels, `item_desc` of 1 to 120 characters; express parcels with a tracking number
+//! and a carrier from [`DELIVERY_COMPANIES`], for SF Express the receiver's masked phone in
+//! `contact.receiver_contact`, as WeChat requires), the delivery mode (1: one parcel, the order's
+//! only report; 2: split, with `is_all_delivered`; nothing more once an order is all delivered),
+//! upload time and payer, answers errcode 0 and records the report (see
+//! [`FakeWeChat::shipments`]); a wrong report is 47001.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -424,6 +427,19 @@ fn with_token<T: From<Value>>(
     }
 }
 
+/// The carriers of the fake's delivery company list (`get_delivery_list`): WeChat's codes.
+pub const DELIVERY_COMPANIES: &[(&str, &str)] = &[
+    ("SF", "顺丰速运"),
+    ("ZTO", "中通快递"),
+    ("YTO", "圆通速递"),
+    ("STO", "申通快递"),
+    ("YD", "韵达快递"),
+    ("JD", "京东物流"),
+    ("EMS", "EMS"),
+    ("JTSD", "极兔速递"),
+    ("DBL", "德邦快递"),
+];
+
 fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     let key = &body["order_key"];
     let key_ok = match key["order_number_type"].as_i64() {
@@ -443,6 +459,43 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
                 || (non_empty(&item["tracking_no"]) && non_empty(&item["express_company"]));
             described && tracked
         });
+    let unknown_carrier = list.iter().find_map(|item| {
+        let code = item["express_company"].as_str()?;
+        (!DELIVERY_COMPANIES.iter().any(|(known, _)| *known == code)).then(|| code.to_owned())
+    });
+    if let Some(code) = unknown_carrier {
+        return error(
+            47001,
+            &format!("data format error: express_company {code} is not in the delivery company list"),
+        );
+    }
+    let transaction = key["transaction_id"]
+        .as_str()
+        .or(key["out_trade_no"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let earlier: Vec<&Value> = state
+        .shipments
+        .iter()
+        .filter(|report| {
+            let k = &report["order_key"];
+            k["transaction_id"].as_str().or(k["out_trade_no"].as_str()) == Some(transaction.as_str())
+        })
+        .collect();
+    let finished = earlier
+        .iter()
+        .any(|report| report["delivery_mode"] == 1 || report["is_all_delivered"] == true);
+    if finished {
+        return error(
+            47001,
+            "data format error: this order was already reported all delivered",
+        );
+    }
+    let mode_ok = match body["delivery_mode"].as_i64() {
+        Some(1) => earlier.is_empty() && list.len() == 1 && body.get("is_all_delivered").is_none(),
+        Some(2) => body["is_all_delivered"].is_boolean(),
+        _ => false,
+    };
     // SF Express (顺丰): WeChat requires the receiver's phone, masked but for its last four digits.
     let contact_missing = list.iter().any(|item| {
         item["express_company"] == "SF"
@@ -458,7 +511,7 @@ fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     }
     let valid = key_ok
         && (1..=4).contains(&logistics_type)
-        && body["delivery_mode"] == 1
+        && mode_ok
         && list_ok
         && body["upload_time"].as_str().is_some_and(is_rfc3339)
         && non_empty(&body["payer"]["openid"]);
@@ -1252,12 +1305,15 @@ mod tests {
 
     /// A shipping report of one parcel, as the functions send it.
     fn shipping_report(carrier: &str, receiver: Option<&str>) -> Value {
+        static ORDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let transaction = 4_200_002_026_112_500_000_000_u128
+            + u128::from(ORDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let mut parcel = json!({"tracking_no": "T100", "express_company": carrier, "item_desc": "西湖龙井"});
         if let Some(receiver) = receiver {
             parcel["contact"] = json!({ "receiver_contact": receiver });
         }
         json!({
-            "order_key": {"order_number_type": 2, "transaction_id": "4200002026112500000001"},
+            "order_key": {"order_number_type": 2, "transaction_id": transaction.to_string()},
             "logistics_type": 1,
             "delivery_mode": 1,
             "shipping_list": [parcel],
@@ -1285,6 +1341,46 @@ mod tests {
         assert_eq!(other_carrier["errcode"], 0, "{other_carrier}");
         assert_eq!(too_many["errcode"], 47001, "at most 15 parcels");
         assert_eq!(fake.shipments().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn reports_name_known_carriers_and_a_split_delivery_ends_once_all_delivered() {
+        let (fake, token) = start(None).await;
+        let path = "/wxa/sec/order/upload_shipping_info";
+
+        let unknown = call_json(&fake, path, &token, shipping_report("NOSUCH", None)).await;
+        assert_eq!(unknown["errcode"], 47001, "{unknown}");
+        assert!(unknown["errmsg"].as_str().unwrap().contains("NOSUCH"));
+
+        let whole = shipping_report("ZTO", None);
+        assert_eq!(call_json(&fake, path, &token, whole.clone()).await["errcode"], 0);
+        let again = call_json(&fake, path, &token, whole).await;
+        assert_eq!(
+            again["errcode"], 47001,
+            "an order reported whole takes no more: {again}"
+        );
+
+        let mut split = shipping_report("ZTO", None);
+        split["delivery_mode"] = json!(2);
+        let unflagged = call_json(&fake, path, &token, split.clone()).await;
+        assert_eq!(
+            unflagged["errcode"], 47001,
+            "a split report says is_all_delivered"
+        );
+        split["is_all_delivered"] = json!(false);
+        assert_eq!(call_json(&fake, path, &token, split.clone()).await["errcode"], 0);
+        split["is_all_delivered"] = json!(true);
+        assert_eq!(call_json(&fake, path, &token, split.clone()).await["errcode"], 0);
+        let after = call_json(&fake, path, &token, split).await;
+        assert_eq!(after["errcode"], 47001, "nothing after the last: {after}");
+
+        let mut two_in_one = shipping_report("ZTO", None);
+        two_in_one["shipping_list"] = json!(vec![two_in_one["shipping_list"][0].clone(); 2]);
+        let refused = call_json(&fake, path, &token, two_in_one).await;
+        assert_eq!(
+            refused["errcode"], 47001,
+            "delivery_mode 1 is one parcel: {refused}"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { sdk, wx, openPage, textOf, tap, reset } = require('./support/harness');
+const { BILUOCHUN, SHIRT } = require('./support/catalog');
 const cart = require('../utils/cart');
 
 const TEA = { id: 'tea-longjing', name: '西湖龙井 250g', priceFen: 58800, images: ['tea.jpg'] };
@@ -9,7 +10,14 @@ const NUTS = { id: 'snack-nuts', name: '每日坚果', priceFen: 9900, images: [
 const order = (orderId, items) => ({
   orderId,
   status: 'PENDING_PAYMENT',
-  items: items.map(({ productId, quantity }) => ({ productId, name: productId, priceFen: 1, quantity, subtotalFen: quantity })),
+  items: items.map(({ productId, skuId = 'default', quantity }) => ({
+    productId,
+    skuId,
+    name: productId,
+    priceFen: 1,
+    quantity,
+    subtotalFen: quantity,
+  })),
   totalFen: 0,
   createdAt: '2026-11-24T05:13:21.123Z',
   updatedAt: '2026-11-24T05:13:21.123Z',
@@ -112,7 +120,7 @@ test('a changed total is shown, and the retry confirms it under the same key', a
 test('out of stock marks the short line and orders nothing', async () => {
   sdk.handle('submitOrder', () => {
     throw sdk.apiError(40901, 'not enough stock', {
-      products: [{ productId: 'tea-longjing', reason: 'OUT_OF_STOCK', available: 1 }],
+      products: [{ productId: 'tea-longjing', skuId: 'default', reason: 'OUT_OF_STOCK', available: 1 }],
     });
   });
   const page = await openPage('pages/cart/cart');
@@ -172,4 +180,112 @@ test('a cart of virtual goods only is ordered without an address', async () => {
   assert.equal(wx.chooseAddress.mock.callCount(), 0);
   const [submit] = sdk.calls('submitOrder');
   assert.equal(submit.data.address, undefined);
+});
+
+const skuOf = (product, skuId) => product.skus.find((s) => s.skuId === skuId);
+
+test('each SKU is its own line, shown with its spec values, and submitted with its skuId', async () => {
+  cart.add(BILUOCHUN, 1, skuOf(BILUOCHUN, 'blc-250g-gift'));
+  cart.add(BILUOCHUN, 2, skuOf(BILUOCHUN, 'blc-100g-can'));
+  cart.add(BILUOCHUN, 1, skuOf(BILUOCHUN, 'blc-250g-gift'));
+  sdk.handle('submitOrder', (data) => order('6001', data.items));
+  const page = await openPage('pages/cart/cart');
+
+  assert.equal(page.querySelectorAll('.line').length, 4);
+  assert.deepEqual(
+    page.querySelectorAll('.line__specs').map(textOf),
+    ['250g / 礼盒', '100g / 罐装'],
+    'spec values under the name; none for a product without variants',
+  );
+  assert.match(textOf(page), /¥2187\.00/); // 1275.00 + 2 x 328.00 + 2 x 128.00
+
+  await tap(page, '.bar__submit');
+
+  const [submit] = sdk.calls('submitOrder');
+  assert.deepEqual(submit.data.items, [
+    { productId: 'tea-longjing', quantity: 2 },
+    { productId: 'snack-nuts', quantity: 1 },
+    { productId: 'tea-biluochun', skuId: 'blc-250g-gift', quantity: 2 },
+    { productId: 'tea-biluochun', skuId: 'blc-100g-can', quantity: 2 },
+  ]);
+  assert.equal(submit.data.expectedTotalFen, 218700);
+  assert.deepEqual(cart.load(), [], 'every ordered SKU leaves the cart');
+});
+
+test('the quantity of one SKU leaves the other SKUs of the product alone', async () => {
+  reset();
+  cart.add(SHIRT, 1, skuOf(SHIRT, 'shirt-white-m'));
+  cart.add(SHIRT, 1, skuOf(SHIRT, 'shirt-blue-m'));
+  const page = await openPage('pages/cart/cart');
+
+  page.querySelectorAll('.stepper__button')[3].dispatchEvent('tap'); // ＋ of the second line
+  await tap(page, '.line__remove'); // × of the first line (the modal confirms)
+
+  assert.deepEqual(
+    cart.load().map((l) => [l.skuId, l.specText, l.quantity]),
+    [['shirt-blue-m', '雾蓝 / M', 2]],
+  );
+});
+
+test('a short SKU is marked on its own line, not on the product\'s other SKUs', async () => {
+  reset();
+  cart.add(SHIRT, 3, skuOf(SHIRT, 'shirt-blue-l'));
+  cart.add(SHIRT, 1, skuOf(SHIRT, 'shirt-blue-m'));
+  sdk.handle('submitOrder', () => {
+    throw sdk.apiError(40901, 'not enough stock', {
+      products: [{ productId: 'app-linen-shirt', skuId: 'shirt-blue-l', reason: 'OUT_OF_STOCK', available: 2 }],
+    });
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  const lines = page.querySelectorAll('.line');
+  assert.match(textOf(lines[0]), /雾蓝 \/ L.*库存不足，仅剩 2 件/);
+  assert.doesNotMatch(textOf(lines[1]), /库存不足/);
+  assert.equal(sdk.calls('submitOrder')[0].data.items[0].skuId, 'shirt-blue-l');
+});
+
+test('a changed total re-reads the price of each SKU', async () => {
+  reset();
+  cart.add(BILUOCHUN, 1, skuOf(BILUOCHUN, 'blc-100g-can'));
+  cart.add(BILUOCHUN, 1, skuOf(BILUOCHUN, 'blc-250g-gift'));
+  sdk.handle('getProduct', () => ({
+    ...BILUOCHUN,
+    skus: BILUOCHUN.skus.map((s) => (s.skuId === 'blc-100g-can' ? { ...s, priceFen: 13800 } : s)),
+  }));
+  sdk.handle('submitOrder', () => {
+    throw sdk.apiError(40902, 'the total changed', { totalFen: 46600 });
+  });
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.equal(sdk.calls('getProduct').length, 1, 'one getProduct for the product of both lines');
+  assert.deepEqual(
+    cart.load().map((l) => [l.skuId, l.priceFen]),
+    [
+      ['blc-100g-can', 13800],
+      ['blc-250g-gift', 32800],
+    ],
+  );
+  assert.match(textOf(page), /现在合计 ¥466\.00/);
+});
+
+test('a cart stored before variants still works: its lines are the products\' only SKUs', async () => {
+  reset();
+  wx.setStorageSync('example-cart', [
+    { productId: 'tea-longjing', name: '西湖龙井 250g', priceFen: 58800, image: '', fulfilment: 'physical', quantity: 1 },
+  ]);
+  sdk.handle('submitOrder', (data) => order('7001', data.items));
+  const page = await openPage('pages/cart/cart');
+
+  await tap(page, '.bar__submit');
+
+  assert.deepEqual(sdk.calls('submitOrder')[0].data.items, [{ productId: 'tea-longjing', quantity: 1 }]);
+  assert.deepEqual(cart.load(), []);
+});
+
+test('a product with several SKUs cannot be added without one', () => {
+  assert.throws(() => cart.add(SHIRT, 1), /choose one/);
 });

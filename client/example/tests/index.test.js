@@ -1,16 +1,23 @@
 const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { sdk, openPage, textOf, tap, settle, reset } = require('./support/harness');
+const { BILUOCHUN, SHIRT, summary } = require('./support/catalog');
 
+// A product without variants, as listProducts answers it.
 const product = (id, name, priceFen, category = 'tea') => ({
   id,
   name,
   description: '',
   priceFen,
+  minPriceFen: priceFen,
+  maxPriceFen: priceFen,
   stock: 10,
+  inStock: true,
+  hasVariants: false,
   category,
   images: [`https://cdn.example.com/products/${id}/1.jpg`],
   status: 'ON_SALE',
+  fulfilment: 'physical',
   sortOrder: 0,
   createdAt: '2026-11-24T05:13:21.123Z',
   updatedAt: '2026-11-24T05:13:21.123Z',
@@ -30,6 +37,8 @@ test('the product list renders the names and prices listProducts answers', async
   assert.match(text, /¥588\.00/);
   assert.match(text, /铁观音 500g/);
   assert.match(text, /¥168\.05/);
+  assert.doesNotMatch(text, / - ¥/, 'one price without variants');
+  assert.doesNotMatch(text, /已售罄/);
   assert.equal(page.querySelectorAll('.grid__cell').length, 2);
   assert.match(text, /没有更多了/);
   assert.equal(page.querySelector('.more'), undefined);
@@ -81,4 +90,16 @@ test('a failed listing says so', async () => {
   });
   const page = await openPage('pages/index/index');
   assert.match(textOf(page), /服务暂时不可用.*req-test/);
+});
+
+test('a product with variants shows its price range, and one with nothing in stock 已售罄', async () => {
+  const soldOut = { ...summary(SHIRT), stock: 0, inStock: false };
+  sdk.handle('listProducts', () => ({ items: [summary(BILUOCHUN), soldOut], nextCursor: null }));
+  const page = await openPage('pages/index/index');
+
+  const [tea, shirt] = page.querySelectorAll('.grid__cell').map(textOf);
+  assert.match(tea, /洞庭碧螺春 明前一级 ?¥128\.00 - ¥328\.00/);
+  assert.doesNotMatch(tea, /售罄/);
+  assert.match(shirt, /¥159\.00 - ¥169\.00/);
+  assert.match(shirt, /已售罄/);
 });

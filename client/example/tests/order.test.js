@@ -7,7 +7,9 @@ const inHalfAnHour = () => new Date(Date.now() + 30 * 60 * 1000).toISOString();
 const order = (orderId, status, extra = {}) => ({
   orderId,
   status,
-  items: [{ productId: 'tea-longjing', name: '西湖龙井 250g', priceFen: 58800, quantity: 2, subtotalFen: 117600 }],
+  items: [
+    { productId: 'tea-longjing', skuId: 'default', name: '西湖龙井 250g', priceFen: 58800, quantity: 2, subtotalFen: 117600 },
+  ],
   totalFen: 117600,
   createdAt: '2026-11-24T05:13:21.123Z',
   updatedAt: '2026-11-24T05:13:21.123Z',
@@ -70,4 +72,36 @@ test('paying from the order page pays that order', async () => {
 
   assert.deepEqual(sdk.pay.mock.calls[0].arguments, ['44']);
   assert.match(textOf(page.querySelector('.status')), /已支付/);
+});
+
+test('the order page shows the spec values of each line', async () => {
+  const items = [
+    {
+      productId: 'tea-biluochun',
+      skuId: 'blc-250g-gift',
+      specValues: { 规格: '250g', 包装: '礼盒' },
+      name: '洞庭碧螺春 明前一级',
+      priceFen: 32800,
+      quantity: 1,
+      subtotalFen: 32800,
+    },
+    {
+      productId: 'tea-biluochun',
+      skuId: 'blc-100g-can',
+      specValues: { 规格: '100g', 包装: '罐装' },
+      name: '洞庭碧螺春 明前一级',
+      priceFen: 12800,
+      quantity: 2,
+      subtotalFen: 25600,
+    },
+    { productId: 'tea-longjing', skuId: 'default', name: '西湖龙井 250g', priceFen: 58800, quantity: 1, subtotalFen: 58800 },
+  ];
+  sdk.handle('getOrder', ({ id }) => order(id, 'PAID', { items, totalFen: 117200 }));
+  const page = await openPage('pages/order/detail', { id: '45' });
+
+  const lines = page.querySelectorAll('.line');
+  assert.equal(lines.length, 3, 'two SKUs of one product are two lines');
+  assert.match(textOf(lines[0]), /洞庭碧螺春 明前一级 ?250g \/ 礼盒 ?× 1 ?¥328\.00/);
+  assert.match(textOf(lines[1]), /100g \/ 罐装 ?× 2 ?¥256\.00/);
+  assert.equal(lines[2].querySelector('.line__specs'), undefined, 'no spec values without variants');
 });

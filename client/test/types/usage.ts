@@ -21,7 +21,9 @@ async function shop(): Promise<void> {
     idempotencyKey: key,
   });
   const paid: Order = await cloud.pay(order.result.orderId, { timeoutMs: 10000 });
-  const status: 'PAID' | 'SHIPPED' | 'REFUNDING' | 'REFUNDED' | 'PENDING_PAYMENT' | 'CANCELLED' = paid.status;
+  const status: 'PAID' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'REFUNDING' | 'REFUNDED' | 'PENDING_PAYMENT' | 'CANCELLED' =
+    paid.status;
+  const skuPicked: string = paid.items[0].skuId;
 
   const me = await cloud.callFunction({ name: 'getUserInfo' });
   const avatar: string = me.result.avatarUrl;

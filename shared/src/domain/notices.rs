@@ -117,7 +117,8 @@ fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
         [one] => one.name.clone(),
         [first, rest @ ..] => format!("{}等{}件", first.name, rest.len() + 1),
     };
-    let shipment = order.shipment.as_ref();
+    let shipment = order.first_parcel();
+    let shipment = shipment.as_ref();
     let paid_at = order.payment.as_ref().map_or(at, |p| p.paid_at);
     [
         ("{orderId}", order.order_id.to_string()),
@@ -154,6 +155,7 @@ fn status_label(status: OrderStatus) -> &'static str {
         OrderStatus::PendingPayment => "待支付",
         OrderStatus::Paid => "已支付",
         OrderStatus::Shipped => "已发货",
+        OrderStatus::PartiallyShipped => "部分发货",
         OrderStatus::Cancelled => "已取消",
         OrderStatus::Refunding => "退款中",
         OrderStatus::Refunded => "已退款",

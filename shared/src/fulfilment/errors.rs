@@ -8,25 +8,30 @@ use crate::fulfilment::shipping::ShippingError;
 use crate::infra::access_token::AccessTokenError;
 use crate::runtime::error::{ApiError, Conflict};
 
+impl From<ShipRefusal> for ApiError {
+    fn from(refusal: ShipRefusal) -> Self {
+        let message = refusal.to_string();
+        let details = match refusal {
+            ShipRefusal::Invalid { field, reason } => return Self::validation(field, reason),
+            ShipRefusal::NotPaid(status) => json!({ "status": status.as_str() }),
+            ShipRefusal::ShippedOtherwise { carrier, tracking_no } => json!({
+                "carrier": carrier.as_str(),
+                "trackingNo": tracking_no.as_str(),
+            }),
+            ShipRefusal::NoReceiverContact { carrier } => json!({
+                "status": OrderStatus::Paid.as_str(),
+                "carrier": carrier.as_str(),
+            }),
+        };
+        Self::conflict(Conflict::OrderNotShippable, message, Some(details))
+    }
+}
+
 impl From<ShippingError> for ApiError {
     fn from(err: ShippingError) -> Self {
         match err {
             ShippingError::NotFound => Self::NotFound("order"),
-            ShippingError::Refused(refusal) => {
-                let details = match &refusal {
-                    ShipRefusal::NotPaid(status) => json!({ "status": status.as_str() }),
-                    ShipRefusal::ShippedOtherwise { carrier, tracking_no } => json!({
-                        "status": OrderStatus::Shipped.as_str(),
-                        "carrier": carrier.as_str(),
-                        "trackingNo": tracking_no.as_str(),
-                    }),
-                    ShipRefusal::NoReceiverContact { carrier } => json!({
-                        "status": OrderStatus::Paid.as_str(),
-                        "carrier": carrier.as_str(),
-                    }),
-                };
-                Self::conflict(Conflict::OrderNotShippable, refusal.to_string(), Some(details))
-            }
+            ShippingError::Refused(refusal) => refusal.into(),
             err @ ShippingError::NotReported(AccessTokenError::Storage(_)) => Self::StorageUnavailable {
                 context: "reporting the shipment".into(),
                 source: Box::new(err),

@@ -1225,3 +1225,160 @@ async fn each_sku_comes_back_on_its_own_when_an_order_expires_and_when_one_is_re
     );
     assert_eq!(stocks().await, (5, 5, 10));
 }
+
+/// An operator's shipping call with `body`.
+async fn ship(shop: &Shop, id: &str, body: Value) -> integration_tests::Reply {
+    shop.app
+        .call::<ShipOrder>(
+            request(Method::POST, "/admin/orders/x/ship")
+                .path_param("id", id)
+                .header("content-type", "application/json")
+                .raw_body(body.to_string())
+                .iam(OPERATOR)
+                .build(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_order_shipped_in_two_calls_is_reported_split_and_all_delivered_only_on_the_last() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let id = paid_order(&shop, "split-key-01", "4200002026112500000030").await;
+
+    let first_body = json!({"logisticsType": 1, "parcels": [
+        {"carrier": "ZTO", "trackingNo": "ZTO100", "items": [{"productId": "tea", "quantity": 1}]}
+    ]});
+    let first = ship(&shop, &id, first_body.clone()).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(first.data()["status"], "PARTIALLY_SHIPPED");
+    assert_eq!(
+        first.data()["deliveries"][0]["items"],
+        json!([{"productId": "tea", "skuId": "default", "quantity": 1}])
+    );
+    let owner_refund = shop
+        .app
+        .call::<RefundOrder>(refund_request(&shop.token, &id))
+        .await;
+    assert_eq!(
+        owner_refund.status, 409,
+        "part of it left: {:?}",
+        owner_refund.body
+    );
+    let repeat = ship(&shop, &id, first_body).await;
+    assert_eq!(
+        repeat.data()["status"],
+        "PARTIALLY_SHIPPED",
+        "the same parcels again add nothing"
+    );
+    let too_many = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 1, "parcels": [{"carrier": "ZTO", "trackingNo": "ZTO300", "items": [{"productId": "tea", "quantity": 2}]}]}),
+    )
+    .await;
+    assert_eq!(
+        (too_many.status, too_many.code()),
+        (400, 40002),
+        "{:?}",
+        too_many.body
+    );
+
+    let rest = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 1, "parcels": [{"carrier": "YTO", "trackingNo": "YTO200"}]}),
+    )
+    .await;
+    assert_eq!(rest.status, 200, "{:?}", rest.body);
+    assert_eq!(rest.data()["status"], "SHIPPED");
+    let deliveries = rest.data()["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 2);
+    assert!(deliveries.iter().all(|d| d["reportedAt"].is_string()));
+    assert_eq!(
+        rest.data()["shipment"]["trackingNo"],
+        "ZTO100",
+        "the first parcel, as before"
+    );
+
+    let reports = wechat.shipments();
+    assert_eq!(reports.len(), 2, "one report per delivery: {reports:?}");
+    assert_eq!(
+        (
+            reports[0]["delivery_mode"].as_i64(),
+            reports[0]["is_all_delivered"].as_bool()
+        ),
+        (Some(2), Some(false))
+    );
+    assert_eq!(
+        (
+            reports[1]["delivery_mode"].as_i64(),
+            reports[1]["is_all_delivered"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    assert_eq!(reports[1]["shipping_list"][0]["express_company"], "YTO");
+    assert_eq!(
+        reports[1]["shipping_list"][0]["item_desc"], "商品 tea×1",
+        "what the parcel holds, by name and count"
+    );
+    let after = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 1, "parcels": [{"carrier": "YTO", "trackingNo": "YTO999"}]}),
+    )
+    .await;
+    assert_eq!((after.status, after.code()), (409, 40909), "{:?}", after.body);
+    assert_eq!(wechat.shipments().len(), 2);
+    assert_eq!(shop.app.stock("tea").await, 8, "shipped goods stay out of stock");
+}
+
+#[tokio::test]
+async fn virtual_goods_ship_as_virtual_with_no_parcel_and_one_report() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let mut card = product("card", 1250, 10, true, "digital", 2);
+    card.fulfilment = shared::domain::catalog::Fulfilment::Virtual;
+    shop.app.seed(&[card]).await;
+    let placed = shop
+        .app
+        .call::<SubmitOrder>(
+            request(Method::POST, "/orders")
+                .bearer(&shop.token)
+                .header("idempotency-key", "virtual-key-01")
+                .json(&json!({"items": [{"productId": "card", "quantity": 2}]})),
+        )
+        .await;
+    assert_eq!(placed.status, 200, "{:?}", placed.body);
+    let id = placed.data()["orderId"].as_str().unwrap().to_owned();
+    let paid = shop
+        .pay
+        .notification(&transaction(&shop, &id, 2500, "4200002026112500000031"), now());
+    assert_eq!(notify(&shop, &paid).await.0, 204);
+
+    let with_parcel = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 3, "parcels": [{"carrier": "ZTO", "trackingNo": "Z1"}]}),
+    )
+    .await;
+    assert_eq!(
+        (with_parcel.status, with_parcel.code()),
+        (400, 40002),
+        "{:?}",
+        with_parcel.body
+    );
+    let shipped = ship(&shop, &id, json!({"logisticsType": 3})).await;
+    let again = ship(&shop, &id, json!({"logisticsType": 3})).await;
+
+    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+    assert_eq!(shipped.data()["status"], "SHIPPED");
+    assert!(shipped.data().get("shipment").is_none(), "no parcel to show");
+    assert_eq!(again.status, 200, "asking again is harmless: {:?}", again.body);
+    let reports = wechat.shipments();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["logistics_type"], 3);
+    assert_eq!(reports[0]["delivery_mode"], 1);
+    assert!(reports[0]["shipping_list"][0].get("tracking_no").is_none());
+    assert_eq!(reports[0]["shipping_list"][0]["item_desc"], "商品 card×2");
+}

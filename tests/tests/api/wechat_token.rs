@@ -6,17 +6,22 @@ use std::time::Duration;
 use futures::future::join_all;
 use integration_tests::spawn_app;
 use shared::infra::access_token::AccessTokens;
-use shared::infra::wechat::ShippingReport;
+use shared::infra::wechat::{ShippingEntry, ShippingReport};
 
+/// A parcel of a split delivery that is never the last, so one order takes any number of them.
 fn report(n: usize) -> ShippingReport<'static> {
     ShippingReport {
         transaction_id: "4200002026112500000099",
         payer_openid: "o_payer",
-        carrier: "SF",
-        tracking_no: ["SF1", "SF2", "SF3", "SF4", "SF5"][n % 5],
-        item_desc: "tea",
+        logistics_type: 1,
+        split: Some(false),
+        shipping_list: vec![ShippingEntry {
+            carrier: Some("SF".to_owned()),
+            tracking_no: Some(format!("SF{}", n % 5 + 1)),
+            item_desc: "tea".to_owned(),
+            receiver_contact: Some("138****8000".to_owned()),
+        }],
         upload_time: "2026-11-25T18:00:00+08:00".to_owned(),
-        receiver_contact: Some("138****8000".to_owned()),
     }
 }
 

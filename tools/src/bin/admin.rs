@@ -90,15 +90,24 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             Ok(())
         }
         ["ship", order_id, carrier, tracking_no] => {
-            use shared::domain::orders::{Carrier, TrackingNo};
+            use shared::domain::orders::{Carrier, LogisticsType, ParcelRequest, ShipRequest, TrackingNo};
             use shared::runtime::startup::{Build, Startup};
             let order_id = shared::domain::ids::OrderId::parse(order_id).ok_or("not an order id")?;
             let carrier = Carrier::parse(carrier).ok_or(Carrier::EXPECTING)?;
             let tracking_no = TrackingNo::parse(tracking_no).ok_or(TrackingNo::EXPECTING)?;
             let startup = Startup::new(env.clone(), aws.clone());
             let shipping = shared::fulfilment::shipping::Shipping::build(&startup).await?;
-            let order = shipping.ship(&order_id, &carrier, &tracking_no).await?;
-            let reported = order.shipment.and_then(|s| s.reported_at);
+            let request = ShipRequest {
+                logistics_type: LogisticsType::Express,
+                parcels: vec![ParcelRequest {
+                    carrier,
+                    tracking_no,
+                    items: None,
+                }],
+                items: None,
+            };
+            let order = shipping.ship(&order_id, &request).await?;
+            let reported = order.deliveries.last().and_then(|d| d.reported_at);
             println!(
                 "order {order_id}: {}, reported to WeChat at {}",
                 order.status,

@@ -1,5 +1,6 @@
 const cloud = require('wx-serverless');
 const cart = require('../../utils/cart');
+const { DEFAULT_SKU, skusOf } = require('../../utils/sku');
 const { fenToYuan } = require('../../utils/format');
 const { errorText } = require('../../utils/errors');
 
@@ -9,8 +10,9 @@ const SHORTAGE = {
   NOT_FOUND: () => '商品不存在',
 };
 
-// The cart (kept in storage) and checkout: the delivery address (wx.chooseAddress, when a line is
-// a physical good), submitOrder, then cloud.pay.
+// The cart (kept in storage, one line per SKU: productId#skuId) and checkout: the delivery address
+// (wx.chooseAddress, when a line is a physical good), submitOrder with each line's skuId, then
+// cloud.pay.
 //
 // A checkout is one Idempotency-Key (cloud.newCheckoutKey()), made on the first tap and sent with
 // every retry of it: a retry after a timeout, a lost answer or a refused total can never make a
@@ -25,7 +27,7 @@ Component({
     needsAddress: false,
     // the user refused the address permission: the page offers the settings
     addressDenied: false,
-    // productId -> why it cannot be ordered (40901, 40005)
+    // line key (productId#skuId) -> why it cannot be ordered (40901, 40005)
     problems: {},
     notice: '',
     submitting: false,
@@ -37,7 +39,7 @@ Component({
     },
 
     refresh(extra = {}) {
-      const lines = cart.load();
+      const lines = cart.load().map((l) => ({ ...l, key: cart.keyOf(l) }));
       const needsAddress = lines.some((l) => l.fulfilment !== 'virtual');
       this.setData({ lines, totalFen: cart.total(lines), needsAddress, ...extra });
     },
@@ -84,16 +86,16 @@ Component({
     },
 
     changeQuantity(line, quantity) {
-      cart.setQuantity(line.productId, quantity);
-      this.refresh({ problems: { ...this.data.problems, [line.productId]: '' } });
+      cart.setQuantity(line.key, quantity);
+      this.refresh({ problems: { ...this.data.problems, [line.key]: '' } });
     },
 
     async onRemove(e) {
       const line = this.data.lines[e.currentTarget.dataset.index];
       const { confirm } = await wx.showModal({ title: '移出购物车', content: line.name });
       if (!confirm) return;
-      cart.remove(line.productId);
-      this.refresh({ problems: { ...this.data.problems, [line.productId]: '' } });
+      cart.remove(line.key);
+      this.refresh({ problems: { ...this.data.problems, [line.key]: '' } });
     },
 
     onRemarkInput(e) {
@@ -115,7 +117,12 @@ Component({
       if (!this.checkoutKey) this.checkoutKey = cloud.newCheckoutKey();
 
       const data = {
-        items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        // One line per SKU; no skuId is the product's only SKU (`default`, a product without variants).
+        items: lines.map((l) =>
+          l.skuId && l.skuId !== DEFAULT_SKU
+            ? { productId: l.productId, skuId: l.skuId, quantity: l.quantity }
+            : { productId: l.productId, quantity: l.quantity },
+        ),
         // The total the user saw: if prices changed meanwhile, nothing is ordered (40902).
         expectedTotalFen: totalFen,
       };
@@ -135,7 +142,7 @@ Component({
 
       // The order exists: this checkout is over.
       this.checkoutKey = null;
-      cart.remove(order.items.map((i) => i.productId));
+      cart.remove(order.items.map((i) => cart.keyOf(i)));
       this.refresh({ remark: '' });
       try {
         await cloud.pay(order.orderId);
@@ -154,9 +161,14 @@ Component({
       switch (err.errCode) {
         case 40901: // not enough stock
         case 40005: { // unknown or off sale
+          // Each names its product and SKU; one without an SKU is about every line of its product.
           const problems = {};
           (data.products || []).forEach((s) => {
-            problems[s.productId] = (SHORTAGE[s.reason] || SHORTAGE.NOT_FOUND)(s);
+            this.data.lines
+              .filter((l) => l.productId === s.productId && (!s.skuId || s.skuId === l.skuId))
+              .forEach((l) => {
+                problems[l.key] = (SHORTAGE[s.reason] || SHORTAGE.NOT_FOUND)(s);
+              });
           });
           this.setData({ problems, notice: '部分商品无法购买，请调整后再提交' });
           break;
@@ -192,14 +204,21 @@ Component({
       }
     },
 
-    /** Re-reads the price of every product in the cart. */
+    /** Re-reads the price of every SKU in the cart, one getProduct per product. */
     async refreshPrices() {
       const prices = {};
+      const productIds = [...new Set(this.data.lines.map((l) => l.productId))];
       await Promise.all(
-        this.data.lines.map(async (line) => {
+        productIds.map(async (id) => {
           try {
-            const { result } = await cloud.callFunction({ name: 'getProduct', data: { id: line.productId } });
-            prices[line.productId] = result.priceFen;
+            const { result } = await cloud.callFunction({ name: 'getProduct', data: { id } });
+            const skus = skusOf(result);
+            this.data.lines
+              .filter((l) => l.productId === id)
+              .forEach((l) => {
+                const sku = skus.find((s) => s.skuId === l.skuId) || (skus.length === 1 ? skus[0] : null);
+                if (sku) prices[l.key] = sku.priceFen;
+              });
           } catch (err) {
             // keep the old price; the next submit tells
           }

@@ -1,12 +1,16 @@
 const cloud = require('wx-serverless');
 const { formatTime, orderStatusText } = require('../../utils/format');
+const { specText } = require('../../utils/sku');
 const { errorText, showError } = require('../../utils/errors');
 
-// One order: its lines and state; pay or cancel while it awaits payment, refund while it is paid
-// and not shipped. Also the page of the orderShipped subscribe message (pages/order/detail?id=).
+// One order: its lines (an SKU each, with its spec values) and state; pay or cancel while it awaits
+// payment, refund while it is paid and not shipped. Also the page of the orderShipped subscribe
+// message (pages/order/detail?id=).
 Component({
   data: {
     order: null,
+    // the order's items, each with its key (productId#skuId) and spec values as text ('250g / 礼盒')
+    lines: [],
     statusText: '',
     times: {},
     canPay: false,
@@ -42,6 +46,11 @@ Component({
       const pending = order.status === 'PENDING_PAYMENT';
       this.setData({
         order,
+        lines: order.items.map((item) => ({
+          ...item,
+          key: `${item.productId}#${item.skuId}`,
+          specText: specText(item.specValues),
+        })),
         error: '',
         statusText: orderStatusText(order.status),
         times: {

@@ -1,12 +1,14 @@
 //! Orders: what a valid order request is, how it is priced, what an order holds and which
 //! states it moves through. Prices always come from the products, never from the client.
 
+mod delivery;
 mod order;
 mod payment;
 mod request;
 mod shipping;
 mod status;
 
+pub use delivery::*;
 pub use order::{Order, OrderLine};
 pub use payment::*;
 pub use request::*;
@@ -242,7 +244,17 @@ mod tests {
             assert!(!from.can_become(to), "{from} -> {to}");
         }
         for status in OrderStatus::ALL {
-            assert!(!status.can_become(*status), "{status} -> itself");
+            // Another delivery of a split order is the one move to the same state.
+            let expected = *status == OrderStatus::PartiallyShipped;
+            assert_eq!(status.can_become(*status), expected, "{status} -> itself");
+        }
+    }
+
+    fn express(parcels: serde_json::Value) -> ShipRequest {
+        ShipRequest {
+            logistics_type: LogisticsType::Express,
+            parcels: serde_json::from_value(parcels).unwrap(),
+            items: None,
         }
     }
 
@@ -254,29 +266,25 @@ mod tests {
             &products,
         )
         .unwrap();
-        let (sf, parcel) = (
-            Carrier::parse("SF").unwrap(),
-            TrackingNo::parse("SF1234567890").unwrap(),
-        );
+        let parcel = express(json!([{"carrier": "SF", "trackingNo": "SF1234567890"}]));
+        let now = order.created_at;
         assert_eq!(
-            order.check_shippable(&sf, &parcel),
+            order.plan_delivery(&parcel, now),
             Err(ShipRefusal::NotPaid(OrderStatus::PendingPayment))
         );
         order.status = OrderStatus::Paid;
         assert_eq!(order.check_refundable(false), Ok(()));
-        assert_eq!(order.check_shippable(&sf, &parcel), Ok(true));
-        order.status = OrderStatus::Shipped;
-        order.shipment = Some(Shipment {
-            carrier: sf.clone(),
-            tracking_no: parcel.clone(),
-            shipped_at: order.created_at,
-            reported_at: None,
-        });
-        assert_eq!(order.check_shippable(&sf, &parcel), Ok(false));
-        let other = TrackingNo::parse("SF999").unwrap();
+        let DeliveryPlan::Ship { delivery, status } = order.plan_delivery(&parcel, now).unwrap() else {
+            panic!("a paid order ships")
+        };
+        assert_eq!(status, OrderStatus::Shipped);
+        order.status = status;
+        order.deliveries.push(delivery);
+        assert_eq!(order.plan_delivery(&parcel, now), Ok(DeliveryPlan::Repeat));
+        let other = express(json!([{"carrier": "SF", "trackingNo": "SF999"}]));
         assert!(matches!(
-            order.check_shippable(&sf, &other),
-            Err(ShipRefusal::ShippedOtherwise { .. })
+            order.plan_delivery(&other, now),
+            Err(ShipRefusal::ShippedOtherwise { tracking_no, .. }) if tracking_no.as_str() == "SF1234567890"
         ));
         assert_eq!(
             order.check_refundable(false),
@@ -284,6 +292,107 @@ mod tests {
         );
         assert_eq!(order.check_refundable(true), Ok(()));
         assert!(Carrier::parse("S F").is_none() && TrackingNo::parse("").is_none());
+    }
+
+    #[test]
+    fn a_split_delivery_ships_what_is_left_line_by_line() {
+        let products = catalog(vec![
+            product("a", 10, 5, ProductStatus::OnSale),
+            product("b", 20, 5, ProductStatus::OnSale),
+        ]);
+        let mut order = build(
+            &request(
+                json!({"items": [{"productId": "a", "quantity": 3}, {"productId": "b", "quantity": 1}]}),
+            ),
+            &products,
+        )
+        .unwrap();
+        order.status = OrderStatus::Paid;
+        let now = order.created_at;
+        let first = express(json!([
+            {"carrier": "ZTO", "trackingNo": "Z1", "items": [{"productId": "a", "quantity": 2}]},
+            {"carrier": "ZTO", "trackingNo": "Z2", "items": [{"productId": "a", "quantity": 1}]}
+        ]));
+        let DeliveryPlan::Ship { delivery, status } = order.plan_delivery(&first, now).unwrap() else {
+            panic!("ships")
+        };
+        assert_eq!(status, OrderStatus::PartiallyShipped);
+        assert_eq!(delivery.items.len(), 1, "the parcels' units of one line add up");
+        assert_eq!(delivery.items[0].quantity, 3);
+        order.status = status;
+        order.deliveries.push(delivery);
+
+        let too_many = express(
+            json!([{"carrier": "ZTO", "trackingNo": "Z3", "items": [{"productId": "a", "quantity": 1}]}]),
+        );
+        assert!(matches!(
+            order.plan_delivery(&too_many, now),
+            Err(ShipRefusal::Invalid { field, .. }) if field == "parcels[0].items[0].quantity"
+        ));
+        let reused = express(
+            json!([{"carrier": "ZTO", "trackingNo": "Z2", "items": [{"productId": "b", "quantity": 1}]}]),
+        );
+        assert!(matches!(
+            order.plan_delivery(&reused, now),
+            Err(ShipRefusal::ShippedOtherwise { .. })
+        ));
+        let unnamed = express(json!([
+            {"carrier": "ZTO", "trackingNo": "Z4"},
+            {"carrier": "ZTO", "trackingNo": "Z5"}
+        ]));
+        assert!(matches!(
+            order.plan_delivery(&unnamed, now),
+            Err(ShipRefusal::Invalid { field, .. }) if field == "parcels[0].items"
+        ));
+        let rest = express(json!([{"carrier": "SF", "trackingNo": "SF1"}]));
+        let DeliveryPlan::Ship { delivery, status } = order.plan_delivery(&rest, now).unwrap() else {
+            panic!("ships the rest")
+        };
+        assert_eq!(status, OrderStatus::Shipped);
+        assert_eq!(delivery.items.len(), 1);
+        assert_eq!(delivery.items[0].product_id.as_str(), "b");
+        let sixteen: Vec<_> = (0..16)
+            .map(|i| json!({"carrier": "ZTO", "trackingNo": format!("N{i}"), "items": [{"productId": "b", "quantity": 1}]}))
+            .collect();
+        assert!(matches!(
+            order.plan_delivery(&express(json!(sixteen)), now),
+            Err(ShipRefusal::Invalid { field, .. }) if field == "parcels"
+        ));
+    }
+
+    #[test]
+    fn virtual_goods_ship_as_virtual_without_parcels_and_never_by_sf() {
+        let mut gift = product("card", 10, 5, ProductStatus::OnSale);
+        gift.fulfilment = Fulfilment::Virtual;
+        let mut order = build(
+            &request(json!({"items": [{"productId": "card", "quantity": 1}], "address": null})),
+            &catalog(vec![gift]),
+        )
+        .unwrap();
+        order.status = OrderStatus::Paid;
+        let now = order.created_at;
+        let parcel = express(json!([{"carrier": "SF", "trackingNo": "SF1"}]));
+        assert!(matches!(
+            order.plan_delivery(&parcel, now),
+            Err(ShipRefusal::NoReceiverContact { .. })
+        ));
+        let virtual_goods = ShipRequest {
+            logistics_type: LogisticsType::Virtual,
+            parcels: Vec::new(),
+            items: None,
+        };
+        assert!(matches!(
+            order.plan_delivery(&virtual_goods, now),
+            Ok(DeliveryPlan::Ship {
+                status: OrderStatus::Shipped,
+                ..
+            })
+        ));
+        let with_parcels = ShipRequest {
+            logistics_type: LogisticsType::Virtual,
+            ..parcel
+        };
+        assert!(order.plan_delivery(&with_parcels, now).is_err());
     }
 
     #[test]

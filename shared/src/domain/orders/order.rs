@@ -9,7 +9,7 @@ use super::payment::{
     DESCRIPTION_MAX_CHARS, NoticeMismatch, NoticeVerdict, PAY_MARGIN, PayRefusal, Payment, PaymentNotice,
     Prepay, RefundRefusal,
 };
-use super::shipping::{Carrier, ShipRefusal, Shipment, TrackingNo};
+use super::shipping::Deliveries;
 use super::status::OrderStatus;
 use crate::domain::address::Address;
 use crate::domain::catalog::{SkuId, SkuRef};
@@ -86,9 +86,9 @@ pub struct Order {
     /// REFUNDING until an operator settles it in the merchant platform.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_issue: Option<String>,
-    /// How it was shipped, once it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipment: Option<Shipment>,
+    /// How it left: one delivery per shipping call (answered with `shipment`, its first parcel).
+    #[serde(flatten)]
+    pub deliveries: Deliveries,
     /// Where it goes (a snapshot: editing an address book later never changes it); `None` for
     /// virtual goods. In full for its owner's `GET /orders/{id}`, masked in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,12 +160,17 @@ impl Order {
         Ok(match (self.status, &self.payment) {
             (OrderStatus::PendingPayment, _) => NoticeVerdict::Pay,
             (
-                OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Refunding | OrderStatus::Refunded,
+                OrderStatus::Paid
+                | OrderStatus::Shipped
+                | OrderStatus::PartiallyShipped
+                | OrderStatus::Refunding
+                | OrderStatus::Refunded,
                 Some(payment),
             ) if payment.transaction_id == notice.transaction_id => NoticeVerdict::AlreadyPaid,
             (
                 OrderStatus::Paid
                 | OrderStatus::Shipped
+                | OrderStatus::PartiallyShipped
                 | OrderStatus::Refunding
                 | OrderStatus::Refunded
                 | OrderStatus::Cancelled,
@@ -179,29 +184,8 @@ impl Order {
     pub fn check_refundable(&self, by_merchant: bool) -> Result<(), RefundRefusal> {
         match self.status {
             OrderStatus::Paid => Ok(()),
-            OrderStatus::Shipped if by_merchant => Ok(()),
+            OrderStatus::Shipped | OrderStatus::PartiallyShipped if by_merchant => Ok(()),
             status => Err(RefundRefusal(status)),
-        }
-    }
-
-    /// Whether the order may be shipped with `carrier` and `tracking_no`: `Ok(true)` when it is
-    /// paid, `Ok(false)` when it already shipped with exactly these (asking again is harmless).
-    pub fn check_shippable(&self, carrier: &Carrier, tracking_no: &TrackingNo) -> Result<bool, ShipRefusal> {
-        match (self.status, &self.shipment) {
-            (OrderStatus::Paid, _) if carrier.needs_receiver_contact() && self.address.is_none() => {
-                Err(ShipRefusal::NoReceiverContact {
-                    carrier: carrier.clone(),
-                })
-            }
-            (OrderStatus::Paid, _) => Ok(true),
-            (_, Some(shipment)) if shipment.carrier == *carrier && shipment.tracking_no == *tracking_no => {
-                Ok(false)
-            }
-            (OrderStatus::Shipped, Some(shipment)) => Err(ShipRefusal::ShippedOtherwise {
-                carrier: shipment.carrier.clone(),
-                tracking_no: shipment.tracking_no.clone(),
-            }),
-            (status, _) => Err(ShipRefusal::NotPaid(status)),
         }
     }
 

@@ -448,7 +448,7 @@ pub fn build_order(
         payment: None,
         prepay: None,
         refund_issue: None,
-        shipment: None,
+        deliveries: Default::default(),
         address,
     })
 }

@@ -10,6 +10,9 @@ closed_set! {
         /// Handed to a carrier (reported to WeChat): the owner can no longer ask for a refund; the
         /// merchant can, and its stock is not put back.
         Shipped = "SHIPPED",
+        /// Some of its units left (split delivery), the rest will: the owner can no longer ask
+        /// for a refund; the merchant can, and only what did not leave is put back.
+        PartiallyShipped = "PARTIALLY_SHIPPED",
         /// A full refund was asked of WeChat Pay; its notification ends it.
         Refunding = "REFUNDING",
         Refunded = "REFUNDED",
@@ -24,8 +27,13 @@ impl OrderStatus {
         (Self::PendingPayment, Self::Paid),
         (Self::PendingPayment, Self::Cancelled),
         (Self::Paid, Self::Shipped),
+        (Self::Paid, Self::PartiallyShipped),
+        // Another delivery of a split order.
+        (Self::PartiallyShipped, Self::PartiallyShipped),
+        (Self::PartiallyShipped, Self::Shipped),
         (Self::Paid, Self::Refunding),
         (Self::Shipped, Self::Refunding),
+        (Self::PartiallyShipped, Self::Refunding),
         (Self::Refunding, Self::Refunded),
     ];
 

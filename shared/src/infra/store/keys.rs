@@ -110,6 +110,12 @@ pub mod field {
         pub const TRACKING_NO: &str = "trackingNo";
         pub const SHIPPED_AT: &str = "shippedAt";
         pub const SHIPPING_REPORTED_AT: &str = "shippingReportedAt";
+        /// The deliveries (a JSON list, without their report times), since split delivery;
+        /// carrier, trackingNo, shippedAt and shippingReportedAt are the one parcel of an order
+        /// shipped before.
+        pub const DELIVERIES: &str = "deliveries";
+        /// When WeChat accepted each delivery's shipping report, in order (a list).
+        pub const SHIPPING_REPORTS: &str = "shippingReports";
         pub const LINE_PRODUCT_ID: &str = "productId";
         /// Absent: the product's `default` SKU (every line ordered before variants).
         pub const LINE_SKU_ID: &str = "skuId";

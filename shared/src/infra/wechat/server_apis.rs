@@ -12,18 +12,30 @@ pub struct AccessToken {
     pub expires_in: Duration,
 }
 
-/// What `upload_shipping_info` reports: an order paid with WeChat Pay, shipped by express.
+/// What `upload_shipping_info` reports: one delivery of an order paid with WeChat Pay.
 #[derive(Debug, Clone)]
 pub struct ShippingReport<'a> {
     pub transaction_id: &'a str,
     pub payer_openid: &'a str,
-    /// The carrier's code in WeChat's list (`SF`, `ZTO`, `YTO`, ...).
-    pub carrier: &'a str,
-    pub tracking_no: &'a str,
-    /// What was shipped (at most 120 characters).
-    pub item_desc: &'a str,
+    /// WeChat's `logistics_type`: 1 express, 2 same-city, 3 virtual goods, 4 self-pickup.
+    pub logistics_type: i64,
+    /// `None`: the whole order in one parcel (`delivery_mode` 1). `Some(all_delivered)`: a split
+    /// delivery (`delivery_mode` 2), `is_all_delivered` true on the one that completes the order.
+    pub split: Option<bool>,
+    /// The parcels (express), or one entry describing the goods (the other kinds).
+    pub shipping_list: Vec<ShippingEntry>,
     /// When, in WeChat's format (RFC 3339 in China time).
     pub upload_time: String,
+}
+
+/// One parcel of a shipping report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippingEntry {
+    /// The carrier's code in WeChat's list (`SF`, `ZTO`, ...) and its tracking number: express only.
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    /// What it holds (cut to 120 characters).
+    pub item_desc: String,
     /// The receiver's phone number, masked (`138****8000`): required by WeChat for SF Express.
     pub receiver_contact: Option<String>,
 }
@@ -121,23 +133,33 @@ impl WeChatClient {
         access_token: &Secret,
         report: &ShippingReport<'_>,
     ) -> Result<(), WeChatError> {
-        let item_desc: String = report.item_desc.chars().take(ITEM_DESC_MAX_CHARS).collect();
-        let mut parcel = json!({
-            "tracking_no": report.tracking_no,
-            "express_company": report.carrier,
-            "item_desc": item_desc,
-        });
-        if let Some(receiver) = &report.receiver_contact {
-            parcel["contact"] = json!({ "receiver_contact": receiver });
-        }
-        let body = json!({
+        let shipping_list: Vec<_> = report
+            .shipping_list
+            .iter()
+            .map(|entry| {
+                let item_desc: String = entry.item_desc.chars().take(ITEM_DESC_MAX_CHARS).collect();
+                let mut parcel = json!({ "item_desc": item_desc });
+                if let (Some(carrier), Some(tracking_no)) = (&entry.carrier, &entry.tracking_no) {
+                    parcel["express_company"] = json!(carrier);
+                    parcel["tracking_no"] = json!(tracking_no);
+                }
+                if let Some(receiver) = &entry.receiver_contact {
+                    parcel["contact"] = json!({ "receiver_contact": receiver });
+                }
+                parcel
+            })
+            .collect();
+        let mut body = json!({
             "order_key": { "order_number_type": 2, "transaction_id": report.transaction_id },
-            "logistics_type": 1,
-            "delivery_mode": 1,
-            "shipping_list": [parcel],
+            "logistics_type": report.logistics_type,
+            "delivery_mode": if report.split.is_some() { 2 } else { 1 },
+            "shipping_list": shipping_list,
             "upload_time": report.upload_time,
             "payer": { "openid": report.payer_openid },
         });
+        if let Some(all_delivered) = report.split {
+            body["is_all_delivered"] = json!(all_delivered);
+        }
         let url = format!(
             "{}/wxa/sec/order/upload_shipping_info?access_token={}",
             self.config.api_base,

@@ -112,7 +112,7 @@ impl Store {
         );
         // One update per product (a transaction touches an item once), taking every SKU's units
         // under the condition that each has enough.
-        for (product_id, lines) in by_product(order) {
+        for (product_id, lines) in by_product(&order.items) {
             let (update, mut conditions) = self.stock_update(product_id, &lines, Direction::Take, now);
             conditions.push("#status = :on_sale".to_owned());
             let update = update
@@ -307,12 +307,18 @@ impl Store {
             release: !how.release_holdings,
             ..Skip::default()
         };
-        if order.shipment.is_some() {
-            // The goods left the warehouse: whatever comes back is restocked by hand.
-            skip.products = order.items.iter().map(|l| l.product_id.clone()).collect();
-        }
+        // Units that left the warehouse are not put back: whatever comes back is restocked by hand.
+        let unshipped: Vec<OrderLine> = order
+            .unshipped()
+            .into_iter()
+            .filter(|(_, left)| *left > 0)
+            .map(|(line, left)| OrderLine {
+                quantity: left,
+                ..line.clone()
+            })
+            .collect();
         loop {
-            let transaction = self.cancel_transaction(order, how, now, &skip)?;
+            let transaction = self.cancel_transaction(order, &unshipped, how, now, &skip)?;
             let failed = match transaction.run(self, "cancelling the order").await? {
                 Outcome::Committed => return Ok(CancelOutcome::Cancelled),
                 Outcome::Conflict => return Ok(CancelOutcome::Conflict),
@@ -338,9 +344,11 @@ impl Store {
         }
     }
 
+    /// The transaction that moves `order` and puts `restock`'s units back.
     fn cancel_transaction(
         &self,
         order: &Order,
+        restock: &[OrderLine],
         how: Restocking,
         now: Timestamp,
         skip: &Skip,
@@ -381,7 +389,7 @@ impl Store {
                     .build(),
             );
         }
-        for (product_id, lines) in by_product(order) {
+        for (product_id, lines) in by_product(restock) {
             if skip.products.contains(product_id) {
                 continue;
             }
@@ -470,11 +478,11 @@ enum Direction {
     Put,
 }
 
-/// The lines of `order` grouped by product, in the order they first appear: a transaction may
-/// touch each product's item only once.
-fn by_product(order: &Order) -> Vec<(&ProductId, Vec<&OrderLine>)> {
+/// `lines` grouped by product, in the order they first appear: a transaction may touch each
+/// product's item only once.
+fn by_product(lines: &[OrderLine]) -> Vec<(&ProductId, Vec<&OrderLine>)> {
     let mut groups: Vec<(&ProductId, Vec<&OrderLine>)> = Vec::new();
-    for line in &order.items {
+    for line in lines {
         match groups.iter_mut().find(|(id, _)| **id == line.product_id) {
             Some((_, lines)) => lines.push(line),
             None => groups.push((&line.product_id, vec![line])),

@@ -16,7 +16,8 @@ use super::keys::{self, attr, field, item_type};
 use crate::domain::catalog::SkuId;
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::orders::{
-    Carrier, Holdings, Order, OrderLine, OrderStatus, Payment, Prepay, Shipment, Shortage, TrackingNo,
+    Carrier, Deliveries, Delivery, Holdings, LogisticsType, Order, OrderLine, OrderStatus, Parcel, Payment,
+    Prepay, ShippedItem, Shortage, TrackingNo,
 };
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
@@ -255,6 +256,7 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             .collect::<Result<Vec<_>, StorageError>>()?,
         _ => return Err(super::item::corrupt(f::ITEMS)),
     };
+    let lines_for_legacy = lines.clone();
     Ok(Order {
         order_id: item.parsed(f::ORDER_ID, OrderId::parse)?,
         openid: item.parsed(f::OPENID, Openid::parse)?,
@@ -287,14 +289,63 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             .opt_s(f::ADDRESS)
             .map(|json| serde_json::from_str(&json).map_err(|_| super::item::corrupt(f::ADDRESS)))
             .transpose()?,
-        shipment: match item.opt_s(f::CARRIER) {
-            Some(_) => Some(Shipment {
-                carrier: item.parsed(f::CARRIER, Carrier::parse)?,
-                tracking_no: item.parsed(f::TRACKING_NO, TrackingNo::parse)?,
-                shipped_at: item.time(f::SHIPPED_AT)?,
-                reported_at: item.opt_time(f::SHIPPING_REPORTED_AT)?,
-            }),
-            None => None,
-        },
+        deliveries: Deliveries(deliveries_from(&item, &lines_for_legacy)?),
     })
+}
+
+/// The deliveries as stored, in JSON without their report times.
+fn deliveries_json(deliveries: &[Delivery]) -> String {
+    let stored: Vec<Delivery> = deliveries
+        .iter()
+        .map(|delivery| Delivery {
+            reported_at: None,
+            ..delivery.clone()
+        })
+        .collect();
+    // Deliveries are plain data: they always serialise.
+    serde_json::to_string(&stored).unwrap_or_default()
+}
+
+/// An order's deliveries with their report times; an order shipped before split delivery has
+/// one express delivery of one parcel carrying every line.
+fn deliveries_from(item: &Item<'_>, lines: &[OrderLine]) -> Result<Vec<Delivery>, StorageError> {
+    use field::order as f;
+    let mut deliveries: Vec<Delivery> = match item.opt_s(f::DELIVERIES) {
+        Some(json) => serde_json::from_str(&json).map_err(|_| super::item::corrupt(f::DELIVERIES))?,
+        None => match item.opt_s(f::CARRIER) {
+            Some(_) => {
+                let items: Vec<ShippedItem> = lines
+                    .iter()
+                    .map(|line| ShippedItem {
+                        product_id: line.product_id.clone(),
+                        sku_id: line.sku_id.clone(),
+                        quantity: line.quantity,
+                    })
+                    .collect();
+                vec![Delivery {
+                    logistics_type: LogisticsType::Express,
+                    parcels: vec![Parcel {
+                        carrier: item.parsed(f::CARRIER, Carrier::parse)?,
+                        tracking_no: item.parsed(f::TRACKING_NO, TrackingNo::parse)?,
+                        items: items.clone(),
+                    }],
+                    items,
+                    shipped_at: item.time(f::SHIPPED_AT)?,
+                    reported_at: item.opt_time(f::SHIPPING_REPORTED_AT)?,
+                }]
+            }
+            None => Vec::new(),
+        },
+    };
+    if let Some(AttributeValue::L(reports)) = item.0.get(f::SHIPPING_REPORTS) {
+        for (delivery, report) in deliveries.iter_mut().zip(reports) {
+            let at = report
+                .as_s()
+                .ok()
+                .and_then(|text| Timestamp::parse(text))
+                .ok_or_else(|| super::item::corrupt(f::SHIPPING_REPORTS))?;
+            delivery.reported_at = Some(at);
+        }
+    }
+    Ok(deliveries)
 }

@@ -8,7 +8,7 @@ use super::super::Store;
 use super::super::item::{n, s};
 use super::super::keys::{self, attr, field, item_type};
 use super::super::transaction::{Outcome, Transaction};
-use crate::domain::orders::{Order, OrderStatus, Payment, Shipment};
+use crate::domain::orders::{Delivery, Order, OrderStatus, Payment};
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -158,44 +158,65 @@ impl Store {
         super::super::item::written(result, "starting the refund")
     }
 
-    /// Moves a paid `order` to SHIPPED with `shipment`: one conditional UpdateItem. False when the
-    /// order was no longer paid (changed meanwhile).
+    /// Adds `delivery` to `order` and moves it to `to` (SHIPPED once every unit left,
+    /// PARTIALLY_SHIPPED before): one UpdateItem conditioned on the order's status and deliveries
+    /// being as read, so two shipping calls never both add theirs. False when it changed meanwhile.
     #[tracing::instrument(skip_all)]
-    pub async fn ship_order(&self, order: &Order, shipment: &Shipment) -> Result<bool, StorageError> {
+    pub async fn add_delivery(
+        &self,
+        order: &Order,
+        delivery: &Delivery,
+        to: OrderStatus,
+    ) -> Result<bool, StorageError> {
         use field::order as f;
-        let at = shipment.shipped_at.to_string();
-        let result = self
-            .transition(order, OrderStatus::Paid, OrderStatus::Shipped)?
-            .update_expression(
-                "SET #status = :to, #carrier = :carrier, #tracking = :tracking, #at = :at, #updated = :at",
-            )
-            .expression_attribute_names("#carrier", f::CARRIER)
-            .expression_attribute_names("#tracking", f::TRACKING_NO)
-            .expression_attribute_names("#at", f::SHIPPED_AT)
+        let mut deliveries = order.deliveries.0.clone();
+        deliveries.push(delivery.clone());
+        let update = self
+            .transition(order, order.status, to)?
+            .update_expression("SET #status = :to, #deliveries = :deliveries, #updated = :at")
+            .expression_attribute_names("#deliveries", f::DELIVERIES)
             .expression_attribute_names("#updated", f::UPDATED_AT)
-            .expression_attribute_values(":carrier", s(shipment.carrier.as_str()))
-            .expression_attribute_values(":tracking", s(shipment.tracking_no.as_str()))
-            .expression_attribute_values(":at", s(at))
-            .send()
-            .await;
-        super::super::item::written(result, "shipping the order")
+            .expression_attribute_values(":deliveries", s(deliveries_json(&deliveries)))
+            .expression_attribute_values(":at", s(delivery.shipped_at.to_string()));
+        let update = if order.deliveries.is_empty() {
+            update
+                .condition_expression(
+                    "#status = :from AND attribute_not_exists(#deliveries) AND attribute_not_exists(#carrier)",
+                )
+                .expression_attribute_names("#carrier", f::CARRIER)
+        } else {
+            update
+                .condition_expression("#status = :from AND #deliveries = :before")
+                .expression_attribute_values(":before", s(deliveries_json(&order.deliveries)))
+        };
+        super::super::item::written(update.send().await, "shipping the order")
     }
 
-    /// Records that WeChat accepted the shipping report of a shipped order: one UpdateItem,
-    /// conditioned on the order having shipped.
+    /// Records that WeChat accepted the shipping report of the delivery at `index` (reported in
+    /// order): one UpdateItem appending its time, conditioned on the earlier ones being recorded
+    /// and not this one. False when it already was.
     #[tracing::instrument(skip_all)]
-    pub async fn record_shipping_report(&self, order: &Order, at: Timestamp) -> Result<bool, StorageError> {
+    pub async fn record_shipping_report(
+        &self,
+        order: &Order,
+        index: usize,
+        at: Timestamp,
+    ) -> Result<bool, StorageError> {
         use field::order as f;
-        let result = self
+        let update = self
             .order_update(order)
-            .update_expression("SET #reported = :at")
-            .condition_expression("attribute_exists(#carrier)")
-            .expression_attribute_names("#reported", f::SHIPPING_REPORTED_AT)
-            .expression_attribute_names("#carrier", f::CARRIER)
-            .expression_attribute_values(":at", s(at.to_string()))
-            .send()
-            .await;
-        super::super::item::written(result, "recording the shipping report")
+            .update_expression("SET #reports = list_append(if_not_exists(#reports, :none), :report)")
+            .expression_attribute_names("#reports", f::SHIPPING_REPORTS)
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":report", AttributeValue::L(vec![s(at.to_string())]));
+        let update = if index == 0 {
+            update.condition_expression("attribute_not_exists(#reports)")
+        } else {
+            update
+                .condition_expression("size(#reports) = :earlier")
+                .expression_attribute_values(":earlier", n(index))
+        };
+        super::super::item::written(update.send().await, "recording the shipping report")
     }
 
     /// Records on a refunding order how WeChat Pay ended its refund without success (`ABNORMAL`,
