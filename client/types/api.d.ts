@@ -350,6 +350,8 @@ export interface Order {
   updatedAt: Timestamp;
   payBy: Timestamp;
   cancelledAt?: Timestamp;
+  /** When the buyer confirmed receipt (or WeChat did for them and settled the order); COMPLETED. */
+  completedAt?: Timestamp;
   /** WeChat Pay's id of the payment, once it is confirmed. */
   transactionId?: string;
   paidAt?: Timestamp;
@@ -361,7 +363,7 @@ export interface Order {
   address?: Address;
 }
 
-export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "PARTIALLY_SHIPPED" | "SHIPPED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
+export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "PARTIALLY_SHIPPED" | "SHIPPED" | "COMPLETED" | "REFUNDING" | "REFUNDED" | "CANCELLED";
 
 /** A snapshot of the product's name, its SKU's spec values and price when it was ordered. */
 export interface OrderLine {

@@ -46,6 +46,10 @@
 //! (`image/png`) whose tEXt `Comment` is `scene=SCENE;page=PAGE`, always the same for the same
 //! request; errors are JSON. Successes are counted ([`FakeWeChat::wxacode_calls`]).
 //!
+//! `POST /cgi-bin/express/delivery/open_msg/get_delivery_list`: [`DELIVERY_COMPANIES`], counted
+//! ([`FakeWeChat::delivery_list_calls`]). `POST /wxa/sec/order/set_msg_jump_path`: a page path
+//! (no leading slash, no query: WeChat appends one), recorded ([`FakeWeChat::jump_paths`]).
+//!
 //! `POST /wxa/sec/order/upload_shipping_info`: checks the order key, logistics type, shipping list
 //! (1 to 15 parcels, `item_desc` of 1 to 120 characters; express parcels with a tracking number
 //! and a carrier from [`DELIVERY_COMPANIES`], for SF Express the receiver's masked phone in
@@ -150,6 +154,10 @@ struct State {
     stable_token_calls: u32,
     /// Shipping reports accepted, in order.
     shipments: Vec<Value>,
+    /// How often the delivery company list was asked for.
+    delivery_list_calls: u32,
+    /// The paths set with `set_msg_jump_path`, in order.
+    jump_paths: Vec<String>,
     /// Media checks asked, in order, each with its verdict once known.
     media_checks: Vec<Value>,
     /// Pushes made and not yet taken.
@@ -184,6 +192,16 @@ impl FakeWeChat {
     /// The shipping reports accepted so far (their request bodies).
     pub fn shipments(&self) -> Vec<Value> {
         lock(&self.state).shipments.clone()
+    }
+
+    /// How often `get_delivery_list` was answered.
+    pub fn delivery_list_calls(&self) -> u32 {
+        lock(&self.state).delivery_list_calls
+    }
+
+    /// The paths set with `set_msg_jump_path`, in order.
+    pub fn jump_paths(&self) -> Vec<String> {
+        lock(&self.state).jump_paths.clone()
     }
 
     /// The media checks accepted so far, in order: `{"trace_id", "request": <its body>}`, plus
@@ -334,6 +352,12 @@ async fn handle(request: Request<Incoming>, server: Server) -> Result<Response<F
         "/wxa/sec/order/upload_shipping_info" => Answer::Json(with_token(&query, state, |state| {
             upload_shipping_info(body, state)
         })),
+        "/cgi-bin/express/delivery/open_msg/get_delivery_list" => {
+            Answer::Json(with_token(&query, state, delivery_list))
+        }
+        "/wxa/sec/order/set_msg_jump_path" => {
+            Answer::Json(with_token(&query, state, |state| set_msg_jump_path(&body, state)))
+        }
         "/wxa/msg_sec_check" => Answer::Json(with_token(&query, state, |_| msg_sec_check(&body))),
         "/wxa/business/getuserphonenumber" => Answer::Json(with_token(&query, state, |state| {
             user_phone_number(&body, config, state)
@@ -439,6 +463,37 @@ pub const DELIVERY_COMPANIES: &[(&str, &str)] = &[
     ("JTSD", "极兔速递"),
     ("DBL", "德邦快递"),
 ];
+
+fn delivery_list(state: &mut State) -> Value {
+    state.delivery_list_calls += 1;
+    let list: Vec<Value> = DELIVERY_COMPANIES
+        .iter()
+        .map(|(id, name)| json!({ "delivery_id": id, "delivery_name": name }))
+        .collect();
+    json!({ "errcode": 0, "errmsg": "ok", "delivery_list": list, "count": list.len() })
+}
+
+/// A page of the mini-program: no leading slash, no query of its own (WeChat appends one).
+fn set_msg_jump_path(body: &Value, state: &mut State) -> Value {
+    let Some(path) = body["path"].as_str() else {
+        return error(47001, "data format error: path is required");
+    };
+    let page = !path.is_empty()
+        && path.len() <= 256
+        && !path.starts_with('/')
+        && !path.contains('?')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b));
+    if !page {
+        return error(
+            47001,
+            "data format error: path must be a page such as pages/order/detail",
+        );
+    }
+    state.jump_paths.push(path.to_owned());
+    json!({ "errcode": 0, "errmsg": "ok" })
+}
 
 fn upload_shipping_info(body: Value, state: &mut State) -> Value {
     let key = &body["order_key"];

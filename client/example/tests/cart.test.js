@@ -169,17 +169,33 @@ test('a cancelled address choice submits nothing and says nothing', async () => 
   assert.doesNotMatch(textOf(page), /授权/);
 });
 
+// The sample data's virtual good (data/products.json): no address is asked for it alone.
+const GIFT_CARD = { id: 'digi-gift-card-100', name: '电子礼品卡 100 元', priceFen: 10000, images: [], fulfilment: 'virtual' };
+
 test('a cart of virtual goods only is ordered without an address', async () => {
   reset();
-  cart.add({ id: 'gift-card-100', name: '礼品卡 100 元', priceFen: 10000, images: [], fulfilment: 'virtual' }, 1);
+  cart.add(GIFT_CARD, 1);
   sdk.handle('submitOrder', (data) => order('5001', data.items));
   const page = await openPage('pages/cart/cart');
+  assert.equal(page.querySelector('.address'), undefined, 'no address to choose');
 
   await tap(page, '.bar__submit');
 
   assert.equal(wx.chooseAddress.mock.callCount(), 0);
   const [submit] = sdk.calls('submitOrder');
   assert.equal(submit.data.address, undefined);
+});
+
+test('a cart of virtual and physical goods asks for the address', async () => {
+  cart.add(GIFT_CARD, 1);
+  sdk.handle('submitOrder', (data) => order('5002', data.items));
+  const page = await openPage('pages/cart/cart');
+  assert.ok(page.querySelector('.address'));
+
+  await tap(page, '.bar__submit');
+
+  assert.equal(wx.chooseAddress.mock.callCount(), 1);
+  assert.equal(sdk.calls('submitOrder')[0].data.address.userName, '张三');
 });
 
 const skuOf = (product, skuId) => product.skus.find((s) => s.skuId === skuId);

@@ -24,7 +24,11 @@ function formatTime(iso) {
 const ORDER_STATUS = {
   PENDING_PAYMENT: '待支付',
   PAID: '已支付',
+  // some units have left, the rest wait (the order's deliveries say which)
+  PARTIALLY_SHIPPED: '部分发货',
   SHIPPED: '已发货',
+  // the buyer confirmed receipt, or WeChat settled the order (completedAt)
+  COMPLETED: '已完成',
   REFUNDING: '退款中',
   REFUNDED: '已退款',
   CANCELLED: '已取消',

@@ -21,7 +21,7 @@ async function shop(): Promise<void> {
     idempotencyKey: key,
   });
   const paid: Order = await cloud.pay(order.result.orderId, { timeoutMs: 10000 });
-  const status: 'PAID' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'REFUNDING' | 'REFUNDED' | 'PENDING_PAYMENT' | 'CANCELLED' =
+  const status: 'PAID' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'COMPLETED' | 'REFUNDING' | 'REFUNDED' | 'PENDING_PAYMENT' | 'CANCELLED' =
     paid.status;
   const skuPicked: string = paid.items[0].skuId;
 

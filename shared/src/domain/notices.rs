@@ -156,6 +156,7 @@ fn status_label(status: OrderStatus) -> &'static str {
         OrderStatus::Paid => "已支付",
         OrderStatus::Shipped => "已发货",
         OrderStatus::PartiallyShipped => "部分发货",
+        OrderStatus::Completed => "已完成",
         OrderStatus::Cancelled => "已取消",
         OrderStatus::Refunding => "退款中",
         OrderStatus::Refunded => "已退款",

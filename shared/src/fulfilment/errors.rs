@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::domain::orders::{OrderStatus, ShipRefusal};
+use crate::fulfilment::platform::PlatformError;
 use crate::fulfilment::shipping::ShippingError;
 use crate::infra::access_token::AccessTokenError;
 use crate::runtime::error::{ApiError, Conflict};
@@ -27,6 +28,18 @@ impl From<ShipRefusal> for ApiError {
     }
 }
 
+impl From<PlatformError> for ApiError {
+    fn from(err: PlatformError) -> Self {
+        match err {
+            PlatformError::WeChat(AccessTokenError::Storage(err)) | PlatformError::Storage(err) => err.into(),
+            err @ PlatformError::WeChat(_) => Self::WeChatUnavailable {
+                context: "reading WeChat's delivery companies".into(),
+                source: Box::new(err),
+            },
+        }
+    }
+}
+
 impl From<ShippingError> for ApiError {
     fn from(err: ShippingError) -> Self {
         match err {
@@ -40,6 +53,7 @@ impl From<ShippingError> for ApiError {
                 context: "reporting the shipment".into(),
                 source: Box::new(err),
             },
+            ShippingError::Platform(err) => err.into(),
             ShippingError::Storage(err) => err.into(),
         }
     }

@@ -1,8 +1,12 @@
-//! Fulfilment: an operator ships a paid order, and the shipment is reported to WeChat
-//! (`upload_shipping_info`, compulsory for mini-program shops).
+//! Fulfilment: an operator ships a paid order, whole or in deliveries, and each is reported to
+//! WeChat (`upload_shipping_info`, compulsory for mini-program shops) with carriers from WeChat's
+//! own list; the buyer's receipt (WeChat's settlement push) completes it.
 
 mod endpoints;
 mod errors;
+pub mod platform;
+pub mod receipts;
+pub mod settings;
 pub mod shipping;
 
 pub use endpoints::*;

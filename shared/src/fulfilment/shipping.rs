@@ -12,6 +12,7 @@ use crate::domain::orders::{
     Delivery, DeliveryPlan, LogisticsType, Order, OrderStatus, ShipRefusal, ShipRequest, ShippedItem,
 };
 use crate::domain::time::Clock;
+use crate::fulfilment::platform::{PlatformError, ShippingPlatform, check_carriers};
 use crate::infra::access_token::{AccessTokenError, AccessTokens};
 use crate::infra::store::{StorageError, Store};
 use crate::infra::wechat::{ShippingEntry, ShippingReport};
@@ -35,6 +36,9 @@ pub enum ShippingError {
     /// parcels.
     #[error("the order is shipped but WeChat was not told; ask again")]
     NotReported(#[source] AccessTokenError),
+    /// WeChat's delivery companies could not be read to check the carriers.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -46,25 +50,41 @@ pub struct Shipping {
     tokens: AccessTokens,
     clock: Clock,
     notifier: Notifier,
+    platform: ShippingPlatform,
 }
 
 impl Shipping {
-    pub fn new(store: Store, tokens: AccessTokens, clock: Clock, notifier: Notifier) -> Self {
+    pub fn new(
+        store: Store,
+        tokens: AccessTokens,
+        clock: Clock,
+        notifier: Notifier,
+        platform: ShippingPlatform,
+    ) -> Self {
         Self {
             store,
             tokens,
             clock,
             notifier,
+            platform,
         }
     }
 
-    /// Ships what `request` names of `order_id`, and reports it to WeChat: one GetItem, one
-    /// conditional UpdateItem adding the delivery, the report (one WeChat call per delivery not
+    /// Ships what `request` names of `order_id`, and reports it to WeChat: one GetItem (beside
+    /// the cached delivery companies', for an express delivery), one conditional UpdateItem
+    /// adding the delivery, the report (one WeChat call per delivery not
     /// reported yet; the shared access token is read from the table on a cold instance), and one
     /// UpdateItem recording each report.
     #[tracing::instrument(skip_all, fields(order = %order_id))]
     pub async fn ship(&self, order_id: &OrderId, request: &ShipRequest) -> Result<Order, ShippingError> {
-        let mut order = self.load(order_id).await?;
+        let mut order = if request.logistics_type == LogisticsType::Express {
+            let carriers = async { Ok::<_, ShippingError>(self.platform.carriers().await?) };
+            let (order, carriers) = tokio::try_join!(self.load(order_id), carriers)?;
+            check_carriers(request, &carriers)?;
+            order
+        } else {
+            self.load(order_id).await?
+        };
         for attempt in 1..=ATTEMPTS {
             let (delivery, status) = match order.plan_delivery(request, self.clock.now())? {
                 DeliveryPlan::Repeat => break,
@@ -199,6 +219,7 @@ impl Build for Shipping {
             startup.access_tokens().await?,
             startup.clock(),
             Notifier::build(startup).await?,
+            ShippingPlatform::build(startup).await?,
         ))
     }
 }

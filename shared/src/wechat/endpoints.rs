@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::Caller;
 use crate::domain::limits::Scope;
 use crate::files::media_checks::{MediaEventError, MediaVerdict};
+use crate::fulfilment::receipts::ReceiptOutcome;
 use crate::runtime::error::ApiError;
 use crate::runtime::events::EventHandler;
 use crate::runtime::http::{Limit, endpoint};
 use crate::runtime::webhook::{TEXT, Webhook, WebhookCall, WebhookReply};
 use crate::wechat::messages::Subscriptions;
 use crate::wechat::push::{PushError, PushOutcome, PushQuery, PushReceiver, PushRefusal};
-use crate::wechat::token_refresher::{RefreshReport, TokenRefresher};
+use crate::wechat::token_refresher::{RefresherReport, TokenRefresher};
 
 /// Every minute (EventBridge Scheduler): the shared WeChat access token is replaced when it is
 /// due or reported refused. The event's content is ignored.
@@ -24,18 +25,21 @@ pub struct RefreshWeChatToken;
 impl EventHandler for RefreshWeChatToken {
     const NAME: &'static str = "refresh-wechat-token";
     type Event = serde_json::Value;
-    type Output = RefreshReport;
+    type Output = RefresherReport;
     type Service = TokenRefresher;
 
     async fn handle(
         refresher: &TokenRefresher,
         _event: serde_json::Value,
-    ) -> Result<RefreshReport, ApiError> {
+    ) -> Result<RefresherReport, ApiError> {
         Ok(refresher.run().await?)
     }
 
-    fn metrics(report: &RefreshReport) -> Vec<(&'static str, f64)> {
-        vec![("AccessTokenRefreshes", f64::from(u8::from(report.refreshed)))]
+    fn metrics(report: &RefresherReport) -> Vec<(&'static str, f64)> {
+        vec![(
+            "AccessTokenRefreshes",
+            f64::from(u8::from(report.token.refreshed)),
+        )]
     }
 }
 
@@ -66,8 +70,11 @@ impl Webhook for WechatPush {
         match result {
             Ok(PushOutcome::Verified(echo)) => text(StatusCode::OK, echo, "verified".into(), None),
             Ok(outcome) => {
-                let metric =
-                    matches!(outcome, PushOutcome::Media(MediaVerdict::Removed)).then_some("ImagesRemoved");
+                let metric = match outcome {
+                    PushOutcome::Media(MediaVerdict::Removed) => Some("ImagesRemoved"),
+                    PushOutcome::Receipt(ReceiptOutcome::Completed) => Some("OrdersCompleted"),
+                    _ => None,
+                };
                 text(StatusCode::OK, "success".into(), format!("{outcome:?}"), metric)
             }
             Err(err) => {
@@ -75,7 +82,7 @@ impl Webhook for WechatPush {
                     PushRefusal::Push(PushError::Forged) => StatusCode::UNAUTHORIZED,
                     PushRefusal::Push(PushError::Malformed(_)) => StatusCode::BAD_REQUEST,
                     PushRefusal::Event(MediaEventError::Malformed(_)) => StatusCode::BAD_REQUEST,
-                    PushRefusal::Event(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    PushRefusal::Event(_) | PushRefusal::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 if status.is_server_error() {
                     tracing::error!(error = %err, "a push could not be applied: WeChat will send it again");

@@ -1,7 +1,9 @@
 //! WeChat's message push (`GET`/`POST /wechat/push`): the URL verification and the events we
-//! act on (an image check's verdict).
+//! act on (an image check's verdict, an order's receipt).
 
 use crate::files::media_checks::{MediaChecks, MediaEventError, MediaVerdict};
+use crate::fulfilment::receipts::{ReceiptOutcome, Receipts, SETTLEMENT_EVENT};
+use crate::infra::store::StorageError;
 use crate::infra::wechat_push::PushKeys;
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
@@ -17,6 +19,8 @@ pub enum PushOutcome {
     Verified(String),
     /// An image verdict, applied.
     Media(MediaVerdict),
+    /// An order's receipt (WeChat's settlement push).
+    Receipt(ReceiptOutcome),
     /// Another event: nothing to do.
     Ignored(String),
 }
@@ -28,6 +32,9 @@ pub enum PushRefusal {
     Push(#[from] PushError),
     #[error(transparent)]
     Event(#[from] MediaEventError),
+    /// The event could not be applied now: WeChat pushes it again.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 /// WeChat's message push: the URL verification and the events we act on. Built once per
@@ -36,11 +43,16 @@ pub enum PushRefusal {
 pub struct PushReceiver {
     keys: PushKeys,
     media: MediaChecks,
+    receipts: Receipts,
 }
 
 impl PushReceiver {
-    pub fn new(keys: PushKeys, media: MediaChecks) -> Self {
-        Self { keys, media }
+    pub fn new(keys: PushKeys, media: MediaChecks, receipts: Receipts) -> Self {
+        Self {
+            keys,
+            media,
+            receipts,
+        }
     }
 
     /// The GET of WeChat's URL verification.
@@ -64,6 +76,7 @@ impl PushReceiver {
         })?;
         match event["Event"].as_str() {
             Some("wxa_media_check") => Ok(PushOutcome::Media(self.media.apply(&event).await?)),
+            Some(SETTLEMENT_EVENT) => Ok(PushOutcome::Receipt(self.receipts.settle(&event).await?)),
             other => Ok(PushOutcome::Ignored(
                 other.unwrap_or("(none)").chars().take(64).collect(),
             )),
@@ -87,6 +100,10 @@ impl Build for PushReceiver {
             name: vars::WECHAT_PUSH_TOKEN,
             reason,
         })?;
-        Ok(PushReceiver::new(keys, MediaChecks::build(startup).await?))
+        Ok(PushReceiver::new(
+            keys,
+            MediaChecks::build(startup).await?,
+            Receipts::build(startup).await?,
+        ))
     }
 }

@@ -1382,3 +1382,134 @@ async fn virtual_goods_ship_as_virtual_with_no_parcel_and_one_report() {
     assert!(reports[0]["shipping_list"][0].get("tracking_no").is_none());
     assert_eq!(reports[0]["shipping_list"][0]["item_desc"], "商品 card×2");
 }
+
+#[tokio::test]
+async fn a_carrier_outside_wechats_list_is_refused_by_name_and_the_list_is_fetched_once() {
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let id = paid_order(&shop, "carrier-key-01", "4200002026112500000040").await;
+
+    let unknown = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 1, "parcels": [{"carrier": "NOSUCH", "trackingNo": "N1"}]}),
+    )
+    .await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (400, 40002),
+        "{:?}",
+        unknown.body
+    );
+    let message = unknown.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("parcels[0].carrier")
+            && message.contains("NOSUCH")
+            && message.contains("SF 顺丰速运"),
+        "{message}"
+    );
+    assert_eq!(
+        order_status(&shop, &id).await["status"],
+        "PAID",
+        "nothing written"
+    );
+    assert!(wechat.shipments().is_empty());
+
+    let known = ship(
+        &shop,
+        &id,
+        json!({"logisticsType": 1, "parcels": [{"carrier": "JD", "trackingNo": "JD1"}]}),
+    )
+    .await;
+    assert_eq!(known.status, 200, "{:?}", known.body);
+    assert_eq!(
+        wechat.delivery_list_calls(),
+        1,
+        "fetched once, then read from the table"
+    );
+}
+
+/// WeChat's settlement push for order `id`, in plaintext mode, signed with the test's push token.
+async fn settlement_push(shop: &Shop, id: &str, transaction_id: &str, received_at: i64) -> (u16, String) {
+    use shared::runtime::webhook::WebhookAdapter;
+    use shared::wechat::WechatPush;
+    let event = json!({
+        "ToUserName": "gh_0000000000", "FromUserName": "o_wechat_system", "CreateTime": received_at,
+        "MsgType": "event", "Event": "trade_manage_order_settlement",
+        "transaction_id": transaction_id, "merchant_id": MCHID, "merchant_trade_no": id,
+        "pay_time": received_at - 86_400, "shipped_time": received_at - 3_600,
+        "confirm_receive_method": 2, "confirm_receive_time": received_at, "settlement_time": 0
+    });
+    let (timestamp, nonce) = (received_at.to_string(), "5151");
+    let signature = tools::fake_wechat::push_signature(SETTLEMENT_PUSH_TOKEN, &timestamp, nonce, None);
+    let handler = WebhookAdapter::<WechatPush>::build(&shop.app.startup())
+        .await
+        .unwrap();
+    let response = handler
+        .handle(
+            request(Method::POST, "/wechat/push")
+                .header("content-type", "application/json")
+                .query("signature", &signature)
+                .query("timestamp", &timestamp)
+                .query("nonce", nonce)
+                .raw_body(event.to_string())
+                .build(),
+        )
+        .await;
+    (
+        response.status().as_u16(),
+        String::from_utf8_lossy(response.body()).into_owned(),
+    )
+}
+
+const SETTLEMENT_PUSH_TOKEN: &str = "settlementPushToken";
+
+#[tokio::test]
+async fn the_buyers_receipt_pushed_by_wechat_completes_a_shipped_order_once() {
+    let mut shop = shop().await;
+    let _wechat = shop.app.own_wechat().await;
+    shop.app.env = shop.app.env.clone().with(
+        shared::wechat::settings::vars::WECHAT_PUSH_TOKEN,
+        SETTLEMENT_PUSH_TOKEN,
+    );
+    let id = paid_order(&shop, "receipt-key-01", "4200002026112500000050").await;
+    let received_at = 1_795_600_000;
+
+    let early = settlement_push(&shop, &id, "4200002026112500000050", received_at).await;
+    assert_eq!(
+        early,
+        (200, "success".to_owned()),
+        "acknowledged, but a paid order is not completed"
+    );
+    assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+
+    let shipped = ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO555"})).await;
+    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+    let other_payment = settlement_push(&shop, &id, "4200002026112500099999", received_at).await;
+    assert_eq!(other_payment.0, 200);
+    assert_eq!(
+        order_status(&shop, &id).await["status"],
+        "SHIPPED",
+        "another payment's push changes nothing"
+    );
+
+    let first = settlement_push(&shop, &id, "4200002026112500000050", received_at).await;
+    let repeat = settlement_push(&shop, &id, "4200002026112500000050", received_at + 60).await;
+
+    assert_eq!(first, (200, "success".to_owned()));
+    assert_eq!(repeat, (200, "success".to_owned()), "a repeat is acknowledged");
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "COMPLETED");
+    let completed_at = shared::domain::time::Timestamp::from_epoch_secs(received_at).unwrap();
+    assert_eq!(
+        order["completedAt"],
+        completed_at.to_string(),
+        "the first push's time, once"
+    );
+    let metrics = integration_tests::captured_metrics();
+    let completions = metrics
+        .iter()
+        .filter(|line| line["function"] == "wechat-push" && line.get("OrdersCompleted").is_some())
+        .count();
+    assert_eq!(completions, 1, "counted once");
+}

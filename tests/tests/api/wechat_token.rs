@@ -168,15 +168,15 @@ async fn functions_without_the_secret_wait_for_the_refresher_and_never_call_stab
 
     let refresher = refresher(&app).await;
     let first = refresher.run().await.expect("refreshed");
-    assert!(first.refreshed && !first.forced);
+    assert!(first.token.refreshed && !first.token.forced);
     report_from_each(&readers).await;
     assert_eq!(wechat.stable_token_calls(), 1);
 
     // A scheduled run finds nothing due: one read, no WeChat call.
-    assert!(!refresher.run().await.expect("ran").refreshed);
+    assert!(!refresher.run().await.expect("ran").token.refreshed);
     // Due: the refresher replaces it once; readers go on with theirs until it expires.
     app.clock.advance(Duration::from_secs(7200 - 4 * 60));
-    assert!(refresher.run().await.expect("ran").refreshed);
+    assert!(refresher.run().await.expect("ran").token.refreshed);
     report_from_each(&readers).await;
     assert_eq!(wechat.stable_token_calls(), 2);
 }
@@ -205,12 +205,12 @@ async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_ne
     assert_eq!(wechat.stable_token_calls(), 1, "a reader never asks WeChat");
 
     let run = refresher.run().await.expect("ran");
-    assert!(run.refreshed && run.forced, "{run:?}");
+    assert!(run.token.refreshed && run.token.forced, "{run:?}");
     // Every reader, including those that never saw the refusal, retries once with the new token.
     report_from_each(&readers).await;
     assert_eq!(wechat.stable_token_calls(), 2);
     assert!(
-        !refresher.run().await.expect("ran").refreshed,
+        !refresher.run().await.expect("ran").token.refreshed,
         "the report is cleared"
     );
 
@@ -220,13 +220,48 @@ async fn a_token_refused_by_a_reader_is_reported_and_replaced_by_force_on_the_ne
     let refused = report_once(&readers[1], 2).await;
     assert!(refused.is_err());
     assert!(
-        !refresher.run().await.expect("ran").refreshed,
+        !refresher.run().await.expect("ran").token.refreshed,
         "too soon to force"
     );
     assert_eq!(wechat.stable_token_calls(), 2);
     app.clock.advance(Duration::from_secs(31));
     let run = refresher.run().await.expect("ran");
-    assert!(run.refreshed && run.forced, "{run:?}");
+    assert!(run.token.refreshed && run.token.forced, "{run:?}");
     report_from_each(&readers).await;
     assert_eq!(wechat.stable_token_calls(), 3);
+}
+
+#[tokio::test]
+async fn the_refresher_keeps_the_delivery_companies_a_day_and_sets_the_jump_path_once() {
+    let mut app = spawn_app().await;
+    let wechat = app.own_wechat().await;
+    app.freeze_clock();
+    let scheduled = refresher(&app).await;
+
+    let first = scheduled.run().await.expect("ran");
+    let second = scheduled.run().await.expect("ran");
+    app.clock.advance(Duration::from_secs(24 * 60 * 60 + 1));
+    let next_day = scheduled.run().await.expect("ran");
+
+    assert!(first.carriers_fetched && first.jump_path_set, "{first:?}");
+    assert!(!second.carriers_fetched && !second.jump_path_set, "{second:?}");
+    assert!(
+        next_day.carriers_fetched && !next_day.jump_path_set,
+        "{next_day:?}"
+    );
+    assert_eq!(wechat.delivery_list_calls(), 2);
+    assert_eq!(wechat.jump_paths(), ["pages/order/detail"]);
+    let cached = app
+        .store()
+        .delivery_companies()
+        .await
+        .unwrap()
+        .expect("kept in the table");
+    assert_eq!(cached.companies["SF"], "顺丰速运");
+
+    // Another path (ORDER_JUMP_PATH) is set once, on the next run.
+    app.env = app.env.clone().with("ORDER_JUMP_PATH", "/pages/orders/show");
+    let moved = refresher(&app).await.run().await.expect("ran");
+    assert!(moved.jump_path_set);
+    assert_eq!(wechat.jump_paths(), ["pages/order/detail", "pages/orders/show"]);
 }

@@ -2,15 +2,22 @@ const cloud = require('wx-serverless');
 const { formatTime, orderStatusText } = require('../../utils/format');
 const { specText } = require('../../utils/sku');
 const { errorText, showError } = require('../../utils/errors');
+const { deliveryViews, unshippedText } = require('../../utils/delivery');
 
-// One order: its lines (an SKU each, with its spec values) and state; pay or cancel while it awaits
-// payment, refund while it is paid and not shipped. Also the page of the orderShipped subscribe
-// message (pages/order/detail?id=).
+// One order: its lines (an SKU each, with its spec values), its deliveries and state; pay or cancel
+// while it awaits payment, refund while it is paid and nothing shipped. Also the page of the
+// orderShipped subscribe message (pages/order/detail?id=) and of WeChat's order centre, which
+// opens the configured path with merchant_trade_no (our order id), transaction_id and merchant_id.
 Component({
   data: {
     order: null,
     // the order's items, each with its key (productId#skuId) and spec values as text ('250g / 礼盒')
     lines: [],
+    // the deliveries, in order: [{ key, kindText, shippedAt, express, parcels: [{ carrierName,
+    // trackingNo, items }], items }] (utils/delivery.js)
+    deliveries: [],
+    // PARTIALLY_SHIPPED: the units that have not left yet, as text
+    unshippedText: '',
     statusText: '',
     times: {},
     canPay: false,
@@ -22,7 +29,9 @@ Component({
 
   methods: {
     onLoad(query) {
-      this.orderId = query.id;
+      // `id` from our own pages and the subscribe message; `merchant_trade_no` from WeChat's order
+      // centre (the order id we gave WeChat Pay; its transaction_id and merchant_id are not needed).
+      this.orderId = query.id || query.merchant_trade_no || '';
     },
 
     onShow() {
@@ -34,6 +43,10 @@ Component({
     },
 
     async load() {
+      if (!this.orderId) {
+        this.setData({ error: '缺少订单号' });
+        return;
+      }
       try {
         const { result } = await cloud.callFunction({ name: 'getOrder', data: { id: this.orderId } });
         this.show(result);
@@ -44,6 +57,7 @@ Component({
 
     show(order) {
       const pending = order.status === 'PENDING_PAYMENT';
+      const deliveries = deliveryViews(order);
       this.setData({
         order,
         lines: order.items.map((item) => ({
@@ -51,6 +65,8 @@ Component({
           key: `${item.productId}#${item.skuId}`,
           specText: specText(item.specValues),
         })),
+        deliveries,
+        unshippedText: order.status === 'PARTIALLY_SHIPPED' ? unshippedText(order) : '',
         error: '',
         statusText: orderStatusText(order.status),
         times: {
@@ -58,12 +74,13 @@ Component({
           payBy: formatTime(order.payBy),
           paidAt: formatTime(order.paidAt),
           cancelledAt: formatTime(order.cancelledAt),
-          shippedAt: order.shipment ? formatTime(order.shipment.shippedAt) : '',
+          completedAt: formatTime(order.completedAt),
         },
         // Payment closes a minute before payBy (40907 after that).
         canPay: pending && Date.parse(order.payBy) - 60 * 1000 > Date.now(),
         canCancel: pending,
-        canRefund: order.status === 'PAID' && !order.shipment,
+        // The owner can refund a paid order only while nothing has left (40908 otherwise).
+        canRefund: order.status === 'PAID' && !deliveries.length && !order.shipment,
       });
     },
 
@@ -106,6 +123,10 @@ Component({
 
     onCopyId() {
       wx.setClipboardData({ data: this.orderId });
+    },
+
+    onCopyTrackingNo(e) {
+      wx.setClipboardData({ data: e.currentTarget.dataset.trackingNo });
     },
   },
 });

@@ -76,6 +76,9 @@ pub struct Order {
     pub pay_by: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<Timestamp>,
+    /// When the buyer confirmed receipt, or WeChat settled the order (COMPLETED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
     /// The payment, once WeChat Pay confirmed it.
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub payment: Option<Payment>,
@@ -163,6 +166,7 @@ impl Order {
                 OrderStatus::Paid
                 | OrderStatus::Shipped
                 | OrderStatus::PartiallyShipped
+                | OrderStatus::Completed
                 | OrderStatus::Refunding
                 | OrderStatus::Refunded,
                 Some(payment),
@@ -171,6 +175,7 @@ impl Order {
                 OrderStatus::Paid
                 | OrderStatus::Shipped
                 | OrderStatus::PartiallyShipped
+                | OrderStatus::Completed
                 | OrderStatus::Refunding
                 | OrderStatus::Refunded
                 | OrderStatus::Cancelled,

@@ -445,6 +445,7 @@ pub fn build_order(
         updated_at: now,
         pay_by: now.plus(PAY_WINDOW),
         cancelled_at: None,
+        completed_at: None,
         payment: None,
         prepay: None,
         refund_issue: None,

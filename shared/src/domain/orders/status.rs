@@ -13,6 +13,9 @@ closed_set! {
         /// Some of its units left (split delivery), the rest will: the owner can no longer ask
         /// for a refund; the merchant can, and only what did not leave is put back.
         PartiallyShipped = "PARTIALLY_SHIPPED",
+        /// The buyer confirmed receipt (or WeChat confirmed it for them and settled the order):
+        /// WeChat's `trade_manage_order_settlement` push.
+        Completed = "COMPLETED",
         /// A full refund was asked of WeChat Pay; its notification ends it.
         Refunding = "REFUNDING",
         Refunded = "REFUNDED",
@@ -34,6 +37,7 @@ impl OrderStatus {
         (Self::Paid, Self::Refunding),
         (Self::Shipped, Self::Refunding),
         (Self::PartiallyShipped, Self::Refunding),
+        (Self::Shipped, Self::Completed),
         (Self::Refunding, Self::Refunded),
     ];
 

@@ -99,6 +99,8 @@ pub mod field {
         pub const UPDATED_AT: &str = "updatedAt";
         pub const PAY_BY: &str = "payBy";
         pub const CANCELLED_AT: &str = "cancelledAt";
+        /// When the buyer confirmed receipt (or WeChat settled the order): COMPLETED.
+        pub const COMPLETED_AT: &str = "completedAt";
         pub const PREPAY_ID: &str = "prepayId";
         pub const TRANSACTION_ID: &str = "transactionId";
         pub const PAID_AT: &str = "paidAt";
@@ -140,6 +142,15 @@ pub mod field {
                 format!("units:{}#{}", sku.product_id, sku.sku_id)
             }
         }
+    }
+
+    /// WeChat's platform settings kept in the table.
+    pub mod platform {
+        /// The delivery companies: a map of `delivery_id` to `delivery_name`.
+        pub const COMPANIES: &str = "companies";
+        pub const FETCHED_AT: &str = "fetchedAt";
+        pub const PATH: &str = "path";
+        pub const SET_AT: &str = "setAt";
     }
 
     /// A refund asked of WeChat Pay.
@@ -356,6 +367,16 @@ pub fn access_token() -> Key {
     Key::new("WECHAT#", "ACCESS_TOKEN", "ACCESS_TOKEN")
 }
 
+/// WeChat's list of delivery companies (`get_delivery_list`), cached for every function.
+pub fn delivery_companies() -> Key {
+    Key::new("WECHAT#", "DELIVERY_COMPANIES", "DELIVERY_COMPANIES")
+}
+
+/// Where WeChat's order centre opens an order (`set_msg_jump_path`), as last set.
+pub fn jump_path() -> Key {
+    Key::new("WECHAT#", "JUMP_PATH", "JUMP_PATH")
+}
+
 /// A warm-up key that never exists.
 pub fn warm_up() -> Key {
     Key::new("WARMUP", "", "WARMUP")
@@ -376,6 +397,8 @@ pub mod item_type {
     pub const ACCESS_TOKEN: &str = "ACCESS_TOKEN";
     pub const SUBSCRIPTIONS: &str = "SUBSCRIPTIONS";
     pub const MEDIA_CHECK: &str = "MEDIA_CHECK";
+    pub const DELIVERY_COMPANIES: &str = "DELIVERY_COMPANIES";
+    pub const JUMP_PATH: &str = "JUMP_PATH";
 }
 
 #[cfg(test)]

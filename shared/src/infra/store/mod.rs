@@ -11,6 +11,7 @@ mod media;
 mod notices;
 mod orders;
 mod pages;
+mod platform;
 pub mod schema;
 mod transaction;
 mod users;
@@ -24,6 +25,7 @@ pub use limits::{Admission, Counted, Refused};
 pub use media::MediaCheck;
 pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
+pub use platform::DeliveryCompanies;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 pub use wechat::{CachedToken, TokenState};
 

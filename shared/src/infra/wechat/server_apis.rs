@@ -67,6 +67,8 @@ pub enum TextScene {
     Comment = 2,
 }
 const UPLOAD_SHIPPING_INFO: &str = "upload_shipping_info";
+const GET_DELIVERY_LIST: &str = "get_delivery_list";
+const SET_MSG_JUMP_PATH: &str = "set_msg_jump_path";
 const SUBSCRIBE_SEND: &str = "subscribe_send";
 const GET_WXACODE_UNLIMIT: &str = "getwxacodeunlimit";
 const MEDIA_CHECK_ASYNC: &str = "media_check_async";
@@ -166,6 +168,54 @@ impl WeChatClient {
             access_token.expose()
         );
         self.post(UPLOAD_SHIPPING_INFO, url, &body).await.map(drop)
+    }
+
+    /// WeChat's delivery companies (`get_delivery_list`): `delivery_id` (the code a shipping
+    /// report names, `SF`) to `delivery_name` (顺丰速运).
+    #[tracing::instrument(skip_all)]
+    pub async fn delivery_companies(
+        &self,
+        access_token: &Secret,
+    ) -> Result<std::collections::BTreeMap<String, String>, WeChatError> {
+        let url = format!(
+            "{}/cgi-bin/express/delivery/open_msg/get_delivery_list?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        let answer = self.post(GET_DELIVERY_LIST, url, &json!({})).await?;
+        let list = answer["delivery_list"].as_array().ok_or_else(|| {
+            unavailable_api(GET_DELIVERY_LIST, "get_delivery_list answered no delivery_list")
+        })?;
+        let companies: std::collections::BTreeMap<String, String> = list
+            .iter()
+            .filter_map(|company| {
+                let code = company["delivery_id"].as_str()?;
+                let name = company["delivery_name"].as_str().unwrap_or(code);
+                Some((code.to_owned(), name.to_owned()))
+            })
+            .collect();
+        if companies.is_empty() {
+            return Err(unavailable_api(
+                GET_DELIVERY_LIST,
+                "get_delivery_list answered no company",
+            ));
+        }
+        Ok(companies)
+    }
+
+    /// Where WeChat's order centre sends a buyer who taps an order (`set_msg_jump_path`): a page
+    /// of the mini-program, to which WeChat adds `transaction_id`, `merchant_id` and
+    /// `merchant_trade_no` (our order id).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_order_jump_path(&self, access_token: &Secret, path: &str) -> Result<(), WeChatError> {
+        let url = format!(
+            "{}/wxa/sec/order/set_msg_jump_path?access_token={}",
+            self.config.api_base,
+            access_token.expose()
+        );
+        self.post(SET_MSG_JUMP_PATH, url, &json!({ "path": path }))
+            .await
+            .map(drop)
     }
 
     /// The phone number behind a `getPhoneNumber` button's code (single use, 5 minutes). A code

@@ -273,6 +273,7 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
         updated_at: item.time(f::UPDATED_AT)?,
         pay_by: item.time(f::PAY_BY)?,
         cancelled_at: item.opt_time(f::CANCELLED_AT)?,
+        completed_at: item.opt_time(f::COMPLETED_AT)?,
         payment: match (item.opt_s(f::TRANSACTION_ID), item.opt_time(f::PAID_AT)?) {
             (Some(transaction_id), Some(paid_at)) => Some(Payment {
                 transaction_id,

@@ -192,6 +192,22 @@ impl Store {
         super::super::item::written(update.send().await, "shipping the order")
     }
 
+    /// Moves a shipped `order` to COMPLETED at `at` (the buyer confirmed receipt): one
+    /// conditional UpdateItem. False when it is no longer SHIPPED (completed already, refunded).
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_order(&self, order: &Order, at: Timestamp) -> Result<bool, StorageError> {
+        use field::order as f;
+        let result = self
+            .transition(order, OrderStatus::Shipped, OrderStatus::Completed)?
+            .update_expression("SET #status = :to, #completed = :at, #updated = :at")
+            .expression_attribute_names("#completed", f::COMPLETED_AT)
+            .expression_attribute_names("#updated", f::UPDATED_AT)
+            .expression_attribute_values(":at", s(at.to_string()))
+            .send()
+            .await;
+        super::super::item::written(result, "completing the order")
+    }
+
     /// Records that WeChat accepted the shipping report of the delivery at `index` (reported in
     /// order): one UpdateItem appending its time, conditioned on the earlier ones being recorded
     /// and not this one. False when it already was.
