@@ -574,7 +574,7 @@ pub fn variant_product(id: &str, skus: &[(&str, &str, i64, i64)]) -> shared::dom
         .iter()
         .map(|(sku, value, price_fen, stock)| Sku {
             sku_id: SkuId::parse(sku).expect("a valid SKU id"),
-            spec_values: [("规格".to_owned(), (*value).to_owned())].into(),
+            spec_values: [("规格".to_owned(), (*value).to_owned())].into_iter().collect(),
             price_fen: *price_fen,
             stock: *stock,
             image: None,

@@ -1,6 +1,6 @@
 //! The catalog: products, their categories and whether they can be bought.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +71,86 @@ pub struct Spec {
     pub values: Vec<String>,
 }
 
+/// One value of each of a product's specs, in the order of its specs: `{"规格": "250g", "包装":
+/// "礼盒"}`, answered in that order (a buyer reads `250g / 礼盒`, never `礼盒 / 250g`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SpecValues(Vec<(String, String)>);
+
+impl SpecValues {
+    /// The value of spec `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(spec, _)| spec == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `(spec, value)` in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// The values in the order of `specs` (names it does not list last, by name).
+    pub fn in_order_of(mut self, specs: &[Spec]) -> Self {
+        self.0.sort_by_cached_key(|(name, _)| {
+            let position = specs.iter().position(|spec| spec.name == *name);
+            (position.unwrap_or(usize::MAX), name.clone())
+        });
+        self
+    }
+}
+
+impl FromIterator<(String, String)> for SpecValues {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        Self(pairs.into_iter().collect())
+    }
+}
+
+impl Serialize for SpecValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SpecValues {
+    /// A JSON object, in its own order; a spec named twice is refused.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = SpecValues;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of spec names to values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SpecValues, A::Error> {
+                let mut pairs: Vec<(String, String)> = Vec::new();
+                while let Some((name, value)) = map.next_entry::<String, String>()? {
+                    if pairs.iter().any(|(known, _)| *known == name) {
+                        return Err(serde::de::Error::custom(format!("spec {name:?} appears twice")));
+                    }
+                    pairs.push((name, value));
+                }
+                Ok(SpecValues(pairs))
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
+}
+
 /// One sellable variant of a product, with its own price and stock. `specValues` names one value
 /// of each of the product's specs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +158,7 @@ pub struct Spec {
 pub struct Sku {
     pub sku_id: SkuId,
     #[serde(default)]
-    pub spec_values: BTreeMap<String, String>,
+    pub spec_values: SpecValues,
     pub price_fen: i64,
     pub stock: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,11 +251,15 @@ impl Product {
             }
             self.skus.push(Sku {
                 sku_id: SkuId::default_sku(),
-                spec_values: BTreeMap::new(),
+                spec_values: SpecValues::default(),
                 price_fen: self.price_fen,
                 stock: self.stock,
                 image: None,
             });
+        }
+        let specs = self.specs.clone();
+        for sku in &mut self.skus {
+            sku.spec_values = std::mem::take(&mut sku.spec_values).in_order_of(&specs);
         }
         check_skus(&self.specs, &self.skus).map_err(&fail)?;
         self.sort_skus();
@@ -191,6 +275,9 @@ impl Product {
     /// Puts the SKUs in the order of their specs' values (the picker's order), then of their ids.
     pub fn sort_skus(&mut self) {
         let specs = &self.specs;
+        for sku in &mut self.skus {
+            sku.spec_values = std::mem::take(&mut sku.spec_values).in_order_of(specs);
+        }
         let position = |sku: &Sku| -> Vec<usize> {
             specs
                 .iter()
@@ -198,7 +285,7 @@ impl Product {
                     let value = sku.spec_values.get(&spec.name);
                     spec.values
                         .iter()
-                        .position(|v| Some(v) == value)
+                        .position(|v| Some(v.as_str()) == value)
                         .unwrap_or(usize::MAX)
                 })
                 .collect()
@@ -390,7 +477,7 @@ fn check_skus(specs: &[Spec], skus: &[Sku]) -> Result<(), String> {
             && specs.iter().all(|spec| {
                 sku.spec_values
                     .get(&spec.name)
-                    .is_some_and(|value| spec.values.contains(value))
+                    .is_some_and(|value| spec.values.iter().any(|v| v == value))
             });
         if !names_match {
             return Err(format!(
@@ -466,6 +553,24 @@ mod tests {
             product.sku(Some(&SkuId::parse("gone").unwrap())),
             Err(SkuChoice::Unknown)
         );
+    }
+
+    #[test]
+    fn spec_values_keep_the_order_of_the_specs_whatever_order_they_came_in() {
+        let specs =
+            serde_json::json!([{"name": "规格", "values": ["250g"]}, {"name": "包装", "values": ["礼盒"]}]);
+        let product = parsed(tea(serde_json::json!({"specs": specs, "skus": [
+            {"skuId": "gift", "specValues": {"包装": "礼盒", "规格": "250g"}, "priceFen": 500, "stock": 1}
+        ]})))
+        .unwrap();
+        let values = &product.skus[0].spec_values;
+        assert_eq!(
+            serde_json::to_string(values).unwrap(),
+            r#"{"规格":"250g","包装":"礼盒"}"#
+        );
+        assert_eq!(values.get("包装"), Some("礼盒"));
+        let twice = serde_json::from_str::<SpecValues>(r#"{"规格": "a", "规格": "b"}"#);
+        assert!(twice.is_err());
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! An order as stored: its lines (priced from the products), its state, and what it records
 //! of payment, refund and shipping; the rules that read it (payable? refundable? shippable?).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::payment::{
@@ -12,7 +10,7 @@ use super::payment::{
 use super::shipping::Deliveries;
 use super::status::OrderStatus;
 use crate::domain::address::Address;
-use crate::domain::catalog::{SkuId, SkuRef};
+use crate::domain::catalog::{SkuId, SkuRef, SpecValues};
 use crate::domain::ids::{Openid, OrderId, ProductId};
 use crate::domain::time::Timestamp;
 
@@ -25,8 +23,8 @@ pub struct OrderLine {
     /// `default` for a product without variants (and every line ordered before variants).
     pub sku_id: SkuId,
     /// The SKU's spec values (`{"规格": "250g"}`); empty without variants.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub spec_values: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SpecValues::is_empty")]
+    pub spec_values: SpecValues,
     pub name: String,
     pub price_fen: i64,
     pub quantity: i64,
@@ -44,7 +42,7 @@ impl OrderLine {
     /// What a buyer reads of it: the name, then the spec values (`西湖龙井 250g 礼盒`).
     pub fn description(&self) -> String {
         let mut text = self.name.clone();
-        for value in self.spec_values.values() {
+        for (_, value) in self.spec_values.iter() {
             text.push(' ');
             text.push_str(value);
         }

@@ -135,7 +135,7 @@ fn skus_attribute(skus: &[Sku]) -> AttributeValue {
                 let values = sku
                     .spec_values
                     .iter()
-                    .map(|(name, value)| (name.clone(), s(value)))
+                    .map(|(name, value)| (name.to_owned(), s(value)))
                     .collect();
                 let mut attributes = HashMap::from([
                     (field::SKU_PRICE_FEN.to_owned(), n(sku.price_fen)),

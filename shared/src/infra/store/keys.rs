@@ -121,7 +121,8 @@ pub mod field {
         pub const LINE_PRODUCT_ID: &str = "productId";
         /// Absent: the product's `default` SKU (every line ordered before variants).
         pub const LINE_SKU_ID: &str = "skuId";
-        /// The SKU's spec values, a map; absent without variants.
+        /// The SKU's spec values, a list of `[name, value]` in the specs' order; absent without
+        /// variants.
         pub const LINE_SPEC_VALUES: &str = "specValues";
         pub const LINE_NAME: &str = "name";
         pub const LINE_PRICE_FEN: &str = "priceFen";

@@ -169,12 +169,13 @@ fn order_item(order: &Order) -> Attributes {
                 attributes.insert(f::LINE_SKU_ID.to_owned(), s(line.sku_id.as_str()));
             }
             if !line.spec_values.is_empty() {
+                // A list of [name, value] pairs: a map would lose the specs' order.
                 let values = line
                     .spec_values
                     .iter()
-                    .map(|(name, value)| (name.clone(), s(value)))
+                    .map(|(name, value)| AttributeValue::L(vec![s(name), s(value)]))
                     .collect();
-                attributes.insert(f::LINE_SPEC_VALUES.to_owned(), AttributeValue::M(values));
+                attributes.insert(f::LINE_SPEC_VALUES.to_owned(), AttributeValue::L(values));
             }
             AttributeValue::M(attributes)
         })
@@ -234,9 +235,12 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
                 let map = line.as_m().map_err(|_| super::item::corrupt(f::ITEMS))?;
                 let line = Item(map);
                 let spec_values = match map.get(f::LINE_SPEC_VALUES) {
-                    Some(AttributeValue::M(values)) => values
+                    Some(AttributeValue::L(pairs)) => pairs
                         .iter()
-                        .filter_map(|(name, value)| Some((name.clone(), value.as_s().ok()?.clone())))
+                        .filter_map(|pair| match pair.as_l().ok()?.as_slice() {
+                            [name, value] => Some((name.as_s().ok()?.clone(), value.as_s().ok()?.clone())),
+                            _ => None,
+                        })
                         .collect(),
                     _ => Default::default(),
                 };
