@@ -26,4 +26,6 @@ module.exports = {
   refundOrder: { method: 'POST', path: '/orders/{id}/refund', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   uploadToken: { method: 'POST', path: '/uploads/token', auth: 'bearer', pathParams: [], queryParams: [], bodyParams: ['contentType', 'size', 'purpose'], idempotencyKey: false },
   getFileUrl: { method: 'GET', path: '/files/url', auth: 'bearer', pathParams: [], queryParams: ['keys'], bodyParams: null, idempotencyKey: false },
+  listAfterSales: { method: 'GET', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
+  requestAfterSales: { method: 'POST', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: ['type', 'lines', 'reason', 'photos'], idempotencyKey: false },
 };

@@ -161,6 +161,26 @@ export interface Functions {
     result: FileUrls;
     errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 41301 | 50001 | 50302;
   };
+  /** The after-sales requests of one of the caller's orders (GET /orders/{id}/after-sales). */
+  listAfterSales: {
+    input: {
+      /** The order id, 1-32 digits (new ones are 22). Any other text is answered 40401, as an unknown id is. */
+      id: string;
+    };
+    result: {
+      items: Array<AfterSales>;
+    };
+    errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 40401 | 41301 | 50001 | 50302;
+  };
+  /** Ask for some units of one of the caller's orders back (POST /orders/{id}/after-sales). */
+  requestAfterSales: {
+    input: {
+      /** The order id, 1-32 digits (new ones are 22). Any other text is answered 40401, as an unknown id is. */
+      id: string;
+    } & AfterSalesInput;
+    result: AfterSales;
+    errorCodes: 40001 | 40002 | 40013 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 42902 | 42903 | 50001 | 50301 | 50302;
+  };
 }
 
 /** The name of a function a mini-program can call. */
@@ -350,6 +370,8 @@ export interface Order {
   updatedAt: Timestamp;
   payBy: Timestamp;
   cancelledAt?: Timestamp;
+  /** The money of after-sales refunds asked of WeChat Pay (under way or done); absent without any. */
+  refundedFen?: number;
   /** When the buyer confirmed receipt (or WeChat did for them and settled the order); COMPLETED. */
   completedAt?: Timestamp;
   /** WeChat Pay's id of the payment, once it is confirmed. */
@@ -518,6 +540,40 @@ export type FileUrl = {
   key: string;
   status: "NOT_FOUND";
 };
+
+export interface AfterSales {
+  orderId: string;
+  number: number;
+  type: "refund" | "return_refund";
+  status: "REQUESTED" | "APPROVED" | "RETURNING" | "RETURN_RECEIVED" | "REFUNDING" | "REFUNDED" | "REJECTED" | "CANCELLED" | "FAILED";
+  lines: Array<{
+    productId: Slug64;
+    skuId: Slug64;
+    quantity: number;
+    amountFen: number;
+    /** The units never left, and go back into stock once refunded. */
+    restock: boolean;
+  }>;
+  amountFen: number;
+  reason: string;
+  photos: Array<string>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  refundedAt?: Timestamp;
+  /** How WeChat Pay ended a refund that did not succeed (FAILED). */
+  refundIssue?: string;
+}
+
+export interface AfterSalesInput {
+  type: "refund" | "return_refund";
+  lines: Array<{
+    productId?: Slug64;
+    skuId?: Slug64;
+    quantity: number;
+  }>;
+  reason: string;
+  photos?: Array<string>;
+}
 
 /** `data` of 40005 and 40901: each product that cannot be ordered, and why. */
 export interface ProductsProblem {

@@ -10,6 +10,7 @@
 //! Calls go down only: areas -> runtime, domain and infra; runtime -> domain and infra;
 //! infra -> domain. No area imports another area's endpoints, and no file imports back.
 
+pub mod after_sales;
 pub mod catalog;
 pub mod domain;
 pub mod files;

@@ -5,7 +5,10 @@
 //!
 //! `POST /v3/pay/transactions/jsapi` answers `{prepay_id}` for a well-formed request and counts the
 //! prepays of each `out_trade_no`; `POST /v3/refund/domestic/refunds` answers a refund and counts
-//! each `out_refund_no` once, as WeChat Pay refunds it once; `GET /v3/refund/domestic/refunds/{no}`
+//! each `out_refund_no` once, as WeChat Pay refunds it once: a payment takes several refunds, each
+//! under its own number, and one that would take the refunds of a payment past its total (or the
+//! same number again for another amount) is refused with 400 `INVALID_REQUEST`, as WeChat Pay
+//! refuses it; `GET /v3/refund/domestic/refunds/{no}`
 //! answers its status (PROCESSING until a test settles it). [`FakePay::notification`] makes the
 //! signed, encrypted notification WeChat Pay would send.
 //!
@@ -103,6 +106,8 @@ struct State {
     notifications: u64,
     /// Refunds by out_refund_no: how often each was asked.
     refunds: HashMap<String, u32>,
+    /// Refunds by out_refund_no: the payment (out_trade_no) and the amount refunded.
+    refunded: HashMap<String, (String, i64)>,
     /// Transactions paid (by the payer, in the fake's world): out_trade_no -> (transaction_id, total).
     paid: HashMap<String, (String, i64)>,
     /// Transactions closed.
@@ -240,6 +245,7 @@ impl FakePay {
     pub fn lose_refund(&self, out_refund_no: &str) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.refunds.remove(out_refund_no);
+        state.refunded.remove(out_refund_no);
     }
 
     /// How many times `out_trade_no` was closed.
@@ -428,8 +434,48 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
                 &error("PARAM_ERROR", "bad refund"),
             );
         }
+        let out_trade_no = request["out_trade_no"]
+            .as_str()
+            .or(request["transaction_id"].as_str())
+            .unwrap_or_default()
+            .to_owned();
         {
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            let refusal = match state.refunded.get(&out_refund_no) {
+                // The same refund asked again: answered, never refunded twice.
+                Some((trade, amount)) if *trade == out_trade_no && *amount == refund => None,
+                Some(_) => Some("out_refund_no was used for another refund"),
+                None => {
+                    let before: i64 = state
+                        .refunded
+                        .values()
+                        .filter(|(trade, _)| *trade == out_trade_no)
+                        .map(|(_, amount)| amount)
+                        .sum();
+                    let paid = state
+                        .paid
+                        .get(&out_trade_no)
+                        .map_or(total, |(_, paid_total)| *paid_total);
+                    if paid != total {
+                        Some("amount.total is not the payment's total")
+                    } else if before + refund > total {
+                        Some("申请退款金额超过订单可退金额 (the refunds would exceed the payment)")
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(message) = refusal {
+                return answer(
+                    platform,
+                    config,
+                    StatusCode::BAD_REQUEST,
+                    &error("INVALID_REQUEST", message),
+                );
+            }
+            state
+                .refunded
+                .insert(out_refund_no.clone(), (out_trade_no, refund));
             *state.refunds.entry(out_refund_no.clone()).or_default() += 1;
         }
         if config.deliver_to.is_some() {

@@ -2,6 +2,7 @@
 //! users and the upload layout. Nothing here knows HTTP, Lambda, AWS or WeChat.
 
 pub mod address;
+pub mod after_sales;
 pub mod catalog;
 pub mod ids;
 pub mod limits;

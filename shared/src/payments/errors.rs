@@ -48,6 +48,9 @@ impl From<RefundError> for ApiError {
                 source: Box::new(err),
             },
             RefundError::Pay(err) => Self::internal("calling WeChat Pay", err),
+            err @ RefundError::HasAfterSales => {
+                Self::conflict(Conflict::OrderNotRefundable, err.to_string(), None)
+            }
             RefundError::Storage(err) => err.into(),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use crate::domain::after_sales::{AfterSalesStatus, parse_refund_number};
 use crate::domain::ids::OrderId;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{NoticeVerdict, Order, Payment, PaymentNotice, RefundNotice};
@@ -246,6 +247,11 @@ impl<K: NoticeKind> Notices<K> {
         if notice.mchid != self.pay.mchid() || notice.amount.total != order.total_fen {
             return Err(NoticeError::Mismatch("merchant or amount".into()));
         }
+        if let Some((order_id, number)) = parse_refund_number(&notice.out_refund_no)
+            && order_id == order.order_id
+        {
+            return self.apply_after_sales_refund(order, number, notice).await;
+        }
         if notice.out_refund_no != order.refund_number() {
             // A refund of a payment that arrived when the order was not payable: recorded apart.
             tracing::info!(out_refund_no = %notice.out_refund_no, status = %notice.refund_status, "refund of a late payment");
@@ -258,6 +264,51 @@ impl<K: NoticeKind> Notices<K> {
                 RefundEnd::AlreadyEnded | RefundEnd::InProgress => NoticeOutcome::Duplicate,
             },
         )
+    }
+}
+
+impl<K: NoticeKind> Notices<K> {
+    /// Ends the refund of after-sales request `number` of `order` as the notice says, once: a
+    /// repeat, or a notice of a refund already ended, changes nothing.
+    async fn apply_after_sales_refund(
+        &self,
+        mut order: Order,
+        number: u32,
+        notice: &RefundNotice,
+    ) -> Result<NoticeOutcome, NoticeError> {
+        for _ in 0..3 {
+            let Some(entry) = self.store.get_after_sales(&order.order_id, number).await? else {
+                return Err(NoticeError::Mismatch("no such after-sales refund".into()));
+            };
+            if notice.amount.refund != entry.amount_fen {
+                return Err(NoticeError::Mismatch("refund amount".into()));
+            }
+            if entry.status != AfterSalesStatus::Refunding || notice.refund_status == "PROCESSING" {
+                return Ok(NoticeOutcome::Duplicate);
+            }
+            if self
+                .store
+                .end_after_sales_refund(&order, &entry, &notice.refund_status, self.clock.now())
+                .await?
+            {
+                return Ok(if notice.refund_status == "SUCCESS" {
+                    NoticeOutcome::Refunded
+                } else {
+                    tracing::error!(order = %order.order_id, number, status = %notice.refund_status, "an after-sales refund did not succeed: needs an operator");
+                    NoticeOutcome::NeedsOperator
+                });
+            }
+            // Another refund of this order ended meanwhile: judge again on the order as it is.
+            order = self
+                .store
+                .get_order(&order.order_id)
+                .await?
+                .ok_or_else(|| NoticeError::Mismatch("no such order".into()))?;
+        }
+        Err(NoticeError::Storage(StorageError::unavailable(
+            "ending the refund",
+            "other refunds of the order kept ending at the same time",
+        )))
     }
 }
 

@@ -76,6 +76,9 @@ pub enum RefundError {
     NotFound,
     #[error(transparent)]
     NotRefundable(#[from] RefundRefusal),
+    /// After-sales requests refund parts of this order: the rest is asked there.
+    #[error("this order has after-sales requests: ask for the rest of its refund there")]
+    HasAfterSales,
     #[error(transparent)]
     Pay(#[from] PayError),
     #[error(transparent)]
@@ -114,6 +117,9 @@ impl Refunds {
             OrderStatus::Refunding | OrderStatus::Refunded => order,
             _ => {
                 order.check_refundable(openid.is_none())?;
+                if !order.refunds.is_empty() {
+                    return Err(RefundError::HasAfterSales);
+                }
                 let moved = self.store.start_refund(&order, now).await?;
                 if moved {
                     Order {
@@ -130,6 +136,7 @@ impl Refunds {
                         .ok_or(RefundError::NotFound)?;
                     match order.status {
                         OrderStatus::Refunding | OrderStatus::Refunded => order,
+                        _ if !order.refunds.is_empty() => return Err(RefundError::HasAfterSales),
                         status => return Err(RefundRefusal(status).into()),
                     }
                 }

@@ -120,6 +120,7 @@ pub enum Conflict {
     OrderNotPayable,
     OrderNotRefundable,
     OrderNotShippable,
+    AfterSalesNotAllowed,
 }
 
 impl ApiError {
@@ -181,6 +182,7 @@ impl ApiError {
                 Conflict::OrderNotPayable => 40907,
                 Conflict::OrderNotRefundable => 40908,
                 Conflict::OrderNotShippable => 40909,
+                Conflict::AfterSalesNotAllowed => 40910,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,

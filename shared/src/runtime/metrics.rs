@@ -13,7 +13,7 @@
 //! | `Latency` | Milliseconds | codeClass (3) | every request or event |
 //! | `ColdStart` | Count | codeClass (at most 3) | only on the first request of an instance |
 //! | `RateLimited` | Count | codeClass (`4xx`) | only when a rate limit refused it (42901, 42902, 42903) |
-//! | business counts | Count | function | `Logins`, `OrdersPlaced`, `PaymentsSucceeded` (pay-notify, expire-orders), `PaidFen` (the paid total, pay-notify), `LatePaymentsRefunded`, `RefundsRequested`, `Refunds` (refund-notify, expire-orders), `RefundsFailed` (ABNORMAL or CLOSED: refund-notify, expire-orders), `NotificationsFailed` (pay-notify, refund-notify), `OrdersShipped`, `OrdersCompleted` (wechat-push: a receipt), `OrdersExpired`, `PhonesBound`, `AccessTokenRefreshes`, `ImagesRemoved` (19 in all) |
+//! | business counts | Count | function | `Logins`, `OrdersPlaced`, `PaymentsSucceeded` (pay-notify, expire-orders), `PaidFen` (the paid total, pay-notify), `LatePaymentsRefunded`, `RefundsRequested`, `Refunds` (refund-notify, expire-orders), `RefundsFailed` (ABNORMAL or CLOSED: refund-notify, expire-orders), `NotificationsFailed` (pay-notify, refund-notify), `OrdersShipped`, `OrdersCompleted` (wechat-push: a receipt), `AfterSalesRequested`, `OrdersExpired`, `PhonesBound`, `AccessTokenRefreshes`, `ImagesRemoved` (20 in all) |
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};

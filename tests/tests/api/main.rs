@@ -2,6 +2,7 @@
 //! AWS emulator, the fake WeChat server over HTTP.
 
 mod adapter;
+mod after_sales;
 mod catalog;
 mod e2e;
 mod events;

@@ -22,20 +22,20 @@ use shared::runtime::webhook::WebhookAdapter;
 use shared::wechat::Subscribe;
 use tools::fake_wechatpay::{self, FakePay, FakePayConfig, Notification, RsaKeys, rsa_keys};
 
-const MCHID: &str = "1900000109";
+pub(crate) const MCHID: &str = "1900000109";
 const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0119000001092026112500000000000001";
 const CERTIFICATE_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 const API_V3_KEY: &str = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
 
-struct Shop {
-    app: TestApp,
-    pay: FakePay,
+pub(crate) struct Shop {
+    pub(crate) app: TestApp,
+    pub(crate) pay: FakePay,
     merchant: RsaKeys,
-    token: String,
+    pub(crate) token: String,
 }
 
 /// An app with a product, a buyer, and WeChat Pay configured against the fake.
-async fn shop() -> Shop {
+pub(crate) async fn shop() -> Shop {
     let mut app = spawn_app().await;
     app.seed(&[product("tea", 1250, 10, true, "tea", 1)]).await;
     let (merchant, platform, certificate) = (rsa_keys(), rsa_keys(), rsa_keys());
@@ -77,7 +77,7 @@ async fn shop() -> Shop {
     }
 }
 
-async fn place(shop: &Shop, key: &str) -> String {
+pub(crate) async fn place(shop: &Shop, key: &str) -> String {
     let reply = shop
         .app
         .call::<SubmitOrder>(
@@ -224,7 +224,7 @@ async fn a_wrong_merchant_key_or_an_unsigned_answer_never_yields_payment_paramet
 }
 
 /// The transaction WeChat Pay reports for a paid order.
-fn transaction(shop: &Shop, order_id: &str, total: i64, transaction_id: &str) -> Value {
+pub(crate) fn transaction(shop: &Shop, order_id: &str, total: i64, transaction_id: &str) -> Value {
     json!({
         "mchid": MCHID, "appid": shop.app.wechat.appid, "out_trade_no": order_id,
         "transaction_id": transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
@@ -235,7 +235,7 @@ fn transaction(shop: &Shop, order_id: &str, total: i64, transaction_id: &str) ->
 }
 
 /// Posts `notification` to the notify function as API Gateway delivers it: (status, body).
-async fn notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
+pub(crate) async fn notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
     let handler = WebhookAdapter::<PayNotify>::build(&shop.app.startup())
         .await
         .unwrap();
@@ -250,7 +250,7 @@ async fn notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
     (response.status().as_u16(), body)
 }
 
-async fn order_status(shop: &Shop, id: &str) -> Value {
+pub(crate) async fn order_status(shop: &Shop, id: &str) -> Value {
     let reply = shop
         .app
         .call::<GetOrder>(
@@ -263,7 +263,7 @@ async fn order_status(shop: &Shop, id: &str) -> Value {
     reply.data().clone()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -393,7 +393,7 @@ async fn a_payment_for_a_cancelled_order_is_refunded_once_and_the_order_stays_ca
 }
 
 /// Runs the expiry sweep once, as the schedule does.
-async fn sweep(shop: &Shop) -> Value {
+pub(crate) async fn sweep(shop: &Shop) -> Value {
     let handler = EventAdapter::<ExpireOrders>::build(&shop.app.startup())
         .await
         .unwrap();
@@ -517,7 +517,7 @@ async fn a_validly_signed_notification_whose_ciphertext_was_tampered_with_change
 }
 
 /// A paid order of the shop's buyer.
-async fn paid_order(shop: &Shop, key: &str, transaction_id: &str) -> String {
+pub(crate) async fn paid_order(shop: &Shop, key: &str, transaction_id: &str) -> String {
     let id = place(shop, key).await;
     let paid = shop
         .pay
@@ -526,7 +526,7 @@ async fn paid_order(shop: &Shop, key: &str, transaction_id: &str) -> String {
     id
 }
 
-fn refund_request(token: &str, id: &str) -> lambda_http::Request {
+pub(crate) fn refund_request(token: &str, id: &str) -> lambda_http::Request {
     request(Method::POST, "/orders/x/refund")
         .bearer(token)
         .path_param("id", id)
@@ -546,7 +546,7 @@ fn refund_succeeded(shop: &Shop, id: &str, transaction_id: &str) -> Notification
 }
 
 /// Posts a refund notification to the refund-notify function: (status, body).
-async fn refund_notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
+pub(crate) async fn refund_notify(shop: &Shop, notification: &Notification) -> (u16, Value) {
     let handler = WebhookAdapter::<RefundNotify>::build(&shop.app.startup())
         .await
         .unwrap();
@@ -809,7 +809,7 @@ fn ship_request(id: &str, tracking_no: &str) -> RequestBuilder {
         .raw_body(json!({"carrier": "SF", "trackingNo": tracking_no}).to_string())
 }
 
-const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
+pub(crate) const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
 
 #[tokio::test]
 async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no_longer_refund_it() {
@@ -1227,7 +1227,7 @@ async fn each_sku_comes_back_on_its_own_when_an_order_expires_and_when_one_is_re
 }
 
 /// An operator's shipping call with `body`.
-async fn ship(shop: &Shop, id: &str, body: Value) -> integration_tests::Reply {
+pub(crate) async fn ship(shop: &Shop, id: &str, body: Value) -> integration_tests::Reply {
     shop.app
         .call::<ShipOrder>(
             request(Method::POST, "/admin/orders/x/ship")
@@ -1430,7 +1430,12 @@ async fn a_carrier_outside_wechats_list_is_refused_by_name_and_the_list_is_fetch
 }
 
 /// WeChat's settlement push for order `id`, in plaintext mode, signed with the test's push token.
-async fn settlement_push(shop: &Shop, id: &str, transaction_id: &str, received_at: i64) -> (u16, String) {
+pub(crate) async fn settlement_push(
+    shop: &Shop,
+    id: &str,
+    transaction_id: &str,
+    received_at: i64,
+) -> (u16, String) {
     use shared::runtime::webhook::WebhookAdapter;
     use shared::wechat::WechatPush;
     let event = json!({
@@ -1462,7 +1467,7 @@ async fn settlement_push(shop: &Shop, id: &str, transaction_id: &str, received_a
     )
 }
 
-const SETTLEMENT_PUSH_TOKEN: &str = "settlementPushToken";
+pub(crate) const SETTLEMENT_PUSH_TOKEN: &str = "settlementPushToken";
 
 #[tokio::test]
 async fn the_buyers_receipt_pushed_by_wechat_completes_a_shipped_order_once() {
@@ -1506,10 +1511,40 @@ async fn the_buyers_receipt_pushed_by_wechat_completes_a_shipped_order_once() {
         completed_at.to_string(),
         "the first push's time, once"
     );
-    let metrics = integration_tests::captured_metrics();
-    let completions = metrics
-        .iter()
-        .filter(|line| line["function"] == "wechat-push" && line.get("OrdersCompleted").is_some())
-        .count();
-    assert_eq!(completions, 1, "counted once");
+}
+
+#[tokio::test]
+async fn a_payment_takes_several_refunds_up_to_its_total_each_under_its_own_number() {
+    let shop = shop().await;
+    let pay = shop.app.startup().wechat_pay(false).await.unwrap();
+    let refund = |number: &'static str, fen: i64| {
+        let pay = pay.clone();
+        async move { pay.refund("20261125000042", number, 2500, fen, "一罐破损").await }
+    };
+    let refused = |result: Result<(), shared::infra::wechatpay::client::PayError>| match result {
+        Err(shared::infra::wechatpay::client::PayError::Rejected { status, code, .. }) => {
+            (status, code) == (400, "INVALID_REQUEST".to_owned())
+        }
+        other => panic!("expected WeChat Pay's refusal, got {other:?}"),
+    };
+
+    assert!(refund("R20261125000042-1", 1000).await.is_ok(), "a first part");
+    assert!(
+        refund("R20261125000042-1", 1000).await.is_ok(),
+        "the same refund again"
+    );
+    assert!(refund("R20261125000042-2", 1500).await.is_ok(), "the rest");
+    assert!(
+        refused(refund("R20261125000042-3", 1).await),
+        "past the payment's total"
+    );
+    assert!(
+        refused(refund("R20261125000042-1", 900).await),
+        "a number reused for another amount"
+    );
+    assert_eq!(
+        shop.pay.refunds(),
+        ["R20261125000042-1", "R20261125000042-2"],
+        "two refunds, each once"
+    );
 }

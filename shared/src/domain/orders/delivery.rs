@@ -58,11 +58,15 @@ pub enum DeliveryPlan {
 }
 
 impl Order {
-    /// The units of each line not shipped yet, in the order of the lines.
+    /// The units of each line still to ship (neither shipped nor refunded before leaving), in the
+    /// order of the lines.
     pub fn unshipped(&self) -> Vec<(&OrderLine, i64)> {
         self.items
             .iter()
-            .map(|line| (line, line.quantity - self.shipped_units(line)))
+            .map(|line| {
+                let withheld = self.refunds.withheld_of(&line.sku_ref());
+                (line, line.quantity - self.shipped_units(line) - withheld)
+            })
             .collect()
     }
 
@@ -97,7 +101,7 @@ impl Order {
                     });
                 }
                 let items = match &parcel.items {
-                    Some(items) => take(&mut left, items, &format!("parcels[{p}].items"))?,
+                    Some(items) => take(self, &mut left, items, &format!("parcels[{p}].items"))?,
                     None if several => {
                         return Err(ShipRefusal::invalid(
                             format!("parcels[{p}].items"),
@@ -130,7 +134,7 @@ impl Order {
                 ));
             }
             let items = match &request.items {
-                Some(items) => take(&mut left, items, "items")?,
+                Some(items) => take(self, &mut left, items, "items")?,
                 None => take_all(&mut left),
             };
             (Vec::new(), items)
@@ -211,6 +215,7 @@ impl Order {
 /// Takes `items` from what is `left`, naming the first item that matches no line, matches
 /// several, or asks for more than is left.
 fn take(
+    order: &Order,
     left: &mut [(&OrderLine, i64)],
     items: &[ItemRequest],
     field: &str,
@@ -221,28 +226,11 @@ fn take(
     let mut taken = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let field = format!("{field}[{i}]");
-        let matches: Vec<usize> = left
-            .iter()
-            .enumerate()
-            .filter(|(_, (line, _))| {
-                item.product_id.as_ref().is_none_or(|p| *p == line.product_id)
-                    && item.sku_id.as_ref().is_none_or(|s| *s == line.sku_id)
-            })
-            .map(|(index, _)| index)
-            .collect();
-        let index = match (
-            item.product_id.is_none() && item.sku_id.is_none(),
-            matches.as_slice(),
-        ) {
-            (true, _) => return Err(ShipRefusal::invalid(field, "names neither productId nor skuId")),
-            (false, [index]) => *index,
-            (false, []) => return Err(ShipRefusal::invalid(field, "is not a line of this order")),
-            (false, _) => {
-                return Err(ShipRefusal::invalid(
-                    field,
-                    "matches several lines of this order: name its productId and skuId",
-                ));
-            }
+        let line = order
+            .find_line(item.product_id.as_ref(), item.sku_id.as_ref())
+            .map_err(|why| ShipRefusal::invalid(&field, why))?;
+        let Some(index) = left.iter().position(|(l, _)| std::ptr::eq(*l, line)) else {
+            return Err(ShipRefusal::invalid(field, "is not a line of this order"));
         };
         let (line, remaining) = &mut left[index];
         if item.quantity < 1 || item.quantity > *remaining {

@@ -2,6 +2,7 @@
 //! states it moves through. Prices always come from the products, never from the client.
 
 mod delivery;
+mod ledger;
 mod order;
 mod payment;
 mod request;
@@ -9,6 +10,7 @@ mod shipping;
 mod status;
 
 pub use delivery::*;
+pub use ledger::RefundLedger;
 pub use order::{Order, OrderLine};
 pub use payment::*;
 pub use request::*;

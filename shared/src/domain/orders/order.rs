@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ledger::RefundLedger;
 use super::payment::{
     DESCRIPTION_MAX_CHARS, NoticeMismatch, NoticeVerdict, PAY_MARGIN, PayRefusal, Payment, PaymentNotice,
     Prepay, RefundRefusal,
@@ -29,6 +30,10 @@ pub struct OrderLine {
     pub price_fen: i64,
     pub quantity: i64,
     pub subtotal_fen: i64,
+}
+
+fn refunded_fen<S: serde::Serializer>(refunds: &RefundLedger, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(refunds.refunded_fen)
 }
 
 impl OrderLine {
@@ -87,6 +92,13 @@ pub struct Order {
     /// REFUNDING until an operator settles it in the merchant platform.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_issue: Option<String>,
+    /// What it has given back through after-sales: `refundedFen` is answered, the rest kept.
+    #[serde(
+        rename = "refundedFen",
+        serialize_with = "refunded_fen",
+        skip_serializing_if = "RefundLedger::is_empty"
+    )]
+    pub refunds: RefundLedger,
     /// How it left: one delivery per shipping call (answered with `shipment`, its first parcel).
     #[serde(flatten)]
     pub deliveries: Deliveries,
@@ -189,6 +201,26 @@ impl Order {
             OrderStatus::Paid => Ok(()),
             OrderStatus::Shipped | OrderStatus::PartiallyShipped if by_merchant => Ok(()),
             status => Err(RefundRefusal(status)),
+        }
+    }
+
+    /// The line named by its product, its SKU, or both: refused when neither is given, none
+    /// matches, or several do.
+    pub fn find_line(
+        &self,
+        product_id: Option<&ProductId>,
+        sku_id: Option<&SkuId>,
+    ) -> Result<&OrderLine, &'static str> {
+        if product_id.is_none() && sku_id.is_none() {
+            return Err("names neither productId nor skuId");
+        }
+        let mut matches = self.items.iter().filter(|line| {
+            product_id.is_none_or(|p| *p == line.product_id) && sku_id.is_none_or(|s| *s == line.sku_id)
+        });
+        match (matches.next(), matches.next()) {
+            (Some(line), None) => Ok(line),
+            (None, _) => Err("is not a line of this order"),
+            (Some(_), Some(_)) => Err("matches several lines of this order: name its productId and skuId"),
         }
     }
 

@@ -450,6 +450,7 @@ pub fn build_order(
         prepay: None,
         refund_issue: None,
         deliveries: Default::default(),
+        refunds: Default::default(),
         address,
     })
 }

@@ -38,6 +38,11 @@ impl OrderStatus {
         (Self::Shipped, Self::Refunding),
         (Self::PartiallyShipped, Self::Refunding),
         (Self::Shipped, Self::Completed),
+        // After-sales refunds that add up to everything paid.
+        (Self::Paid, Self::Refunded),
+        (Self::PartiallyShipped, Self::Refunded),
+        (Self::Shipped, Self::Refunded),
+        (Self::Completed, Self::Refunded),
         (Self::Refunding, Self::Refunded),
     ];
 

@@ -118,6 +118,29 @@ impl Store {
         }
     }
 
+    /// The purpose each of `keys` was uploaded for, of those recorded: one BatchGetItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn file_purposes(
+        &self,
+        keys: &[ObjectKey],
+    ) -> Result<std::collections::HashMap<String, UploadPurpose>, StorageError> {
+        let wanted: Vec<keys::Key> = keys.iter().map(|key| keys::file(key.as_str())).collect();
+        let projection = format!("{}, {}", attr::PK, field::PURPOSE);
+        let mut purposes = std::collections::HashMap::new();
+        for item in self
+            .batch_get(&wanted, Some(&projection), "reading the uploads")
+            .await?
+        {
+            let item = Item(&item);
+            let pk = item.s(attr::PK)?;
+            let Some(key) = keys::Key::id_of(&pk, &keys::file("")) else {
+                continue;
+            };
+            purposes.insert(key.to_owned(), item.parsed(field::PURPOSE, UploadPurpose::parse)?);
+        }
+        Ok(purposes)
+    }
+
     /// What `openid` stores (zero when nothing was ever recorded). One GetItem.
     #[tracing::instrument(skip_all)]
     pub async fn usage(&self, openid: &Openid) -> Result<Usage, StorageError> {

@@ -145,6 +145,46 @@ pub mod field {
         }
     }
 
+    /// An order's refund ledger (on the order item), and an after-sales request.
+    pub mod after_sales {
+        /// Money of refunds asked of WeChat Pay through after-sales.
+        pub const REFUNDED_FEN: &str = "refundedFen";
+        /// Money of those refunds WeChat Pay confirmed.
+        pub const SUCCEEDED_FEN: &str = "refundSucceededFen";
+        /// Requests made so far.
+        pub const COUNT: &str = "afterSalesCount";
+        /// The request waiting for a person.
+        pub const OPEN: &str = "afterSalesOpen";
+        /// Units of a SKU under a request or refunded: `refunded:<product>#<sku>`.
+        pub const UNITS_PREFIX: &str = "refunded:";
+        /// Units of a SKU refunded before they left: `withheld:<product>#<sku>`.
+        pub const WITHHELD_PREFIX: &str = "withheld:";
+
+        pub const ORDER_ID: &str = "orderId";
+        pub const NUMBER: &str = "number";
+        pub const KIND: &str = "kind";
+        pub const STATUS: &str = "status";
+        /// The lines, JSON.
+        pub const LINES: &str = "lines";
+        pub const AMOUNT_FEN: &str = "amountFen";
+        pub const REASON: &str = "reason";
+        pub const PHOTOS: &str = "photos";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const UPDATED_AT: &str = "updatedAt";
+        pub const REFUNDED_AT: &str = "refundedAt";
+        pub const REFUND_ISSUE: &str = "refundIssue";
+
+        /// `refunded:<product>#<sku>` of a SKU.
+        pub fn units(sku: &crate::domain::catalog::SkuRef) -> String {
+            format!("{UNITS_PREFIX}{}#{}", sku.product_id, sku.sku_id)
+        }
+
+        /// `withheld:<product>#<sku>` of a SKU.
+        pub fn withheld(sku: &crate::domain::catalog::SkuRef) -> String {
+            format!("{WITHHELD_PREFIX}{}#{}", sku.product_id, sku.sku_id)
+        }
+    }
+
     /// WeChat's platform settings kept in the table.
     pub mod platform {
         /// The delivery companies: a map of `delivery_id` to `delivery_name`.
@@ -301,6 +341,14 @@ pub fn order(order_id: &str) -> Key {
     Key::new("ORDER#", order_id, "ORDER")
 }
 
+/// After-sales request `number` of an order: in the order's partition, so one Query lists them.
+pub fn after_sales(order_id: &str, number: u32) -> Key {
+    Key::new("ORDER#", order_id, &format!("{AFTER_SALES_PREFIX}{number:05}"))
+}
+
+/// The sort key prefix of an order's after-sales requests.
+pub const AFTER_SALES_PREFIX: &str = "AFTERSALES#";
+
 /// GSI1 partition listing a user's orders, newest first by [`order_position`].
 pub fn user_orders(openid: &str) -> String {
     format!("USER#{openid}#ORDERS")
@@ -400,6 +448,7 @@ pub mod item_type {
     pub const MEDIA_CHECK: &str = "MEDIA_CHECK";
     pub const DELIVERY_COMPANIES: &str = "DELIVERY_COMPANIES";
     pub const JUMP_PATH: &str = "JUMP_PATH";
+    pub const AFTER_SALES: &str = "AFTER_SALES";
 }
 
 #[cfg(test)]

@@ -413,7 +413,7 @@ impl Store {
     /// conditions that hold it to the product's shape: a product without variants keeps its
     /// stock in `stock` alone; one with variants in each SKU too, with `stock` their sum.
     /// Taking adds that each SKU has enough. The caller adds its own conditions.
-    fn stock_update(
+    pub(super) fn stock_update(
         &self,
         product_id: &ProductId,
         lines: &[&OrderLine],
@@ -473,14 +473,14 @@ impl Store {
 
 /// Whether stock leaves (an order placed) or comes back (cancelled, expired, refunded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub(super) enum Direction {
     Take,
     Put,
 }
 
 /// `lines` grouped by product, in the order they first appear: a transaction may touch each
 /// product's item only once.
-fn by_product(lines: &[OrderLine]) -> Vec<(&ProductId, Vec<&OrderLine>)> {
+pub(super) fn by_product(lines: &[OrderLine]) -> Vec<(&ProductId, Vec<&OrderLine>)> {
     let mut groups: Vec<(&ProductId, Vec<&OrderLine>)> = Vec::new();
     for line in lines {
         match groups.iter_mut().find(|(id, _)| **id == line.product_id) {

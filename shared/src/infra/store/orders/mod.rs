@@ -1,6 +1,7 @@
 //! Orders and idempotency records in the table. An order, its stock decrements and its
 //! idempotency record are written in one transaction: all or nothing.
 
+mod after_sales;
 mod checkout;
 mod queues;
 mod transitions;
@@ -295,6 +296,7 @@ fn order_from(attributes: &Attributes) -> Result<Order, StorageError> {
             .map(|json| serde_json::from_str(&json).map_err(|_| super::item::corrupt(f::ADDRESS)))
             .transpose()?,
         deliveries: Deliveries(deliveries_from(&item, &lines_for_legacy)?),
+        refunds: after_sales::ledger_from(attributes)?,
     })
 }
 

@@ -153,6 +153,9 @@ impl Store {
                 s(keys::queue_position(&now, order.order_id.as_str())),
             )
             .expression_attribute_values(":now", s(now))
+            // Never beside after-sales: those refund parts of it under their own numbers.
+            .condition_expression("#status = :from AND attribute_not_exists(#after_sales)")
+            .expression_attribute_names("#after_sales", field::after_sales::COUNT)
             .send()
             .await;
         super::super::item::written(result, "starting the refund")

@@ -1,0 +1,12 @@
+//! After-sales: a buyer asks for some units of an order back, refunded at once when they never
+//! left, otherwise decided by an operator; each refund is its own WeChat Pay refund, within what
+//! was paid, applied once when WeChat Pay ends it.
+
+mod errors;
+mod list_after_sales;
+mod request_after_sales;
+pub mod requests;
+pub mod settings;
+
+pub use list_after_sales::*;
+pub use request_after_sales::*;

@@ -1,0 +1,221 @@
+//! A buyer's after-sales requests: asked (the reason through WeChat's content check, the photos
+//! the buyer's own `review` uploads), recorded against the order's refund ledger, and, when every
+//! unit asked never left, refunded at once under the request's own refund number.
+
+use std::time::Duration;
+
+use crate::domain::after_sales::{
+    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, plan_after_sales,
+};
+use crate::domain::ids::{Openid, OrderId};
+use crate::domain::orders::Order;
+use crate::domain::time::Clock;
+use crate::domain::uploads::{ObjectKey, UploadPurpose};
+use crate::infra::access_token::AccessTokenError;
+use crate::infra::store::{StorageError, Store};
+use crate::infra::wechat::TextScene;
+use crate::infra::wechatpay::client::{PayError, WeChatPayClient};
+use crate::runtime::config::ConfigError;
+use crate::runtime::startup::{Build, Startup};
+use crate::wechat::content_checks::{TextChecks, TextRefusal, Unchecked};
+
+/// Requests that lose a race with another change of the order are judged again this many times.
+const ATTEMPTS: usize = 3;
+
+/// Why a request could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum AfterSalesError {
+    /// No such order, or not the caller's: the same answer either way.
+    #[error("order not found")]
+    NotFound,
+    #[error(transparent)]
+    Refused(#[from] AfterSalesRefusal),
+    #[error("the reason did not pass WeChat's content check")]
+    ReasonRefused,
+    #[error("the reason could not be checked")]
+    ReasonUnchecked(#[source] AccessTokenError),
+    /// Other changes to the order kept winning.
+    #[error("the order kept changing; ask again")]
+    Contended,
+    #[error(transparent)]
+    Pay(#[from] PayError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The buyer's side of after-sales. Built once per process.
+#[derive(Clone)]
+pub struct AfterSalesRequests {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+    checks: TextChecks,
+    unchecked: Unchecked,
+    window: Duration,
+}
+
+impl AfterSalesRequests {
+    pub fn new(
+        store: Store,
+        pay: WeChatPayClient,
+        clock: Clock,
+        checks: TextChecks,
+        unchecked: Unchecked,
+        window: Duration,
+    ) -> Self {
+        Self {
+            store,
+            pay,
+            clock,
+            checks,
+            unchecked,
+            window,
+        }
+    }
+
+    /// The caller's order, read consistently.
+    async fn owned(&self, openid: &Openid, order_id: &OrderId) -> Result<Order, AfterSalesError> {
+        self.store
+            .get_order(order_id)
+            .await?
+            .filter(|order| order.is_owned_by(openid))
+            .ok_or(AfterSalesError::NotFound)
+    }
+
+    /// Asks for after-sales on the caller's order: one consistent GetItem, the photos' records
+    /// (one BatchGetItem), WeChat's content check of the reason, then one TransactWriteItems
+    /// (the order's ledger and the request). A refund of units that never left is asked of
+    /// WeChat Pay at once (one POST); if WeChat Pay cannot be reached the request stays
+    /// REFUNDING and the refund is asked again later under the same number.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn request(
+        &self,
+        openid: &Openid,
+        order_id: &OrderId,
+        input: &AfterSalesInput,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let mut order = self.owned(openid, order_id).await?;
+        // Judged before anything is asked of WeChat: a request that cannot be made costs nothing.
+        plan_after_sales(&order, &order.refunds, input, self.clock.now(), self.window)?;
+        self.check_photos(openid, &input.photos).await?;
+        self.checks
+            .check(openid, TextScene::Comment, input.reason.trim(), self.unchecked)
+            .await
+            .map_err(|refusal| match refusal {
+                TextRefusal::Refused { .. } => AfterSalesError::ReasonRefused,
+                TextRefusal::Unchecked(err) => AfterSalesError::ReasonUnchecked(err),
+            })?;
+        for _ in 0..ATTEMPTS {
+            let entry = plan_after_sales(&order, &order.refunds, input, self.clock.now(), self.window)?;
+            if self.store.open_after_sales(&order, &entry).await? {
+                tracing::info!(order = %order.order_id, number = entry.number, status = %entry.status, "after-sales requested");
+                if entry.status == AfterSalesStatus::Refunding {
+                    self.ask_refund(&order, &entry).await;
+                }
+                return Ok(entry);
+            }
+            order = self.owned(openid, order_id).await?;
+        }
+        Err(AfterSalesError::Contended)
+    }
+
+    /// Asks WeChat Pay for `entry`'s refund; a failure is logged, the request stays REFUNDING.
+    async fn ask_refund(&self, order: &Order, entry: &AfterSales) {
+        let asked = self
+            .pay
+            .refund(
+                order.order_id.as_str(),
+                &entry.refund_number(),
+                order.total_fen,
+                entry.amount_fen,
+                &refund_reason(&entry.reason),
+            )
+            .await;
+        if let Err(err) = asked {
+            tracing::error!(order = %order.order_id, number = entry.number, error = %err, "the refund was not asked of WeChat Pay: it will be asked again");
+        }
+    }
+
+    /// Each photo must be an upload of the caller's for a review (`review` purpose).
+    async fn check_photos(&self, openid: &Openid, photos: &[String]) -> Result<(), AfterSalesError> {
+        let mut keys = Vec::with_capacity(photos.len());
+        for (i, photo) in photos.iter().enumerate() {
+            let key = ObjectKey::parse(photo)
+                .filter(|key| key.owner() == openid.as_str())
+                .ok_or_else(|| {
+                    AfterSalesRefusal::invalid(format!("photos[{i}]"), "is not an upload of yours")
+                })?;
+            keys.push(key);
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let purposes = self.store.file_purposes(&keys).await?;
+        for (i, key) in keys.iter().enumerate() {
+            if purposes.get(key.as_str()) != Some(&UploadPurpose::Review) {
+                return Err(AfterSalesRefusal::invalid(
+                    format!("photos[{i}]"),
+                    "is not an upload of yours for a review (purpose review)",
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reading an order's requests (no WeChat Pay needed). Built once per process.
+#[derive(Clone)]
+pub struct AfterSalesBook {
+    store: Store,
+}
+
+impl AfterSalesBook {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// The caller's order's requests, oldest first: the order (its owner) and its requests, read
+    /// side by side.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn list(
+        &self,
+        openid: &Openid,
+        order_id: &OrderId,
+    ) -> Result<Vec<AfterSales>, AfterSalesError> {
+        let order = async {
+            self.store
+                .get_order(order_id)
+                .await?
+                .filter(|order| order.is_owned_by(openid))
+                .ok_or(AfterSalesError::NotFound)
+        };
+        let requests = async { Ok::<_, AfterSalesError>(self.store.after_sales_of(order_id).await?) };
+        let (_, requests) = tokio::try_join!(order, requests)?;
+        Ok(requests)
+    }
+}
+
+impl Build for AfterSalesBook {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(AfterSalesBook::new(startup.store()))
+    }
+}
+
+/// What WeChat Pay shows the payer: the buyer's reason, cut to WeChat Pay's 80 characters.
+fn refund_reason(reason: &str) -> String {
+    reason.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
+impl Build for AfterSalesRequests {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(AfterSalesRequests::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
+            startup.clock(),
+            TextChecks::build(startup).await?,
+            crate::orders::settings::unchecked_remark(&startup.env)?,
+            super::settings::window(&startup.env)?,
+        ))
+    }
+}

@@ -1,0 +1,293 @@
+//! After-sales: a buyer asks to be refunded some units of an order, with or without sending them
+//! back. The states a request moves through (one table), what may be asked of an order (bounded by
+//! what was bought less what is already refunded or asked), and what it costs.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{SkuId, SkuRef};
+use super::closed_set;
+use super::ids::{OrderId, ProductId};
+use super::orders::{Order, OrderStatus, RefundLedger};
+use super::time::Timestamp;
+
+/// How long after an order completes its buyer may still ask (the default of
+/// `AFTER_SALES_WINDOW_DAYS`).
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub const REASON_MAX_CHARS: usize = 200;
+pub const MAX_PHOTOS: usize = 9;
+
+closed_set! {
+    /// What the buyer asks for.
+    pub enum AfterSalesKind {
+        /// The money back, keeping (or never receiving) the goods.
+        Refund = "refund",
+        /// The goods go back, then the money.
+        ReturnRefund = "return_refund",
+    }
+}
+
+closed_set! {
+    /// Where a request stands.
+    pub enum AfterSalesStatus {
+        /// Waiting for an operator.
+        Requested = "REQUESTED",
+        Approved = "APPROVED",
+        /// The buyer sent the goods back.
+        Returning = "RETURNING",
+        ReturnReceived = "RETURN_RECEIVED",
+        /// Asked of WeChat Pay; its notification ends it.
+        Refunding = "REFUNDING",
+        Refunded = "REFUNDED",
+        Rejected = "REJECTED",
+        Cancelled = "CANCELLED",
+        /// WeChat Pay ended the refund ABNORMAL or CLOSED: an operator settles it.
+        Failed = "FAILED",
+    }
+}
+
+impl AfterSalesStatus {
+    /// Every move a request may make: the one table of its life. The store writes each
+    /// conditionally on the request still being in `from`.
+    pub const TRANSITIONS: &'static [(Self, Self)] = &[
+        // Units that never left are refunded at once.
+        (Self::Requested, Self::Refunding),
+        (Self::Requested, Self::Approved),
+        (Self::Requested, Self::Rejected),
+        (Self::Requested, Self::Cancelled),
+        (Self::Approved, Self::Refunding),
+        (Self::Approved, Self::Returning),
+        (Self::Approved, Self::Cancelled),
+        (Self::Returning, Self::ReturnReceived),
+        (Self::ReturnReceived, Self::Refunding),
+        (Self::Refunding, Self::Refunded),
+        (Self::Refunding, Self::Failed),
+    ];
+
+    pub fn can_become(self, to: Self) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+
+    /// Whether it waits for a person (the buyer or an operator): an order has one such at most.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::Requested | Self::Approved | Self::Returning | Self::ReturnReceived
+        )
+    }
+}
+
+/// Units of one order line in a request, and what they cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AfterSalesLine {
+    pub product_id: ProductId,
+    pub sku_id: SkuId,
+    pub quantity: i64,
+    /// The units' price as paid.
+    pub amount_fen: i64,
+    /// Whether they never left the warehouse: put back into stock when refunded.
+    pub restock: bool,
+}
+
+impl AfterSalesLine {
+    pub fn sku_ref(&self) -> SkuRef {
+        SkuRef {
+            product_id: self.product_id.clone(),
+            sku_id: self.sku_id.clone(),
+        }
+    }
+}
+
+/// One after-sales request of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AfterSales {
+    pub order_id: OrderId,
+    /// Its number within the order: 1, 2, ...
+    pub number: u32,
+    #[serde(rename = "type")]
+    pub kind: AfterSalesKind,
+    pub status: AfterSalesStatus,
+    pub lines: Vec<AfterSalesLine>,
+    pub amount_fen: i64,
+    pub reason: String,
+    pub photos: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<Timestamp>,
+    /// How WeChat Pay ended a refund that did not succeed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_issue: Option<String>,
+}
+
+impl AfterSales {
+    /// Its WeChat Pay refund number: stable across retries of this refund, different from the
+    /// order's other refunds (and from `R<order>`, the whole-order refund).
+    pub fn refund_number(&self) -> String {
+        refund_number(&self.order_id, self.number)
+    }
+}
+
+/// The refund number of request `number` of `order_id`.
+pub fn refund_number(order_id: &OrderId, number: u32) -> String {
+    format!("R{order_id}-{number}")
+}
+
+/// The order and request a refund number names, when it is one of a request's.
+pub fn parse_refund_number(out_refund_no: &str) -> Option<(OrderId, u32)> {
+    let (order, number) = out_refund_no.strip_prefix('R')?.split_once('-')?;
+    Some((OrderId::parse(order)?, number.parse().ok().filter(|n| *n > 0)?))
+}
+
+/// A buyer's request as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AfterSalesInput {
+    #[serde(rename = "type")]
+    pub kind: AfterSalesKind,
+    pub lines: Vec<AfterSalesLineInput>,
+    pub reason: String,
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// One line of a request: which order line (by SKU, product, or both) and how many units.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AfterSalesLineInput {
+    #[serde(default)]
+    pub product_id: Option<ProductId>,
+    #[serde(default)]
+    pub sku_id: Option<SkuId>,
+    pub quantity: i64,
+}
+
+/// Why a request cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AfterSalesRefusal {
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("the order is {0}: only a paid, shipped or completed order has after-sales")]
+    NotEligible(OrderStatus),
+    #[error("after-sales closed {0} after the order completed")]
+    WindowClosed(Timestamp),
+    #[error("request {0} of this order is still open: wait for it, or cancel it")]
+    AlreadyOpen(u32),
+}
+
+impl AfterSalesRefusal {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Checks `input` against `order` as it is, and prices it: the request it makes at `now`
+/// (REFUNDING at once when every unit asked for a refund never left, REQUESTED otherwise).
+/// `window` bounds how long after completion a buyer may ask.
+pub fn plan_after_sales(
+    order: &Order,
+    ledger: &RefundLedger,
+    input: &AfterSalesInput,
+    now: Timestamp,
+    window: Duration,
+) -> Result<AfterSales, AfterSalesRefusal> {
+    if !matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyShipped | OrderStatus::Shipped | OrderStatus::Completed
+    ) {
+        return Err(AfterSalesRefusal::NotEligible(order.status));
+    }
+    if let Some(completed_at) = order.completed_at
+        && completed_at.plus(window) < now
+    {
+        return Err(AfterSalesRefusal::WindowClosed(completed_at.plus(window)));
+    }
+    if let Some(open) = ledger.open {
+        return Err(AfterSalesRefusal::AlreadyOpen(open));
+    }
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        return Err(AfterSalesRefusal::invalid(
+            "reason",
+            format!("must be 1 to {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    super::text::check_shown_text(reason, true).map_err(|why| AfterSalesRefusal::invalid("reason", why))?;
+    if input.photos.len() > MAX_PHOTOS {
+        return Err(AfterSalesRefusal::invalid(
+            "photos",
+            format!("at most {MAX_PHOTOS}"),
+        ));
+    }
+    if input.lines.is_empty() || input.lines.len() > order.items.len() {
+        return Err(AfterSalesRefusal::invalid(
+            "lines",
+            "must name 1 or more lines of the order, each once",
+        ));
+    }
+    let mut lines: Vec<AfterSalesLine> = Vec::with_capacity(input.lines.len());
+    let mut at_once = input.kind == AfterSalesKind::Refund;
+    for (i, asked) in input.lines.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        let line = order
+            .find_line(asked.product_id.as_ref(), asked.sku_id.as_ref())
+            .map_err(|why| AfterSalesRefusal::invalid(&field, why))?;
+        let sku = line.sku_ref();
+        if lines.iter().any(|l| l.sku_ref() == sku) {
+            return Err(AfterSalesRefusal::invalid(&field, "names a line twice"));
+        }
+        let available = line.quantity - ledger.units_of(&sku);
+        if asked.quantity < 1 || asked.quantity > available {
+            return Err(AfterSalesRefusal::invalid(
+                format!("{field}.quantity"),
+                format!("must be 1 to {available}: the units bought less those already refunded or asked"),
+            ));
+        }
+        // Units that never left: bought, less shipped, less those already refunded before leaving.
+        let in_warehouse = line.quantity - order.shipped_units(line) - ledger.withheld_of(&sku);
+        let restock = asked.quantity <= in_warehouse;
+        at_once &= restock;
+        lines.push(AfterSalesLine {
+            product_id: line.product_id.clone(),
+            sku_id: line.sku_id.clone(),
+            quantity: asked.quantity,
+            amount_fen: line.price_fen * asked.quantity,
+            restock,
+        });
+    }
+    let amount_fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    if ledger.refunded_fen + amount_fen > order.total_fen {
+        return Err(AfterSalesRefusal::invalid(
+            "lines",
+            format!(
+                "would refund {} fen of the {} fen left to refund",
+                amount_fen,
+                order.total_fen - ledger.refunded_fen
+            ),
+        ));
+    }
+    Ok(AfterSales {
+        order_id: order.order_id.clone(),
+        number: ledger.count + 1,
+        kind: input.kind,
+        status: if at_once {
+            AfterSalesStatus::Refunding
+        } else {
+            AfterSalesStatus::Requested
+        },
+        lines,
+        amount_fen,
+        reason: reason.to_owned(),
+        photos: input.photos.clone(),
+        created_at: now,
+        updated_at: now,
+        refunded_at: None,
+        refund_issue: None,
+    })
+}

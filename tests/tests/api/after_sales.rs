@@ -1,0 +1,322 @@
+//! After-sales: a buyer asks for units of an order back; units that never left are refunded at
+//! once, each refund under its own number, never past what was paid, applied once.
+
+use std::sync::Arc;
+
+use integration_tests::{call, request};
+use lambda_http::http::Method;
+use serde_json::{Value, json};
+use shared::after_sales::{ListAfterSales, RequestAfterSales};
+
+use crate::payments::{MCHID, Shop, now, order_status, paid_order, refund_notify, shop};
+
+fn ask(token: &str, id: &str, body: Value) -> lambda_http::Request {
+    request(Method::POST, "/orders/x/after-sales")
+        .bearer(token)
+        .path_param("id", id)
+        .json(&body)
+}
+
+fn refund(quantity: i64) -> Value {
+    json!({"type": "refund", "lines": [{"productId": "tea", "quantity": quantity}], "reason": "一罐破损"})
+}
+
+/// WeChat Pay's REFUND.SUCCESS of request `number` of order `id`, refunding `fen` of its 2500.
+fn refunded(
+    shop: &Shop,
+    id: &str,
+    number: u32,
+    fen: i64,
+    transaction_id: &str,
+) -> tools::fake_wechatpay::Notification {
+    let resource = json!({
+        "mchid": MCHID, "out_trade_no": id, "transaction_id": transaction_id,
+        "out_refund_no": format!("R{id}-{number}"), "refund_id": format!("5030000000000000000000000{number:04}"),
+        "refund_status": "SUCCESS", "success_time": "2026-11-25T18:30:00+08:00",
+        "amount": {"total": 2500, "refund": fen, "payer_total": 2500, "payer_refund": fen}
+    });
+    shop.pay
+        .notification_of("REFUND.SUCCESS", "refund", &resource, now())
+}
+
+async fn requests_of(shop: &Shop, token: &str, id: &str) -> integration_tests::Reply {
+    shop.app
+        .call::<ListAfterSales>(
+            request(Method::GET, "/orders/x/after-sales")
+                .bearer(token)
+                .path_param("id", id)
+                .build(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn units_that_never_left_are_refunded_at_once_one_request_at_a_time_until_the_order_is_refunded() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-01", "4200002026112500000070").await;
+    assert_eq!(shop.app.stock("tea").await, 8);
+
+    let first = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let entry = first.data();
+    assert_eq!(
+        (entry["number"].as_u64(), entry["status"].as_str()),
+        (Some(1), Some("REFUNDING"))
+    );
+    assert_eq!(entry["amountFen"], 1250);
+    assert_eq!(entry["lines"][0]["restock"], true);
+    assert_eq!(
+        shop.pay.refunds(),
+        [format!("R{id}-1")],
+        "asked of WeChat Pay under its own number"
+    );
+    assert_eq!(order_status(&shop, &id).await["refundedFen"], 1250);
+    assert_eq!(
+        shop.app.stock("tea").await,
+        8,
+        "stock comes back when the refund succeeds"
+    );
+
+    let notice = refunded(&shop, &id, 1, 1250, "4200002026112500000070");
+    assert_eq!(refund_notify(&shop, &notice).await.0, 204);
+    assert_eq!(refund_notify(&shop, &notice).await.0, 204, "a repeat is harmless");
+    assert_eq!(shop.app.stock("tea").await, 9, "the refunded unit is back, once");
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "PAID", "half refunded");
+    let listed = requests_of(&shop, &shop.token, &id).await;
+    assert_eq!(
+        listed.data()["items"][0]["status"],
+        "REFUNDED",
+        "{:?}",
+        listed.body
+    );
+    assert!(listed.data()["items"][0]["refundedAt"].is_string());
+
+    let over = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &id, refund(2)))
+        .await;
+    assert_eq!(
+        (over.status, over.code()),
+        (400, 40002),
+        "only one unit is left: {:?}",
+        over.body
+    );
+    assert!(
+        over.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("lines[0].quantity")
+    );
+
+    let second = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+        .await;
+    assert_eq!(second.data()["number"], 2, "{:?}", second.body);
+    assert_eq!(shop.pay.refunds(), [format!("R{id}-1"), format!("R{id}-2")]);
+    let last = refunded(&shop, &id, 2, 1250, "4200002026112500000070");
+    assert_eq!(refund_notify(&shop, &last).await.0, 204);
+    let order = order_status(&shop, &id).await;
+    assert_eq!(order["status"], "REFUNDED", "everything paid came back: {order}");
+    assert_eq!(order["refundedFen"], 2500);
+    assert_eq!(shop.app.stock("tea").await, 10);
+}
+
+#[tokio::test]
+async fn two_requests_racing_for_the_same_units_leave_exactly_one_refund() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-02", "4200002026112500000071").await;
+    let function = Arc::new(shop.app.function::<RequestAfterSales>().await);
+
+    let replies = futures::future::join_all((0..2).map(|_| {
+        let function = function.clone();
+        let asked = ask(&shop.token, &id, refund(2));
+        async move {
+            tokio::spawn(async move { call(&function, asked).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    let loser = replies.iter().find(|r| r.status != 200).unwrap();
+    assert_eq!((loser.status, loser.code()), (400, 40002), "{:?}", loser.body);
+    assert_eq!(shop.pay.refunds().len(), 1, "one refund of the whole");
+    assert_eq!(order_status(&shop, &id).await["refundedFen"], 2500);
+}
+
+#[tokio::test]
+async fn requests_that_cannot_be_made_are_refused_clearly_and_write_nothing() {
+    let shop = shop().await;
+    let unpaid = crate::payments::place(&shop, "after-sales-03").await;
+    let id = paid_order(&shop, "after-sales-04", "4200002026112500000072").await;
+    let stranger = shop.app.token_for("o_stranger").await;
+    // The reason's content check fetches the shared access token: that is no write of the request.
+    let own_writes = |snapshot: Vec<String>| -> Vec<String> {
+        snapshot
+            .into_iter()
+            .filter(|item| !item.contains("WECHAT#ACCESS_TOKEN"))
+            .collect()
+    };
+    let before = own_writes(shop.app.table_snapshot().await);
+
+    let not_paid = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &unpaid, refund(1)))
+        .await;
+    let someone_elses = shop
+        .app
+        .call::<RequestAfterSales>(ask(&stranger, &id, refund(1)))
+        .await;
+    let risky = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "refund", "lines": [{"productId": "tea", "quantity": 1}], "reason": "forbidden words"}),
+        ))
+        .await;
+    let no_reason = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "refund", "lines": [{"productId": "tea", "quantity": 1}], "reason": "  "}),
+        ))
+        .await;
+    let not_a_line = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "refund", "lines": [{"productId": "pen", "quantity": 1}], "reason": "x"}),
+        ))
+        .await;
+    let others_photo = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "refund", "lines": [{"skuId": "default", "quantity": 1}], "reason": "破损",
+                   "photos": ["uploads/o_stranger/2026/11/dent.png"]}),
+        ))
+        .await;
+    let listed_by_stranger = requests_of(&shop, &stranger, &id).await;
+
+    assert_eq!(
+        (not_paid.status, not_paid.code()),
+        (409, 40910),
+        "{:?}",
+        not_paid.body
+    );
+    assert_eq!(not_paid.data()["reason"], "status");
+    assert_eq!((someone_elses.status, someone_elses.code()), (404, 40401));
+    assert_eq!((risky.status, risky.code()), (400, 40013), "{:?}", risky.body);
+    assert_eq!((no_reason.status, no_reason.code()), (400, 40002));
+    assert_eq!((not_a_line.status, not_a_line.code()), (400, 40002));
+    assert_eq!(
+        (others_photo.status, others_photo.code()),
+        (400, 40002),
+        "{:?}",
+        others_photo.body
+    );
+    assert!(
+        others_photo.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("photos[0]")
+    );
+    assert_eq!(listed_by_stranger.status, 404);
+    assert_eq!(
+        own_writes(shop.app.table_snapshot().await),
+        before,
+        "nothing written"
+    );
+    assert!(shop.pay.refunds().is_empty());
+}
+
+#[tokio::test]
+async fn units_that_left_wait_for_an_operator_one_open_request_at_a_time() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-05", "4200002026112500000073").await;
+    let shipped = crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO777"})).await;
+    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+
+    let asked = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+        .await;
+    let again = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+        .await;
+
+    assert_eq!(asked.data()["status"], "REQUESTED", "{:?}", asked.body);
+    assert_eq!(asked.data()["lines"][0]["restock"], false);
+    assert!(
+        shop.pay.refunds().is_empty(),
+        "no money moves before an operator decides"
+    );
+    assert_eq!((again.status, again.code()), (409, 40910), "{:?}", again.body);
+    assert_eq!(
+        (again.data()["reason"].as_str(), again.data()["number"].as_u64()),
+        (Some("open"), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn the_window_closes_days_after_the_order_completed() {
+    let mut shop = shop().await;
+    let _wechat = shop.app.own_wechat().await;
+    shop.app.env = shop
+        .app
+        .env
+        .clone()
+        .with(
+            shared::wechat::settings::vars::WECHAT_PUSH_TOKEN,
+            crate::payments::SETTLEMENT_PUSH_TOKEN,
+        )
+        .with("AFTER_SALES_WINDOW_DAYS", "7");
+    let completed = |key: &'static str, transaction: &'static str, days_ago: i64| {
+        let shop = &shop;
+        async move {
+            let id = paid_order(shop, key, transaction).await;
+            crate::payments::ship(
+                shop,
+                &id,
+                json!({"carrier": "ZTO", "trackingNo": format!("Z{key}")}),
+            )
+            .await;
+            let received = shop.app.clock.now().epoch_secs() - days_ago * 86_400;
+            crate::payments::settlement_push(shop, &id, transaction, received).await;
+            assert_eq!(order_status(shop, &id).await["status"], "COMPLETED");
+            id
+        }
+    };
+    let six_days_ago = completed("after-sales-06", "4200002026112500000074", 6).await;
+    let eight_days_ago = completed("after-sales-07", "4200002026112500000075", 8).await;
+
+    let inside = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &six_days_ago, refund(1)))
+        .await;
+    let outside = shop
+        .app
+        .call::<RequestAfterSales>(ask(&shop.token, &eight_days_ago, refund(1)))
+        .await;
+
+    assert_eq!(inside.status, 200, "{:?}", inside.body);
+    assert_eq!(
+        (outside.status, outside.code()),
+        (409, 40910),
+        "{:?}",
+        outside.body
+    );
+    assert_eq!(outside.data()["reason"], "window");
+}
