@@ -203,7 +203,7 @@ impl Build for AfterSalesBook {
 }
 
 /// What WeChat Pay shows the payer: the buyer's reason, cut to WeChat Pay's 80 characters.
-fn refund_reason(reason: &str) -> String {
+pub(crate) fn refund_reason(reason: &str) -> String {
     reason.chars().filter(|c| !c.is_control()).take(80).collect()
 }
 

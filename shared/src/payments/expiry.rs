@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use crate::after_sales::requests::refund_reason;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{Order, Payment};
-use crate::domain::time::Clock;
+use crate::domain::time::{Clock, Timestamp};
 use crate::infra::store::{CancelOutcome, PaidOutcome, Store};
 use crate::infra::wechatpay::client::WeChatPayClient;
 use crate::payments::pay::PaymentError;
@@ -125,7 +126,55 @@ impl Expiry {
                 RefundEnd::InProgress | RefundEnd::AlreadyEnded => {}
             }
         }
+        self.sweep_after_sales(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// After-sales refunds whose notification never came: asked about, ended, or asked again
+    /// (under the same number) when WeChat Pay never got them.
+    async fn sweep_after_sales(&self, now: Timestamp, report: &mut SweepReport) -> Result<(), PaymentError> {
+        let stalled = self
+            .store
+            .stalled_after_sales(now.minus(REFUND_GRACE), SWEEP_BATCH)
+            .await?;
+        for entry in stalled {
+            report.refunds_examined += 1;
+            let Some(order) = self.store.get_order(&entry.order_id).await? else {
+                continue;
+            };
+            let state = self.pay.refund_state(&entry.refund_number()).await?;
+            match state.map(|state| state.status) {
+                None => {
+                    tracing::warn!(order = %order.order_id, number = entry.number, "an after-sales refund WeChat Pay never received: asked again");
+                    self.pay
+                        .refund(
+                            order.order_id.as_str(),
+                            &entry.refund_number(),
+                            order.total_fen,
+                            entry.amount_fen,
+                            &refund_reason(&entry.reason),
+                        )
+                        .await?;
+                    report.refunds_asked_again += 1;
+                }
+                Some(status) if status == "PROCESSING" => {}
+                Some(status) => {
+                    if self
+                        .store
+                        .end_after_sales_refund(&order, &entry, &status, self.clock.now())
+                        .await?
+                    {
+                        if status == "SUCCESS" {
+                            tracing::warn!(order = %order.order_id, number = entry.number, "a lost refund notification: the request is marked refunded");
+                            report.refunded += 1;
+                        } else {
+                            report.refunds_flagged += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn expire(&self, order: &Order) -> Result<Expired, PaymentError> {

@@ -320,3 +320,43 @@ async fn the_window_closes_days_after_the_order_completed() {
     );
     assert_eq!(outside.data()["reason"], "window");
 }
+
+#[tokio::test]
+async fn the_sweep_ends_a_refund_whose_notification_was_lost_and_asks_again_one_wechat_pay_never_got() {
+    let shop = shop().await;
+    let lost_notice = paid_order(&shop, "after-sales-08", "4200002026112500000076").await;
+    let lost_request = paid_order(&shop, "after-sales-09", "4200002026112500000077").await;
+    for id in [&lost_notice, &lost_request] {
+        let asked = shop
+            .app
+            .call::<RequestAfterSales>(ask(&shop.token, id, refund(1)))
+            .await;
+        assert_eq!(asked.data()["status"], "REFUNDING", "{:?}", asked.body);
+    }
+    shop.pay.settle_refund(&format!("R{lost_notice}-1"), "SUCCESS");
+    shop.pay.lose_refund(&format!("R{lost_request}-1"));
+    assert_eq!(shop.app.stock("tea").await, 6);
+
+    assert_eq!(
+        crate::payments::sweep(&shop).await["refundsExamined"],
+        0,
+        "too early to ask"
+    );
+    shop.app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let report = crate::payments::sweep(&shop).await;
+
+    assert_eq!(
+        (report["refunded"].as_u64(), report["refundsAskedAgain"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    let listed = requests_of(&shop, &shop.token, &lost_notice).await;
+    assert_eq!(listed.data()["items"][0]["status"], "REFUNDED");
+    assert_eq!(shop.app.stock("tea").await, 7, "the refunded unit came back once");
+    assert!(
+        shop.pay.refunds().contains(&format!("R{lost_request}-1")),
+        "asked again, same number"
+    );
+    let again = crate::payments::sweep(&shop).await;
+    assert_eq!(again["refunded"], 0, "nothing twice: {again}");
+}

@@ -129,6 +129,31 @@ impl Store {
         output.items().iter().map(after_sales_from).collect()
     }
 
+    /// Up to `limit` requests whose refund was asked before `before` and has not ended, oldest
+    /// first: one Query on their sparse GSI2 queue (no Scan).
+    #[tracing::instrument(skip_all)]
+    pub async fn stalled_after_sales(
+        &self,
+        before: Timestamp,
+        limit: i32,
+    ) -> Result<Vec<AfterSales>, StorageError> {
+        let output = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(keys::index::GSI2)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
+            .expression_attribute_names("#pk", attr::GSI2PK)
+            .expression_attribute_names("#sk", attr::GSI2SK)
+            .expression_attribute_values(":pk", s(queue_of(AfterSalesStatus::Refunding)))
+            .expression_attribute_values(":before", s(before.to_string()))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("finding stalled after-sales refunds", e))?;
+        output.items().iter().map(after_sales_from).collect()
+    }
+
     /// One after-sales request, read consistently.
     #[tracing::instrument(skip_all)]
     pub async fn get_after_sales(
