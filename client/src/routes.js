@@ -28,4 +28,5 @@ module.exports = {
   getFileUrl: { method: 'GET', path: '/files/url', auth: 'bearer', pathParams: [], queryParams: ['keys'], bodyParams: null, idempotencyKey: false },
   listAfterSales: { method: 'GET', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   requestAfterSales: { method: 'POST', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: ['type', 'lines', 'reason', 'photos'], idempotencyKey: false },
+  cancelAfterSales: { method: 'POST', path: '/orders/{id}/after-sales/{number}/cancel', auth: 'bearer', pathParams: ['id', 'number'], queryParams: [], bodyParams: null, idempotencyKey: false },
 };

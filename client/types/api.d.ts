@@ -181,6 +181,15 @@ export interface Functions {
     result: AfterSales;
     errorCodes: 40001 | 40002 | 40013 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 42902 | 42903 | 50001 | 50301 | 50302;
   };
+  /** Withdraw one of the caller's after-sales requests while it waits (POST /orders/{id}/after-sales/{number}/cancel). */
+  cancelAfterSales: {
+    input: {
+      id: string;
+      number: string;
+    };
+    result: AfterSales;
+    errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 50001 | 50302;
+  };
 }
 
 /** The name of a function a mini-program can call. */

@@ -19,6 +19,9 @@ impl From<AfterSalesRefusal> for ApiError {
             }
             AfterSalesRefusal::WindowClosed(at) => json!({ "reason": "window", "closedAt": at.to_string() }),
             AfterSalesRefusal::AlreadyOpen(number) => json!({ "reason": "open", "number": number }),
+            AfterSalesRefusal::NotDecidable(status) => {
+                json!({ "reason": "state", "status": status.as_str() })
+            }
         };
         Self::conflict(Conflict::AfterSalesNotAllowed, message, Some(details))
     }

@@ -2,11 +2,17 @@
 //! left, otherwise decided by an operator; each refund is its own WeChat Pay refund, within what
 //! was paid, applied once when WeChat Pay ends it.
 
+mod approve_after_sales;
+mod cancel_after_sales;
 mod errors;
 mod list_after_sales;
+mod reject_after_sales;
 mod request_after_sales;
 pub mod requests;
 pub mod settings;
 
+pub use approve_after_sales::*;
+pub use cancel_after_sales::*;
 pub use list_after_sales::*;
+pub use reject_after_sales::*;
 pub use request_after_sales::*;

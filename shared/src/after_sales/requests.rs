@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use crate::domain::after_sales::{
-    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, plan_after_sales,
+    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, Decision, plan_after_sales,
 };
 use crate::domain::ids::{Openid, OrderId};
 use crate::domain::orders::Order;
-use crate::domain::time::Clock;
+use crate::domain::time::{Clock, Timestamp};
 use crate::domain::uploads::{ObjectKey, UploadPurpose};
 use crate::infra::access_token::AccessTokenError;
 use crate::infra::store::{StorageError, Store};
@@ -110,7 +110,7 @@ impl AfterSalesRequests {
             if self.store.open_after_sales(&order, &entry).await? {
                 tracing::info!(order = %order.order_id, number = entry.number, status = %entry.status, "after-sales requested");
                 if entry.status == AfterSalesStatus::Refunding {
-                    self.ask_refund(&order, &entry).await;
+                    ask_refund(&self.pay, &order, &entry).await;
                 }
                 return Ok(entry);
             }
@@ -118,11 +118,13 @@ impl AfterSalesRequests {
         }
         Err(AfterSalesError::Contended)
     }
+}
 
-    /// Asks WeChat Pay for `entry`'s refund; a failure is logged, the request stays REFUNDING.
-    async fn ask_refund(&self, order: &Order, entry: &AfterSales) {
-        let asked = self
-            .pay
+/// Asks WeChat Pay for `entry`'s refund; a failure is logged, the request stays REFUNDING and
+/// the sweep asks again under the same number.
+async fn ask_refund(pay: &WeChatPayClient, order: &Order, entry: &AfterSales) {
+    {
+        let asked = pay
             .refund(
                 order.order_id.as_str(),
                 &entry.refund_number(),
@@ -135,7 +137,9 @@ impl AfterSalesRequests {
             tracing::error!(order = %order.order_id, number = entry.number, error = %err, "the refund was not asked of WeChat Pay: it will be asked again");
         }
     }
+}
 
+impl AfterSalesRequests {
     /// Each photo must be an upload of the caller's for a review (`review` purpose).
     async fn check_photos(&self, openid: &Openid, photos: &[String]) -> Result<(), AfterSalesError> {
         let mut keys = Vec::with_capacity(photos.len());
@@ -168,11 +172,12 @@ impl AfterSalesRequests {
 #[derive(Clone)]
 pub struct AfterSalesBook {
     store: Store,
+    clock: Clock,
 }
 
 impl AfterSalesBook {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, clock: Clock) -> Self {
+        Self { store, clock }
     }
 
     /// The caller's order's requests, oldest first: the order (its owner) and its requests, read
@@ -196,9 +201,140 @@ impl AfterSalesBook {
     }
 }
 
+impl AfterSalesBook {
+    /// The caller cancels their open request: its units are theirs to ask again.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn cancel(
+        &self,
+        openid: &Openid,
+        order_id: &OrderId,
+        number: u32,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .filter(|order| order.is_owned_by(openid))
+            .ok_or(AfterSalesError::NotFound)?;
+        decide(&self.store, order, number, &Decision::Cancel, self.clock.now()).await
+    }
+}
+
+/// Records `decision` of request `number` of `order`, judged again if the order or the request
+/// changed meanwhile.
+async fn decide(
+    store: &Store,
+    mut order: Order,
+    number: u32,
+    decision: &Decision,
+    now: Timestamp,
+) -> Result<AfterSales, AfterSalesError> {
+    for _ in 0..ATTEMPTS {
+        let before = store
+            .get_after_sales(&order.order_id, number)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+        let mut after = before.decide(decision, now)?;
+        if after.status == AfterSalesStatus::Refunding {
+            // Units that left since the request was made are no longer put back.
+            for line in &mut after.lines {
+                let sku = line.sku_ref();
+                let in_warehouse = order.items.iter().find(|l| l.sku_ref() == sku).map_or(0, |l| {
+                    l.quantity - order.shipped_units(l) - order.refunds.withheld_of(&sku)
+                });
+                line.restock &= line.quantity <= in_warehouse;
+            }
+        }
+        if store.decide_after_sales(&order, &before, &after).await? {
+            tracing::info!(order = %order.order_id, number, status = %after.status, "after-sales decided");
+            return Ok(after);
+        }
+        order = store
+            .get_order(&order.order_id)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+    }
+    Err(AfterSalesError::Contended)
+}
+
+/// The operators' side of after-sales. Built once per process.
+#[derive(Clone)]
+pub struct AfterSalesDesk {
+    store: Store,
+    pay: WeChatPayClient,
+    clock: Clock,
+}
+
+impl AfterSalesDesk {
+    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
+        Self { store, pay, clock }
+    }
+
+    /// Approves request `number` of `order_id`: a `refund` is asked of WeChat Pay at once (its
+    /// money reserved on the order, never past what was paid), a `return_refund` waits for the
+    /// goods.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn approve(
+        &self,
+        order_id: &OrderId,
+        number: u32,
+        amount_fen: Option<i64>,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+        let decision = Decision::Approve { amount_fen };
+        let after = decide(&self.store, order, number, &decision, self.clock.now()).await?;
+        if after.status == AfterSalesStatus::Refunding {
+            let order = self
+                .store
+                .get_order(order_id)
+                .await?
+                .ok_or(AfterSalesError::NotFound)?;
+            ask_refund(&self.pay, &order, &after).await;
+        }
+        Ok(after)
+    }
+
+    /// Rejects request `number` of `order_id` with `reason`: its units are the buyer's to ask again.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn reject(
+        &self,
+        order_id: &OrderId,
+        number: u32,
+        reason: String,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+        decide(
+            &self.store,
+            order,
+            number,
+            &Decision::Reject { reason },
+            self.clock.now(),
+        )
+        .await
+    }
+}
+
+impl Build for AfterSalesDesk {
+    async fn build(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(AfterSalesDesk::new(
+            startup.store(),
+            startup.wechat_pay(false).await?,
+            startup.clock(),
+        ))
+    }
+}
+
 impl Build for AfterSalesBook {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
-        Ok(AfterSalesBook::new(startup.store()))
+        Ok(AfterSalesBook::new(startup.store(), startup.clock()))
     }
 }
 

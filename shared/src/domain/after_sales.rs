@@ -121,6 +121,73 @@ pub struct AfterSales {
     /// How WeChat Pay ended a refund that did not succeed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_issue: Option<String>,
+    /// Why an operator rejected it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+}
+
+/// What is decided of a request: by an operator (approve, reject) or its buyer (cancel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Refund it (`refund`: at once; `return_refund`: once the goods are back), optionally a
+    /// different amount, never more than its lines' price.
+    Approve {
+        amount_fen: Option<i64>,
+    },
+    Reject {
+        reason: String,
+    },
+    Cancel,
+}
+
+impl AfterSales {
+    /// The request as `decision` leaves it at `now`, or why it cannot be decided so.
+    pub fn decide(&self, decision: &Decision, now: Timestamp) -> Result<AfterSales, AfterSalesRefusal> {
+        let (to, amount_fen, reject_reason) = match decision {
+            Decision::Approve { amount_fen } => {
+                let paid: i64 = self.lines.iter().map(|line| line.amount_fen).sum();
+                let amount = amount_fen.unwrap_or(self.amount_fen);
+                if !(1..=paid).contains(&amount) {
+                    return Err(AfterSalesRefusal::invalid(
+                        "amountFen",
+                        format!("must be 1 to {paid}: the price paid for its lines"),
+                    ));
+                }
+                let to = match self.kind {
+                    AfterSalesKind::Refund => AfterSalesStatus::Refunding,
+                    AfterSalesKind::ReturnRefund => AfterSalesStatus::Approved,
+                };
+                (to, amount, None)
+            }
+            Decision::Reject { reason } => {
+                let reason = reason.trim();
+                if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+                    return Err(AfterSalesRefusal::invalid(
+                        "reason",
+                        format!("must be 1 to {REASON_MAX_CHARS} characters"),
+                    ));
+                }
+                (
+                    AfterSalesStatus::Rejected,
+                    self.amount_fen,
+                    Some(reason.to_owned()),
+                )
+            }
+            Decision::Cancel => (AfterSalesStatus::Cancelled, self.amount_fen, None),
+        };
+        let from_requested_only = !matches!(decision, Decision::Cancel);
+        if !self.status.can_become(to) || (from_requested_only && self.status != AfterSalesStatus::Requested)
+        {
+            return Err(AfterSalesRefusal::NotDecidable(self.status));
+        }
+        Ok(AfterSales {
+            status: to,
+            amount_fen,
+            reject_reason,
+            updated_at: now,
+            ..self.clone()
+        })
+    }
 }
 
 impl AfterSales {
@@ -176,6 +243,8 @@ pub enum AfterSalesRefusal {
     WindowClosed(Timestamp),
     #[error("request {0} of this order is still open: wait for it, or cancel it")]
     AlreadyOpen(u32),
+    #[error("the request is {0}: it cannot be decided so")]
+    NotDecidable(AfterSalesStatus),
 }
 
 impl AfterSalesRefusal {
@@ -289,5 +358,6 @@ pub fn plan_after_sales(
         updated_at: now,
         refunded_at: None,
         refund_issue: None,
+        reject_reason: None,
     })
 }

@@ -360,3 +360,139 @@ async fn the_sweep_ends_a_refund_whose_notification_was_lost_and_asks_again_one_
     let again = crate::payments::sweep(&shop).await;
     assert_eq!(again["refunded"], 0, "nothing twice: {again}");
 }
+
+fn decide(action: &str, id: &str, number: u32, body: Value) -> lambda_http::Request {
+    request(
+        Method::POST,
+        &format!("/admin/orders/x/after-sales/{number}/{action}"),
+    )
+    .path_param("id", id)
+    .path_param("number", &number.to_string())
+    .header("content-type", "application/json")
+    .raw_body(body.to_string())
+    .iam(crate::payments::OPERATOR)
+    .build()
+}
+
+#[tokio::test]
+async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_while_it_waits() {
+    use shared::after_sales::{ApproveAfterSales, CancelAfterSales, RejectAfterSales};
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-10", "4200002026112500000078").await;
+    crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO999"})).await;
+    let stock = shop.app.stock("tea").await;
+    let requested = |expected: u64| {
+        let shop = &shop;
+        let id = &id;
+        async move {
+            let reply = shop
+                .app
+                .call::<RequestAfterSales>(ask(&shop.token, id, refund(2)))
+                .await;
+            assert_eq!(
+                (reply.data()["status"].as_str(), reply.data()["number"].as_u64()),
+                (Some("REQUESTED"), Some(expected)),
+                "{:?}",
+                reply.body
+            );
+        }
+    };
+
+    requested(1).await;
+    let withdrawn = shop
+        .app
+        .call::<CancelAfterSales>(
+            request(Method::POST, "/orders/x/after-sales/1/cancel")
+                .bearer(&shop.token)
+                .path_param("id", &id)
+                .path_param("number", "1")
+                .build(),
+        )
+        .await;
+    assert_eq!(withdrawn.data()["status"], "CANCELLED", "{:?}", withdrawn.body);
+
+    requested(2).await;
+    let rejected = shop
+        .app
+        .call::<RejectAfterSales>(decide(
+            "reject",
+            &id,
+            2,
+            json!({"reason": "商品完好，不支持退款"}),
+        ))
+        .await;
+    assert_eq!(rejected.data()["status"], "REJECTED", "{:?}", rejected.body);
+    assert_eq!(rejected.data()["rejectReason"], "商品完好，不支持退款");
+
+    requested(3).await;
+    let too_much = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({"amountFen": 2501})))
+        .await;
+    assert_eq!(
+        (too_much.status, too_much.code()),
+        (400, 40002),
+        "{:?}",
+        too_much.body
+    );
+    let approved = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({"amountFen": 2000})))
+        .await;
+    let twice = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({})))
+        .await;
+
+    assert_eq!(
+        (
+            approved.data()["status"].as_str(),
+            approved.data()["amountFen"].as_i64()
+        ),
+        (Some("REFUNDING"), Some(2000)),
+        "{:?}",
+        approved.body
+    );
+    assert_eq!((twice.status, twice.code()), (409, 40910), "{:?}", twice.body);
+    assert_eq!(twice.data()["reason"], "state");
+    assert_eq!(
+        shop.pay.refunds(),
+        [format!("R{id}-3")],
+        "only the approved request was refunded"
+    );
+    let notice = refunded(&shop, &id, 3, 2000, "4200002026112500000078");
+    assert_eq!(refund_notify(&shop, &notice).await.0, 204);
+    let order = order_status(&shop, &id).await;
+    assert_eq!(
+        (order["status"].as_str(), order["refundedFen"].as_i64()),
+        (Some("SHIPPED"), Some(2000)),
+        "{order}"
+    );
+    assert_eq!(
+        shop.app.stock("tea").await,
+        stock,
+        "goods that left are not restocked by a refund"
+    );
+    let user_token = shop
+        .app
+        .call::<ApproveAfterSales>({
+            request(Method::POST, "/admin/orders/x/after-sales/3/approve")
+                .path_param("id", &id)
+                .path_param("number", "3")
+                .bearer(&shop.token)
+                .build()
+        })
+        .await;
+    assert_eq!(user_token.code(), 40302, "a buyer cannot approve");
+    let user_reject = shop
+        .app
+        .call::<RejectAfterSales>({
+            request(Method::POST, "/admin/orders/x/after-sales/3/reject")
+                .path_param("id", &id)
+                .path_param("number", "3")
+                .bearer(&shop.token)
+                .build()
+        })
+        .await;
+    assert_eq!(user_reject.code(), 40302, "nor reject");
+}

@@ -3,6 +3,7 @@
 
 mod adapter;
 mod after_sales;
+mod cancel_after_sales;
 mod catalog;
 mod e2e;
 mod events;

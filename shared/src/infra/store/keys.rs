@@ -173,6 +173,7 @@ pub mod field {
         pub const UPDATED_AT: &str = "updatedAt";
         pub const REFUNDED_AT: &str = "refundedAt";
         pub const REFUND_ISSUE: &str = "refundIssue";
+        pub const REJECT_REASON: &str = "rejectReason";
 
         /// `refunded:<product>#<sku>` of a SKU.
         pub fn units(sku: &crate::domain::catalog::SkuRef) -> String {
