@@ -29,4 +29,5 @@ module.exports = {
   listAfterSales: { method: 'GET', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: null, idempotencyKey: false },
   requestAfterSales: { method: 'POST', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: ['type', 'lines', 'reason', 'photos'], idempotencyKey: false },
   cancelAfterSales: { method: 'POST', path: '/orders/{id}/after-sales/{number}/cancel', auth: 'bearer', pathParams: ['id', 'number'], queryParams: [], bodyParams: null, idempotencyKey: false },
+  returnAfterSales: { method: 'POST', path: '/orders/{id}/after-sales/{number}/return', auth: 'bearer', pathParams: ['id', 'number'], queryParams: [], bodyParams: ['carrier', 'trackingNo'], idempotencyKey: false },
 };

@@ -190,6 +190,18 @@ export interface Functions {
     result: AfterSales;
     errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 50001 | 50302;
   };
+  /** Send the goods of an approved return back (POST /orders/{id}/after-sales/{number}/return). */
+  returnAfterSales: {
+    input: {
+      id: string;
+      number: string;
+    } & {
+      carrier: CarrierCode;
+      trackingNo: TrackingNo;
+    };
+    result: AfterSales;
+    errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 50001 | 50302;
+  };
 }
 
 /** The name of a function a mini-program can call. */
@@ -571,6 +583,13 @@ export interface AfterSales {
   refundedAt?: Timestamp;
   /** How WeChat Pay ended a refund that did not succeed (FAILED). */
   refundIssue?: string;
+  /** Why an operator rejected it (REJECTED). */
+  rejectReason?: string;
+  /** The parcel the buyer sent the goods back in (RETURNING and after). */
+  returnParcel?: {
+    carrier: string;
+    trackingNo: string;
+  };
 }
 
 export interface AfterSalesInput {
@@ -583,6 +602,11 @@ export interface AfterSalesInput {
   reason: string;
   photos?: Array<string>;
 }
+
+/** The carrier's code in WeChat's list of express companies (`SF`, `ZTO`, `YTO`, `JD`, ...). */
+export type CarrierCode = string;
+
+export type TrackingNo = string;
 
 /** `data` of 40005 and 40901: each product that cannot be ordered, and why. */
 export interface ProductsProblem {

@@ -6,13 +6,17 @@ mod approve_after_sales;
 mod cancel_after_sales;
 mod errors;
 mod list_after_sales;
+mod receive_after_sales;
 mod reject_after_sales;
 mod request_after_sales;
 pub mod requests;
+mod return_after_sales;
 pub mod settings;
 
 pub use approve_after_sales::*;
 pub use cancel_after_sales::*;
 pub use list_after_sales::*;
+pub use receive_after_sales::*;
 pub use reject_after_sales::*;
 pub use request_after_sales::*;
+pub use return_after_sales::*;

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use crate::domain::after_sales::{
-    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, Decision, plan_after_sales,
+    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, Decision, ReturnParcel,
+    plan_after_sales,
 };
 use crate::domain::ids::{Openid, OrderId};
 use crate::domain::orders::Order;
@@ -202,6 +203,31 @@ impl AfterSalesBook {
 }
 
 impl AfterSalesBook {
+    /// The caller sends an approved return back, in `parcel`.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn send_back(
+        &self,
+        openid: &Openid,
+        order_id: &OrderId,
+        number: u32,
+        parcel: ReturnParcel,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .filter(|order| order.is_owned_by(openid))
+            .ok_or(AfterSalesError::NotFound)?;
+        decide(
+            &self.store,
+            order,
+            number,
+            &Decision::SendBack(parcel),
+            self.clock.now(),
+        )
+        .await
+    }
+
     /// The caller cancels their open request: its units are theirs to ask again.
     #[tracing::instrument(skip_all, fields(order = %order_id))]
     pub async fn cancel(
@@ -296,6 +322,19 @@ impl AfterSalesDesk {
             ask_refund(&self.pay, &order, &after).await;
         }
         Ok(after)
+    }
+
+    /// The goods of return `number` of `order_id` arrived: back in their SKUs' stock (once), then
+    /// refunded as approved.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn receive(&self, order_id: &OrderId, number: u32) -> Result<AfterSales, AfterSalesError> {
+        let order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+        decide(&self.store, order, number, &Decision::Receive, self.clock.now()).await?;
+        self.approve(order_id, number, None).await
     }
 
     /// Rejects request `number` of `order_id` with `reason`: its units are the buyer's to ask again.

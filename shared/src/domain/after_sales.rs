@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::{SkuId, SkuRef};
 use super::closed_set;
 use super::ids::{OrderId, ProductId};
-use super::orders::{Order, OrderStatus, RefundLedger};
+use super::orders::{Carrier, Order, OrderStatus, RefundLedger, TrackingNo};
 use super::time::Timestamp;
 
 /// How long after an order completes its buyer may still ask (the default of
@@ -124,6 +124,17 @@ pub struct AfterSales {
     /// Why an operator rejected it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<String>,
+    /// The parcel the buyer sent the goods back in (`return_refund`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_parcel: Option<ReturnParcel>,
+}
+
+/// The parcel of a return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnParcel {
+    pub carrier: Carrier,
+    pub tracking_no: TrackingNo,
 }
 
 /// What is decided of a request: by an operator (approve, reject) or its buyer (cancel).
@@ -138,11 +149,17 @@ pub enum Decision {
         reason: String,
     },
     Cancel,
+    /// The buyer sent an approved return back.
+    SendBack(ReturnParcel),
+    /// The goods of a return arrived: back in stock, then refunded (`approve` again).
+    Receive,
 }
 
 impl AfterSales {
     /// The request as `decision` leaves it at `now`, or why it cannot be decided so.
     pub fn decide(&self, decision: &Decision, now: Timestamp) -> Result<AfterSales, AfterSalesRefusal> {
+        let mut return_parcel = self.return_parcel.clone();
+        let mut lines = self.lines.clone();
         let (to, amount_fen, reject_reason) = match decision {
             Decision::Approve { amount_fen } => {
                 let paid: i64 = self.lines.iter().map(|line| line.amount_fen).sum();
@@ -174,16 +191,41 @@ impl AfterSales {
                 )
             }
             Decision::Cancel => (AfterSalesStatus::Cancelled, self.amount_fen, None),
+            Decision::SendBack(parcel) => {
+                return_parcel = Some(parcel.clone());
+                (AfterSalesStatus::Returning, self.amount_fen, None)
+            }
+            Decision::Receive => {
+                // Back in stock now: the refund puts nothing back again.
+                for line in &mut lines {
+                    line.restock = false;
+                }
+                (AfterSalesStatus::ReturnReceived, self.amount_fen, None)
+            }
         };
-        let from_requested_only = !matches!(decision, Decision::Cancel);
-        if !self.status.can_become(to) || (from_requested_only && self.status != AfterSalesStatus::Requested)
-        {
+        let from: &[AfterSalesStatus] = match decision {
+            // A return is refunded once its goods are back: approved again after `receive`.
+            Decision::Approve { .. } if self.kind == AfterSalesKind::ReturnRefund => {
+                &[AfterSalesStatus::Requested, AfterSalesStatus::ReturnReceived]
+            }
+            Decision::Approve { .. } | Decision::Reject { .. } => &[AfterSalesStatus::Requested],
+            Decision::Cancel => &[AfterSalesStatus::Requested, AfterSalesStatus::Approved],
+            Decision::SendBack(_) => &[AfterSalesStatus::Approved],
+            Decision::Receive => &[AfterSalesStatus::Returning],
+        };
+        let to = match (decision, self.status) {
+            (Decision::Approve { .. }, AfterSalesStatus::ReturnReceived) => AfterSalesStatus::Refunding,
+            _ => to,
+        };
+        if !from.contains(&self.status) || !self.status.can_become(to) {
             return Err(AfterSalesRefusal::NotDecidable(self.status));
         }
         Ok(AfterSales {
             status: to,
             amount_fen,
             reject_reason,
+            return_parcel,
+            lines,
             updated_at: now,
             ..self.clone()
         })
@@ -359,5 +401,6 @@ pub fn plan_after_sales(
         refunded_at: None,
         refund_issue: None,
         reject_reason: None,
+        return_parcel: None,
     })
 }

@@ -496,3 +496,88 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
         .await;
     assert_eq!(user_reject.code(), 40302, "nor reject");
 }
+
+#[tokio::test]
+async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() {
+    use shared::after_sales::{ApproveAfterSales, ReceiveAfterSales, ReturnAfterSales};
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-11", "4200002026112500000079").await;
+    crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO111"})).await;
+    let stock = shop.app.stock("tea").await;
+    let asked = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "return_refund", "lines": [{"skuId": "default", "quantity": 1}], "reason": "尺寸不合适"}),
+        ))
+        .await;
+    assert_eq!(asked.data()["status"], "REQUESTED", "{:?}", asked.body);
+    let send_back = |token: String| {
+        request(Method::POST, "/orders/x/after-sales/1/return")
+            .bearer(&token)
+            .path_param("id", &id)
+            .path_param("number", "1")
+            .json(&json!({"carrier": "SF", "trackingNo": "SF123456"}))
+    };
+
+    let too_early = shop
+        .app
+        .call::<ReturnAfterSales>(send_back(shop.token.clone()))
+        .await;
+    assert_eq!(
+        (too_early.status, too_early.code()),
+        (409, 40910),
+        "not approved yet: {:?}",
+        too_early.body
+    );
+    let approved = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 1, json!({})))
+        .await;
+    assert_eq!(approved.data()["status"], "APPROVED", "{:?}", approved.body);
+    assert!(
+        shop.pay.refunds().is_empty(),
+        "no money before the goods are back"
+    );
+    let sent = shop
+        .app
+        .call::<ReturnAfterSales>(send_back(shop.token.clone()))
+        .await;
+    assert_eq!(sent.data()["status"], "RETURNING", "{:?}", sent.body);
+    assert_eq!(
+        sent.data()["returnParcel"],
+        json!({"carrier": "SF", "trackingNo": "SF123456"})
+    );
+
+    let received = shop
+        .app
+        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .await;
+    let again = shop
+        .app
+        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .await;
+
+    assert_eq!(received.data()["status"], "REFUNDING", "{:?}", received.body);
+    assert_eq!(
+        (again.status, again.code()),
+        (409, 40910),
+        "received once: {:?}",
+        again.body
+    );
+    assert_eq!(
+        shop.app.stock("tea").await,
+        stock + 1,
+        "the returned unit is back, once"
+    );
+    assert_eq!(shop.pay.refunds(), [format!("R{id}-1")]);
+    let notice = refunded(&shop, &id, 1, 1250, "4200002026112500000079");
+    assert_eq!(refund_notify(&shop, &notice).await.0, 204);
+    assert_eq!(
+        shop.app.stock("tea").await,
+        stock + 1,
+        "and not again when refunded"
+    );
+    assert_eq!(order_status(&shop, &id).await["refundedFen"], 1250);
+}

@@ -12,6 +12,7 @@ mod login;
 mod orders;
 mod payments;
 mod platform;
+mod return_after_sales;
 mod secrets;
 mod sessions;
 mod skus;

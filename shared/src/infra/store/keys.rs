@@ -174,6 +174,8 @@ pub mod field {
         pub const REFUNDED_AT: &str = "refundedAt";
         pub const REFUND_ISSUE: &str = "refundIssue";
         pub const REJECT_REASON: &str = "rejectReason";
+        pub const RETURN_CARRIER: &str = "returnCarrier";
+        pub const RETURN_TRACKING_NO: &str = "returnTrackingNo";
 
         /// `refunded:<product>#<sku>` of a SKU.
         pub fn units(sku: &crate::domain::catalog::SkuRef) -> String {

@@ -11,7 +11,9 @@ use super::super::transaction::{Outcome, Transaction};
 use super::super::{Read, Store};
 use super::checkout::Direction;
 use super::*;
-use crate::domain::after_sales::{AfterSales, AfterSalesKind, AfterSalesLine, AfterSalesStatus};
+use crate::domain::after_sales::{
+    AfterSales, AfterSalesKind, AfterSalesLine, AfterSalesStatus, ReturnParcel,
+};
 use crate::domain::catalog::SkuRef;
 use crate::domain::orders::RefundLedger;
 
@@ -127,99 +129,6 @@ impl Store {
             .await
             .map_err(|e| StorageError::from_sdk(CONTEXT, e))?;
         output.items().iter().map(after_sales_from).collect()
-    }
-
-    /// Records `after`, a decision of `before` (its state as read): one TransactWriteItems of the
-    /// request (conditioned on its state as read) and, unless it stays waiting (APPROVED for a
-    /// return), the order's ledger: a refund started reserves its money (never past what was
-    /// paid), a rejection or cancellation gives its units back; either way the order no longer
-    /// waits on it. False when either changed meanwhile.
-    #[tracing::instrument(skip_all)]
-    pub async fn decide_after_sales(
-        &self,
-        order: &Order,
-        before: &AfterSales,
-        after: &AfterSales,
-    ) -> Result<bool, StorageError> {
-        use field::after_sales as f;
-        const CONTEXT: &str = "recording the decision";
-        let built = |e| StorageError::failed(CONTEXT, e);
-        let key = keys::after_sales(before.order_id.as_str(), before.number);
-        let mut sets = vec!["#state = :to", "#updated = :now", "#amount = :amount"];
-        let mut entry = Update::builder()
-            .table_name(self.table())
-            .key(attr::PK, s(key.pk))
-            .key(attr::SK, s(key.sk))
-            .condition_expression("#state = :from")
-            .expression_attribute_names("#state", f::STATUS)
-            .expression_attribute_names("#updated", f::UPDATED_AT)
-            .expression_attribute_names("#amount", f::AMOUNT_FEN)
-            .expression_attribute_names("#queue", attr::GSI2PK)
-            .expression_attribute_names("#position", attr::GSI2SK)
-            .expression_attribute_values(":from", s(before.status.as_str()))
-            .expression_attribute_values(":to", s(after.status.as_str()))
-            .expression_attribute_values(":now", s(after.updated_at.to_string()))
-            .expression_attribute_values(":amount", n(after.amount_fen))
-            .expression_attribute_values(":queue", s(queue_of(after.status)))
-            .expression_attribute_values(":position", s(position_of(after, after.updated_at)));
-        sets.extend(["#queue = :queue", "#position = :position"]);
-        if let Some(reason) = &after.reject_reason {
-            sets.push("#reject = :reject");
-            entry = entry
-                .expression_attribute_names("#reject", f::REJECT_REASON)
-                .expression_attribute_values(":reject", s(reason));
-        }
-        let entry = entry
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .build()
-            .map_err(built)?;
-        let mut transaction = Transaction::new();
-        transaction.push((), TransactWriteItem::builder().update(entry).build());
-        if after.status != AfterSalesStatus::Approved {
-            let order_key = keys::order(order.order_id.as_str());
-            let mut sets = vec!["#updated = :now".to_owned()];
-            let mut conditions = vec!["#open = :number".to_owned()];
-            let mut update = Update::builder()
-                .table_name(self.table())
-                .key(attr::PK, s(order_key.pk))
-                .key(attr::SK, s(order_key.sk))
-                .expression_attribute_names("#open", f::OPEN)
-                .expression_attribute_names("#updated", field::order::UPDATED_AT)
-                .expression_attribute_values(":number", n(before.number))
-                .expression_attribute_values(":now", s(after.updated_at.to_string()));
-            if after.status == AfterSalesStatus::Refunding {
-                sets.push("#fen = if_not_exists(#fen, :zero) + :amount".to_owned());
-                conditions.push("(attribute_not_exists(#fen) OR #fen <= :fen_room)".to_owned());
-                update = update
-                    .expression_attribute_names("#fen", f::REFUNDED_FEN)
-                    .expression_attribute_values(":zero", n(0))
-                    .expression_attribute_values(":amount", n(after.amount_fen))
-                    .expression_attribute_values(":fen_room", n(order.total_fen - after.amount_fen));
-                for (i, line) in after.lines.iter().enumerate().filter(|(_, line)| line.restock) {
-                    sets.push(format!("#w{i} = if_not_exists(#w{i}, :zero) + :q{i}"));
-                    update = update
-                        .expression_attribute_names(format!("#w{i}"), f::withheld(&line.sku_ref()))
-                        .expression_attribute_values(format!(":q{i}"), n(line.quantity));
-                }
-            } else {
-                for (i, line) in after.lines.iter().enumerate() {
-                    sets.push(format!("#u{i} = #u{i} - :q{i}"));
-                    update = update
-                        .expression_attribute_names(format!("#u{i}"), f::units(&line.sku_ref()))
-                        .expression_attribute_values(format!(":q{i}"), n(line.quantity));
-                }
-            }
-            let update = update
-                .update_expression(format!("SET {} REMOVE #open", sets.join(", ")))
-                .condition_expression(conditions.join(" AND "))
-                .build()
-                .map_err(built)?;
-            transaction.push((), TransactWriteItem::builder().update(update).build());
-        }
-        Ok(matches!(
-            transaction.run(self, CONTEXT).await?,
-            Outcome::Committed
-        ))
     }
 
     /// Up to `limit` requests whose refund was asked before `before` and has not ended, oldest
@@ -448,7 +357,7 @@ impl Store {
 }
 
 /// The order line `line` puts back, with only its units.
-fn restocked(order: &Order, line: &AfterSalesLine) -> OrderLine {
+pub(super) fn restocked(order: &Order, line: &AfterSalesLine) -> OrderLine {
     let sku = line.sku_ref();
     let bought = order.items.iter().find(|l| l.sku_ref() == sku);
     OrderLine {
@@ -463,11 +372,11 @@ fn restocked(order: &Order, line: &AfterSalesLine) -> OrderLine {
 }
 
 /// The operators' queue of requests in `status` (GSI2).
-fn queue_of(status: AfterSalesStatus) -> String {
+pub(super) fn queue_of(status: AfterSalesStatus) -> String {
     format!("AFTERSALES#{}", status.as_str())
 }
 
-fn position_of(entry: &AfterSales, at: Timestamp) -> String {
+pub(super) fn position_of(entry: &AfterSales, at: Timestamp) -> String {
     format!("{at}#{}#{:05}", entry.order_id, entry.number)
 }
 
@@ -524,6 +433,13 @@ fn after_sales_from(attributes: &Attributes) -> Result<AfterSales, StorageError>
         refunded_at: item.opt_time(f::REFUNDED_AT)?,
         refund_issue: item.opt_s(f::REFUND_ISSUE),
         reject_reason: item.opt_s(f::REJECT_REASON),
+        return_parcel: match item.opt_s(f::RETURN_CARRIER) {
+            Some(_) => Some(ReturnParcel {
+                carrier: item.parsed(f::RETURN_CARRIER, Carrier::parse)?,
+                tracking_no: item.parsed(f::RETURN_TRACKING_NO, TrackingNo::parse)?,
+            }),
+            None => None,
+        },
     })
 }
 

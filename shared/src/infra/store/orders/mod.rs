@@ -3,6 +3,7 @@
 
 mod after_sales;
 mod checkout;
+mod decisions;
 mod queues;
 mod transitions;
 
