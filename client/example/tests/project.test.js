@@ -32,6 +32,9 @@ test('the tab bar lists pages, and the pages the backend links to exist', () => 
   // SHARE_CODE_PAGE's default, and the orderShipped template's page in docs/deploy.md
   assert.ok(app.pages.includes('pages/product/detail'));
   assert.ok(app.pages.includes('pages/order/detail'));
+  // opened from the order page (申请售后, 售后记录)
+  assert.ok(app.pages.includes('pages/after-sales/apply'));
+  assert.ok(app.pages.includes('pages/after-sales/list'));
 });
 
 test('project.config.json opens the dev stack without domain checks', () => {

@@ -203,6 +203,19 @@ impl AfterSalesBook {
 }
 
 impl AfterSalesBook {
+    /// The requests in `status`, oldest first, after queue position `after`: for operators.
+    pub async fn queue(
+        &self,
+        status: AfterSalesStatus,
+        after: Option<&str>,
+        limit: crate::domain::paging::PageSize,
+    ) -> Result<(Vec<AfterSales>, Option<String>), AfterSalesError> {
+        Ok(self
+            .store
+            .after_sales_in(status, after, limit.get() as i32)
+            .await?)
+    }
+
     /// The caller sends an approved return back, in `parcel`.
     #[tracing::instrument(skip_all, fields(order = %order_id))]
     pub async fn send_back(

@@ -581,3 +581,73 @@ async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() 
     );
     assert_eq!(order_status(&shop, &id).await["refundedFen"], 1250);
 }
+
+#[tokio::test]
+async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_refund_once() {
+    use shared::after_sales::{ApproveAfterSales, ListAfterSalesQueue};
+    let shop = shop().await;
+    let mut ids = Vec::new();
+    for (i, key) in ["after-sales-12", "after-sales-13", "after-sales-14"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = paid_order(&shop, key, &format!("42000020261125000001{i:02}")).await;
+        crate::payments::ship(
+            &shop,
+            &id,
+            json!({"carrier": "ZTO", "trackingNo": format!("ZQ{i}")}),
+        )
+        .await;
+        let asked = shop
+            .app
+            .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+            .await;
+        assert_eq!(asked.data()["status"], "REQUESTED", "{:?}", asked.body);
+        shop.app.clock.advance(std::time::Duration::from_secs(1));
+        ids.push(id);
+    }
+    let queue = |after: Option<&str>| {
+        let mut builder = request(Method::GET, "/admin/after-sales")
+            .query("limit", "2")
+            .iam(crate::payments::OPERATOR);
+        if let Some(after) = after {
+            builder = builder.query("after", after);
+        }
+        builder.build()
+    };
+
+    let first = shop.app.call::<ListAfterSalesQueue>(queue(None)).await;
+    let next = first.data()["next"].as_str().expect("more to come").to_owned();
+    let second = shop.app.call::<ListAfterSalesQueue>(queue(Some(&next))).await;
+    let order_ids = |page: &integration_tests::Reply| -> Vec<String> {
+        page.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["orderId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mine: Vec<String> = order_ids(&first)
+        .into_iter()
+        .chain(order_ids(&second))
+        .filter(|id| ids.contains(id))
+        .collect();
+    assert_eq!(mine, ids, "oldest first, across pages");
+
+    let function = Arc::new(shop.app.function::<ApproveAfterSales>().await);
+    let replies = futures::future::join_all((0..2).map(|_| {
+        let function = function.clone();
+        let asked = decide("approve", &ids[0], 1, json!({}));
+        async move {
+            tokio::spawn(async move { call(&function, asked).await })
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.contains(&409), "{statuses:?}");
+    assert_eq!(shop.pay.refunds(), [format!("R{}-1", ids[0])], "refunded once");
+    assert_eq!(order_status(&shop, &ids[0]).await["refundedFen"], 1250);
+}

@@ -3,9 +3,15 @@ const { formatTime, orderStatusText } = require('../../utils/format');
 const { specText } = require('../../utils/sku');
 const { errorText, showError } = require('../../utils/errors');
 const { deliveryViews, unshippedText } = require('../../utils/delivery');
+const { canApply, requestView } = require('../../utils/after-sales');
+
+// Statuses whose order may have after-sales requests.
+const AFTER_SALES_STATUSES = ['PAID', 'PARTIALLY_SHIPPED', 'SHIPPED', 'COMPLETED', 'REFUNDING', 'REFUNDED'];
 
 // One order: its lines (an SKU each, with its spec values), its deliveries and state; pay or cancel
-// while it awaits payment, refund while it is paid and nothing shipped. Also the page of the
+// while it awaits payment, refund while it is paid and nothing shipped (and no after-sales request
+// was made), 申请售后 (pages/after-sales/apply) while it is paid, shipped or completed, with its
+// after-sales requests (listAfterSales) linked to pages/after-sales/list. Also the page of the
 // orderShipped subscribe message (pages/order/detail?id=) and of WeChat's order centre, which
 // opens the configured path with merchant_trade_no (our order id), transaction_id and merchant_id.
 Component({
@@ -23,6 +29,9 @@ Component({
     canPay: false,
     canCancel: false,
     canRefund: false,
+    canApply: false,
+    // the order's after-sales requests, newest first (requestView()s); none when they cannot be read
+    afterSales: [],
     busy: false,
     error: '',
   },
@@ -52,6 +61,25 @@ Component({
         this.show(result);
       } catch (err) {
         this.setData({ error: errorText(err) });
+        return;
+      }
+      await this.loadAfterSales();
+    },
+
+    /** The order's after-sales requests; the page does without them when they cannot be read. */
+    async loadAfterSales() {
+      const { order } = this.data;
+      if (!order || !AFTER_SALES_STATUSES.includes(order.status)) {
+        this.setData({ afterSales: [] });
+        return;
+      }
+      try {
+        const { result } = await cloud.callFunction({ name: 'listAfterSales', data: { id: this.orderId } });
+        this.setData({ afterSales: result.items.slice().reverse().map((r) => requestView(r, order)) });
+        // After-sales and the whole-order refund exclude each other.
+        if (result.items.length) this.setData({ canRefund: false });
+      } catch (err) {
+        // shown without them
       }
     },
 
@@ -79,8 +107,11 @@ Component({
         // Payment closes a minute before payBy (40907 after that).
         canPay: pending && Date.parse(order.payBy) - 60 * 1000 > Date.now(),
         canCancel: pending,
-        // The owner can refund a paid order only while nothing has left (40908 otherwise).
-        canRefund: order.status === 'PAID' && !deliveries.length && !order.shipment,
+        // The owner can refund a paid order only while nothing has left (40908 otherwise), and
+        // only in full: not once after-sales refunded some of it.
+        canRefund:
+          order.status === 'PAID' && !deliveries.length && !order.shipment && !order.refundedFen && !this.data.afterSales.length,
+        canApply: canApply(order),
       });
     },
 
@@ -119,6 +150,15 @@ Component({
         this.load();
       }
       this.setData({ busy: false });
+    },
+
+    onApplyAfterSales() {
+      wx.navigateTo({ url: `/pages/after-sales/apply?id=${this.orderId}` });
+    },
+
+    onOpenAfterSales(e) {
+      const { number } = e.currentTarget.dataset;
+      wx.navigateTo({ url: `/pages/after-sales/list?id=${this.orderId}${number ? `&number=${number}` : ''}` });
     },
 
     onCopyId() {

@@ -1,14 +1,7 @@
 const cloud = require('wx-serverless');
 const config = require('../../config');
 const { errorText, showError } = require('../../utils/errors');
-
-const IMAGE_TYPES = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
-
-/** The content type of a chosen image, from its temporary file's extension. */
-function contentTypeOf(filePath) {
-  const ext = (String(filePath).split('?')[0].match(/\.(\w+)$/) || [])[1];
-  return IMAGE_TYPES[(ext || '').toLowerCase()] || 'image/jpeg';
-}
+const { contentTypeOf } = require('../../utils/media');
 
 // The caller's profile: avatar (chooseAvatar -> uploadFile -> updateUserInfo {avatarKey}),
 // nickname (type="nickname" input -> updateUserInfo {nickname}, through WeChat's content check),

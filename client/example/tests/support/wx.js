@@ -42,11 +42,23 @@ const wx = {
     errMsg: 'chooseAddress:ok',
   }),
   openSetting: asyncApi({ authSetting: { 'scope.address': true } }),
+  // two photos from the album; tests answer other choices with mockImplementationOnce
+  chooseMedia: asyncApi({
+    type: 'image',
+    tempFiles: [
+      { tempFilePath: 'http://tmp/one.jpg', size: 120000, fileType: 'image' },
+      { tempFilePath: 'http://tmp/two.png', size: 80000, fileType: 'image' },
+    ],
+    errMsg: 'chooseMedia:ok',
+  }),
 
   reset() {
     storage.clear();
     for (const value of Object.values(wx)) {
-      if (value && value.mock) value.mock.resetCalls();
+      if (value && value.mock) {
+        value.mock.restore();
+        value.mock.resetCalls();
+      }
     }
   },
   /** The titles of every toast shown. */

@@ -156,6 +156,47 @@ impl Store {
         output.items().iter().map(after_sales_from).collect()
     }
 
+    /// Up to `limit` requests in `status`, oldest first, after the queue position `after` (the
+    /// `next` of the previous page): one Query on the state's GSI2 queue (no Scan). Answers the
+    /// requests and, when there may be more, the position to go on from.
+    #[tracing::instrument(skip_all)]
+    pub async fn after_sales_in(
+        &self,
+        status: AfterSalesStatus,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<AfterSales>, Option<String>), StorageError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(keys::index::GSI2)
+            .expression_attribute_names("#pk", attr::GSI2PK)
+            .expression_attribute_values(":pk", s(queue_of(status)))
+            .limit(limit);
+        let query = match after {
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", attr::GSI2SK)
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("listing after-sales requests", e))?;
+        let items: Vec<AfterSales> = output
+            .items()
+            .iter()
+            .map(after_sales_from)
+            .collect::<Result<_, _>>()?;
+        let next = output
+            .last_evaluated_key()
+            .and_then(|last| last.get(attr::GSI2SK))
+            .and_then(|position| position.as_s().ok().cloned());
+        Ok((items, next))
+    }
+
     /// One after-sales request, read consistently.
     #[tracing::instrument(skip_all)]
     pub async fn get_after_sales(
