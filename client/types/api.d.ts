@@ -585,6 +585,8 @@ export interface AfterSales {
   refundIssue?: string;
   /** Why an operator rejected it (REJECTED). */
   rejectReason?: string;
+  /** Refunded by an operator of their own accord (absent otherwise). */
+  byOperator?: boolean;
   /** The parcel the buyer sent the goods back in (RETURNING and after). */
   returnParcel?: {
     carrier: string;

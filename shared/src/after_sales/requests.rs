@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::domain::after_sales::{
-    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, Decision, ReturnParcel,
-    plan_after_sales,
+    AfterSales, AfterSalesInput, AfterSalesRefusal, AfterSalesStatus, Decision, OperatorRefundInput,
+    ReturnParcel, plan_after_sales, plan_operator_refund,
 };
 use crate::domain::ids::{Openid, OrderId};
 use crate::domain::orders::Order;
@@ -348,6 +348,35 @@ impl AfterSalesDesk {
             .ok_or(AfterSalesError::NotFound)?;
         decide(&self.store, order, number, &Decision::Receive, self.clock.now()).await?;
         self.approve(order_id, number, None).await
+    }
+
+    /// Refunds part of `order_id` of the operator's own accord (goodwill, a price adjustment):
+    /// recorded as a request of its own, REFUNDING at once, within what is left to refund.
+    #[tracing::instrument(skip_all, fields(order = %order_id))]
+    pub async fn refund_part(
+        &self,
+        order_id: &OrderId,
+        input: &OperatorRefundInput,
+    ) -> Result<AfterSales, AfterSalesError> {
+        let mut order = self
+            .store
+            .get_order(order_id)
+            .await?
+            .ok_or(AfterSalesError::NotFound)?;
+        for _ in 0..ATTEMPTS {
+            let entry = plan_operator_refund(&order, input, self.clock.now())?;
+            if self.store.open_after_sales(&order, &entry).await? {
+                tracing::info!(order = %order.order_id, number = entry.number, amount = entry.amount_fen, "operator refund");
+                ask_refund(&self.pay, &order, &entry).await;
+                return Ok(entry);
+            }
+            order = self
+                .store
+                .get_order(order_id)
+                .await?
+                .ok_or(AfterSalesError::NotFound)?;
+        }
+        Err(AfterSalesError::Contended)
     }
 
     /// Rejects request `number` of `order_id` with `reason`: its units are the buyer's to ask again.

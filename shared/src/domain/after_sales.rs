@@ -127,6 +127,9 @@ pub struct AfterSales {
     /// The parcel the buyer sent the goods back in (`return_refund`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_parcel: Option<ReturnParcel>,
+    /// Refunded by an operator of their own accord (goodwill, a price adjustment).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_operator: bool,
 }
 
 /// The parcel of a return.
@@ -402,5 +405,101 @@ pub fn plan_after_sales(
         refund_issue: None,
         reject_reason: None,
         return_parcel: None,
+        by_operator: false,
+    })
+}
+
+/// An operator's refund of part of an order, of their own accord.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperatorRefundInput {
+    /// The units it refunds (none: money only, such as a price adjustment).
+    #[serde(default)]
+    pub lines: Vec<AfterSalesLineInput>,
+    /// The money (default: the lines' price); never more than is left to refund.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    pub reason: String,
+}
+
+/// Checks an operator's refund against `order` as it is: the request it records, REFUNDING at once.
+pub fn plan_operator_refund(
+    order: &Order,
+    input: &OperatorRefundInput,
+    now: Timestamp,
+) -> Result<AfterSales, AfterSalesRefusal> {
+    if !matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartiallyShipped | OrderStatus::Shipped | OrderStatus::Completed
+    ) {
+        return Err(AfterSalesRefusal::NotEligible(order.status));
+    }
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        return Err(AfterSalesRefusal::invalid(
+            "reason",
+            format!("must be 1 to {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    let ledger = &order.refunds;
+    let mut lines: Vec<AfterSalesLine> = Vec::with_capacity(input.lines.len());
+    for (i, asked) in input.lines.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        let line = order
+            .find_line(asked.product_id.as_ref(), asked.sku_id.as_ref())
+            .map_err(|why| AfterSalesRefusal::invalid(&field, why))?;
+        let sku = line.sku_ref();
+        if lines.iter().any(|l| l.sku_ref() == sku) {
+            return Err(AfterSalesRefusal::invalid(&field, "names a line twice"));
+        }
+        let available = line.quantity - ledger.units_of(&sku);
+        if asked.quantity < 1 || asked.quantity > available {
+            return Err(AfterSalesRefusal::invalid(
+                format!("{field}.quantity"),
+                format!("must be 1 to {available}: the units bought less those already refunded or asked"),
+            ));
+        }
+        let in_warehouse = line.quantity - order.shipped_units(line) - ledger.withheld_of(&sku);
+        lines.push(AfterSalesLine {
+            product_id: line.product_id.clone(),
+            sku_id: line.sku_id.clone(),
+            quantity: asked.quantity,
+            amount_fen: line.price_fen * asked.quantity,
+            restock: asked.quantity <= in_warehouse,
+        });
+    }
+    let left = order.total_fen - ledger.refunded_fen;
+    let amount_fen = match input.amount_fen {
+        Some(amount) => amount,
+        None if !lines.is_empty() => lines.iter().map(|l| l.amount_fen).sum(),
+        None => {
+            return Err(AfterSalesRefusal::invalid(
+                "amountFen",
+                "is required for a refund of no line",
+            ));
+        }
+    };
+    if !(1..=left).contains(&amount_fen) {
+        return Err(AfterSalesRefusal::invalid(
+            "amountFen",
+            format!("must be 1 to {left}: what is left to refund of this order"),
+        ));
+    }
+    Ok(AfterSales {
+        order_id: order.order_id.clone(),
+        number: ledger.count + 1,
+        kind: AfterSalesKind::Refund,
+        status: AfterSalesStatus::Refunding,
+        lines,
+        amount_fen,
+        reason: reason.to_owned(),
+        photos: Vec::new(),
+        created_at: now,
+        updated_at: now,
+        refunded_at: None,
+        refund_issue: None,
+        reject_reason: None,
+        return_parcel: None,
+        by_operator: true,
     })
 }

@@ -651,3 +651,53 @@ async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_r
     assert_eq!(shop.pay.refunds(), [format!("R{}-1", ids[0])], "refunded once");
     assert_eq!(order_status(&shop, &ids[0]).await["refundedFen"], 1250);
 }
+
+#[tokio::test]
+async fn an_operator_refunds_part_of_an_order_of_their_own_accord_within_what_is_left() {
+    use shared::after_sales::RefundOrderPart;
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-15", "4200002026112500000090").await;
+    let refund_part = |body: Value| {
+        request(Method::POST, "/admin/orders/x/refunds")
+            .path_param("id", &id)
+            .header("content-type", "application/json")
+            .raw_body(body.to_string())
+            .iam(crate::payments::OPERATOR)
+            .build()
+    };
+
+    let goodwill = shop
+        .app
+        .call::<RefundOrderPart>(refund_part(json!({"amountFen": 500, "reason": "物流延误补偿"})))
+        .await;
+    let too_much = shop
+        .app
+        .call::<RefundOrderPart>(refund_part(json!({"amountFen": 2001, "reason": "再补偿"})))
+        .await;
+    let a_unit = shop
+        .app
+        .call::<RefundOrderPart>(refund_part(
+            json!({"lines": [{"productId": "tea", "quantity": 1}], "reason": "缺货少发"}),
+        ))
+        .await;
+
+    assert_eq!(goodwill.status, 200, "{:?}", goodwill.body);
+    assert_eq!(
+        (
+            goodwill.data()["status"].as_str(),
+            goodwill.data()["byOperator"].as_bool(),
+            goodwill.data()["amountFen"].as_i64()
+        ),
+        (Some("REFUNDING"), Some(true), Some(500))
+    );
+    assert_eq!(
+        (too_much.status, too_much.code()),
+        (400, 40002),
+        "2000 is left: {:?}",
+        too_much.body
+    );
+    assert_eq!(a_unit.data()["amountFen"], 1250, "{:?}", a_unit.body);
+    assert_eq!(a_unit.data()["lines"][0]["restock"], true);
+    assert_eq!(shop.pay.refunds(), [format!("R{id}-1"), format!("R{id}-2")]);
+    assert_eq!(order_status(&shop, &id).await["refundedFen"], 1750);
+}

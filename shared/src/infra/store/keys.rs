@@ -175,6 +175,7 @@ pub mod field {
         pub const REFUND_ISSUE: &str = "refundIssue";
         pub const REJECT_REASON: &str = "rejectReason";
         pub const RETURN_CARRIER: &str = "returnCarrier";
+        pub const BY_OPERATOR: &str = "byOperator";
         pub const RETURN_TRACKING_NO: &str = "returnTrackingNo";
 
         /// `refunded:<product>#<sku>` of a SKU.

@@ -37,17 +37,17 @@ impl Store {
         let built = |e| StorageError::failed(CONTEXT, e);
         let refunding = entry.status == AfterSalesStatus::Refunding;
         let mut sets = vec!["#count = :number".to_owned(), "#updated = :now".to_owned()];
-        let mut conditions = vec![
-            "#status IN (:paid, :partial, :shipped, :completed)".to_owned(),
-            "attribute_not_exists(#open)".to_owned(),
-        ];
+        let mut conditions = vec!["#status IN (:paid, :partial, :shipped, :completed)".to_owned()];
+        // A buyer's request waits its turn; an operator's own refund needs nobody's.
+        if !entry.by_operator {
+            conditions.push("attribute_not_exists(#open)".to_owned());
+        }
         let key = keys::order(order.order_id.as_str());
         let mut update = Update::builder()
             .table_name(self.table())
             .key(attr::PK, s(key.pk))
             .key(attr::SK, s(key.sk))
             .expression_attribute_names("#count", f::COUNT)
-            .expression_attribute_names("#open", f::OPEN)
             .expression_attribute_names("#status", field::order::STATUS)
             .expression_attribute_names("#updated", field::order::UPDATED_AT)
             .expression_attribute_values(":number", n(entry.number))
@@ -65,6 +65,9 @@ impl Store {
         }
         if entry.status.is_open() {
             sets.push("#open = :number".to_owned());
+        }
+        if entry.status.is_open() || !entry.by_operator {
+            update = update.expression_attribute_names("#open", f::OPEN);
         }
         if refunding {
             sets.push("#fen = if_not_exists(#fen, :zero) + :amount".to_owned());
@@ -442,6 +445,9 @@ fn after_sales_item(entry: &AfterSales) -> Attributes {
         (attr::GSI2PK.to_owned(), s(queue_of(entry.status))),
         (attr::GSI2SK.to_owned(), s(position_of(entry, entry.created_at))),
     ]);
+    if entry.by_operator {
+        item.insert(f::BY_OPERATOR.to_owned(), AttributeValue::Bool(true));
+    }
     if !entry.photos.is_empty() {
         item.insert(
             f::PHOTOS.to_owned(),
@@ -474,6 +480,9 @@ fn after_sales_from(attributes: &Attributes) -> Result<AfterSales, StorageError>
         refunded_at: item.opt_time(f::REFUNDED_AT)?,
         refund_issue: item.opt_s(f::REFUND_ISSUE),
         reject_reason: item.opt_s(f::REJECT_REASON),
+        by_operator: attributes
+            .get(f::BY_OPERATOR)
+            .is_some_and(|v| v == &AttributeValue::Bool(true)),
         return_parcel: match item.opt_s(f::RETURN_CARRIER) {
             Some(_) => Some(ReturnParcel {
                 carrier: item.parsed(f::RETURN_CARRIER, Carrier::parse)?,
