@@ -63,6 +63,8 @@ impl AfterSalesStatus {
         (Self::ReturnReceived, Self::Refunding),
         (Self::Refunding, Self::Refunded),
         (Self::Refunding, Self::Failed),
+        // WeChat Pay's later success of a refund it had ended ABNORMAL (the merchant settled it).
+        (Self::Failed, Self::Refunded),
     ];
 
     pub fn can_become(self, to: Self) -> bool {

@@ -283,7 +283,13 @@ impl<K: NoticeKind> Notices<K> {
             if notice.amount.refund != entry.amount_fen {
                 return Err(NoticeError::Mismatch("refund amount".into()));
             }
-            if entry.status != AfterSalesStatus::Refunding || notice.refund_status == "PROCESSING" {
+            let endable = match entry.status {
+                AfterSalesStatus::Refunding => notice.refund_status != "PROCESSING",
+                // A refund WeChat Pay ended ABNORMAL may still succeed once the merchant settles it.
+                AfterSalesStatus::Failed => notice.refund_status == "SUCCESS",
+                _ => false,
+            };
+            if !endable {
                 return Ok(NoticeOutcome::Duplicate);
             }
             if self

@@ -701,3 +701,54 @@ async fn an_operator_refunds_part_of_an_order_of_their_own_accord_within_what_is
     assert_eq!(shop.pay.refunds(), [format!("R{id}-1"), format!("R{id}-2")]);
     assert_eq!(order_status(&shop, &id).await["refundedFen"], 1750);
 }
+
+#[tokio::test]
+async fn refund_notifications_apply_in_any_order_and_a_failed_refund_that_later_succeeds_still_ends() {
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-16", "4200002026112500000091").await;
+    for number in 1..=2 {
+        let asked = shop
+            .app
+            .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+            .await;
+        assert_eq!(asked.data()["number"], number, "{:?}", asked.body);
+    }
+
+    // The second refund's notification comes first; the first one's refund WeChat Pay ends ABNORMAL.
+    let second = refunded(&shop, &id, 2, 1250, "4200002026112500000091");
+    assert_eq!(refund_notify(&shop, &second).await.0, 204);
+    let mut abnormal: Value = json!({
+        "mchid": MCHID, "out_trade_no": id, "transaction_id": "4200002026112500000091",
+        "out_refund_no": format!("R{id}-1"), "refund_id": "50300000000000000000000000001",
+        "refund_status": "ABNORMAL", "amount": {"total": 2500, "refund": 1250, "payer_total": 2500, "payer_refund": 1250}
+    });
+    let failed = shop
+        .pay
+        .notification_of("REFUND.ABNORMAL", "refund", &abnormal, now());
+    assert_eq!(refund_notify(&shop, &failed).await.0, 204);
+    let listed = requests_of(&shop, &shop.token, &id).await;
+    let statuses: Vec<&str> = listed.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["FAILED", "REFUNDED"]);
+    assert_eq!(listed.data()["items"][0]["refundIssue"], "ABNORMAL");
+    assert_eq!(order_status(&shop, &id).await["status"], "PAID");
+
+    // The merchant settles it in the merchant platform: WeChat Pay reports success after all.
+    abnormal["refund_status"] = json!("SUCCESS");
+    let settled = shop
+        .pay
+        .notification_of("REFUND.SUCCESS", "refund", &abnormal, now());
+    assert_eq!(refund_notify(&shop, &settled).await.0, 204);
+    assert_eq!(refund_notify(&shop, &settled).await.0, 204, "a repeat");
+    let order = order_status(&shop, &id).await;
+    assert_eq!(
+        (order["status"].as_str(), order["refundedFen"].as_i64()),
+        (Some("REFUNDED"), Some(2500)),
+        "{order}"
+    );
+    assert_eq!(shop.app.stock("tea").await, 10, "both units back, once each");
+}

@@ -336,7 +336,8 @@ impl Store {
         ))
     }
 
-    /// The update of `entry` to `to`, conditioned on it being REFUNDING.
+    /// The update of `entry` to `to`, conditioned on it being as read (REFUNDING, or FAILED when
+    /// WeChat Pay later reports the refund succeeded).
     fn request_update(
         &self,
         entry: &AfterSales,
@@ -353,7 +354,7 @@ impl Store {
             .expression_attribute_names("#updated", field::after_sales::UPDATED_AT)
             .expression_attribute_names("#queue", attr::GSI2PK)
             .expression_attribute_names("#position", attr::GSI2SK)
-            .expression_attribute_values(":from", s(AfterSalesStatus::Refunding.as_str()))
+            .expression_attribute_values(":from", s(entry.status.as_str()))
             .expression_attribute_values(":to", s(to.as_str()))
             .expression_attribute_values(":now", s(now.to_string()))
     }
