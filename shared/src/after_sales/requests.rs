@@ -74,15 +74,6 @@ impl AfterSalesRequests {
         }
     }
 
-    /// The caller's order, read consistently.
-    async fn owned(&self, openid: &Openid, order_id: &OrderId) -> Result<Order, AfterSalesError> {
-        self.store
-            .get_order(order_id)
-            .await?
-            .filter(|order| order.is_owned_by(openid))
-            .ok_or(AfterSalesError::NotFound)
-    }
-
     /// Asks for after-sales on the caller's order: one consistent GetItem, the photos' records
     /// (one BatchGetItem), WeChat's content check of the reason, then one TransactWriteItems
     /// (the order's ledger and the request). A refund of units that never left is asked of
@@ -95,7 +86,7 @@ impl AfterSalesRequests {
         order_id: &OrderId,
         input: &AfterSalesInput,
     ) -> Result<AfterSales, AfterSalesError> {
-        let mut order = self.owned(openid, order_id).await?;
+        let mut order = load(&self.store, order_id, Some(openid)).await?;
         // Judged before anything is asked of WeChat: a request that cannot be made costs nothing.
         plan_after_sales(&order, &order.refunds, input, self.clock.now(), self.window)?;
         self.check_photos(openid, &input.photos).await?;
@@ -115,29 +106,43 @@ impl AfterSalesRequests {
                 }
                 return Ok(entry);
             }
-            order = self.owned(openid, order_id).await?;
+            order = load(&self.store, order_id, Some(openid)).await?;
         }
         Err(AfterSalesError::Contended)
     }
 }
 
-/// Asks WeChat Pay for `entry`'s refund; a failure is logged, the request stays REFUNDING and
-/// the sweep asks again under the same number.
+/// Asks WeChat Pay for `entry`'s refund under its own number (never refunded twice).
+pub(crate) async fn request_refund(
+    pay: &WeChatPayClient,
+    order: &Order,
+    entry: &AfterSales,
+) -> Result<(), PayError> {
+    pay.refund(
+        order.order_id.as_str(),
+        &entry.refund_number(),
+        order.total_fen,
+        entry.amount_fen,
+        &refund_reason(&entry.reason),
+    )
+    .await
+}
+
+/// [`request_refund`]; a failure is logged, the request stays REFUNDING and the sweep asks
+/// again under the same number.
 async fn ask_refund(pay: &WeChatPayClient, order: &Order, entry: &AfterSales) {
-    {
-        let asked = pay
-            .refund(
-                order.order_id.as_str(),
-                &entry.refund_number(),
-                order.total_fen,
-                entry.amount_fen,
-                &refund_reason(&entry.reason),
-            )
-            .await;
-        if let Err(err) = asked {
-            tracing::error!(order = %order.order_id, number = entry.number, error = %err, "the refund was not asked of WeChat Pay: it will be asked again");
-        }
+    if let Err(err) = request_refund(pay, order, entry).await {
+        tracing::error!(order = %order.order_id, number = entry.number, error = %err, "the refund was not asked of WeChat Pay: it will be asked again");
     }
+}
+
+/// An order, read consistently; with `owner`, only theirs (anyone else's is not found).
+async fn load(store: &Store, order_id: &OrderId, owner: Option<&Openid>) -> Result<Order, AfterSalesError> {
+    store
+        .get_order(order_id)
+        .await?
+        .filter(|order| owner.is_none_or(|openid| order.is_owned_by(openid)))
+        .ok_or(AfterSalesError::NotFound)
 }
 
 impl AfterSalesRequests {
@@ -189,13 +194,7 @@ impl AfterSalesBook {
         openid: &Openid,
         order_id: &OrderId,
     ) -> Result<Vec<AfterSales>, AfterSalesError> {
-        let order = async {
-            self.store
-                .get_order(order_id)
-                .await?
-                .filter(|order| order.is_owned_by(openid))
-                .ok_or(AfterSalesError::NotFound)
-        };
+        let order = async { load(&self.store, order_id, Some(openid)).await };
         let requests = async { Ok::<_, AfterSalesError>(self.store.after_sales_of(order_id).await?) };
         let (_, requests) = tokio::try_join!(order, requests)?;
         Ok(requests)
@@ -225,12 +224,7 @@ impl AfterSalesBook {
         number: u32,
         parcel: ReturnParcel,
     ) -> Result<AfterSales, AfterSalesError> {
-        let order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .filter(|order| order.is_owned_by(openid))
-            .ok_or(AfterSalesError::NotFound)?;
+        let order = load(&self.store, order_id, Some(openid)).await?;
         decide(
             &self.store,
             order,
@@ -249,12 +243,7 @@ impl AfterSalesBook {
         order_id: &OrderId,
         number: u32,
     ) -> Result<AfterSales, AfterSalesError> {
-        let order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .filter(|order| order.is_owned_by(openid))
-            .ok_or(AfterSalesError::NotFound)?;
+        let order = load(&self.store, order_id, Some(openid)).await?;
         decide(&self.store, order, number, &Decision::Cancel, self.clock.now()).await
     }
 }
@@ -278,9 +267,11 @@ async fn decide(
             // Units that left since the request was made are no longer put back.
             for line in &mut after.lines {
                 let sku = line.sku_ref();
-                let in_warehouse = order.items.iter().find(|l| l.sku_ref() == sku).map_or(0, |l| {
-                    l.quantity - order.shipped_units(l) - order.refunds.withheld_of(&sku)
-                });
+                let in_warehouse = order
+                    .items
+                    .iter()
+                    .find(|l| l.sku_ref() == sku)
+                    .map_or(0, |l| order.in_warehouse(l));
                 line.restock &= line.quantity <= in_warehouse;
             }
         }
@@ -288,10 +279,7 @@ async fn decide(
             tracing::info!(order = %order.order_id, number, status = %after.status, "after-sales decided");
             return Ok(after);
         }
-        order = store
-            .get_order(&order.order_id)
-            .await?
-            .ok_or(AfterSalesError::NotFound)?;
+        order = load(store, &order.order_id, None).await?;
     }
     Err(AfterSalesError::Contended)
 }
@@ -319,19 +307,11 @@ impl AfterSalesDesk {
         number: u32,
         amount_fen: Option<i64>,
     ) -> Result<AfterSales, AfterSalesError> {
-        let order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .ok_or(AfterSalesError::NotFound)?;
+        let order = load(&self.store, order_id, None).await?;
         let decision = Decision::Approve { amount_fen };
         let after = decide(&self.store, order, number, &decision, self.clock.now()).await?;
         if after.status == AfterSalesStatus::Refunding {
-            let order = self
-                .store
-                .get_order(order_id)
-                .await?
-                .ok_or(AfterSalesError::NotFound)?;
+            let order = load(&self.store, order_id, None).await?;
             ask_refund(&self.pay, &order, &after).await;
         }
         Ok(after)
@@ -341,11 +321,7 @@ impl AfterSalesDesk {
     /// refunded as approved.
     #[tracing::instrument(skip_all, fields(order = %order_id))]
     pub async fn receive(&self, order_id: &OrderId, number: u32) -> Result<AfterSales, AfterSalesError> {
-        let order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .ok_or(AfterSalesError::NotFound)?;
+        let order = load(&self.store, order_id, None).await?;
         decide(&self.store, order, number, &Decision::Receive, self.clock.now()).await?;
         self.approve(order_id, number, None).await
     }
@@ -358,11 +334,7 @@ impl AfterSalesDesk {
         order_id: &OrderId,
         input: &OperatorRefundInput,
     ) -> Result<AfterSales, AfterSalesError> {
-        let mut order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .ok_or(AfterSalesError::NotFound)?;
+        let mut order = load(&self.store, order_id, None).await?;
         for _ in 0..ATTEMPTS {
             let entry = plan_operator_refund(&order, input, self.clock.now())?;
             if self.store.open_after_sales(&order, &entry).await? {
@@ -370,11 +342,7 @@ impl AfterSalesDesk {
                 ask_refund(&self.pay, &order, &entry).await;
                 return Ok(entry);
             }
-            order = self
-                .store
-                .get_order(order_id)
-                .await?
-                .ok_or(AfterSalesError::NotFound)?;
+            order = load(&self.store, order_id, None).await?;
         }
         Err(AfterSalesError::Contended)
     }
@@ -387,11 +355,7 @@ impl AfterSalesDesk {
         number: u32,
         reason: String,
     ) -> Result<AfterSales, AfterSalesError> {
-        let order = self
-            .store
-            .get_order(order_id)
-            .await?
-            .ok_or(AfterSalesError::NotFound)?;
+        let order = load(&self.store, order_id, None).await?;
         decide(
             &self.store,
             order,
@@ -420,7 +384,7 @@ impl Build for AfterSalesBook {
 }
 
 /// What WeChat Pay shows the payer: the buyer's reason, cut to WeChat Pay's 80 characters.
-pub(crate) fn refund_reason(reason: &str) -> String {
+fn refund_reason(reason: &str) -> String {
     reason.chars().filter(|c| !c.is_control()).take(80).collect()
 }
 

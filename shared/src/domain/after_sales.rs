@@ -182,13 +182,7 @@ impl AfterSales {
                 (to, amount, None)
             }
             Decision::Reject { reason } => {
-                let reason = reason.trim();
-                if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
-                    return Err(AfterSalesRefusal::invalid(
-                        "reason",
-                        format!("must be 1 to {REASON_MAX_CHARS} characters"),
-                    ));
-                }
+                let reason = checked_reason(reason)?;
                 (
                     AfterSalesStatus::Rejected,
                     self.amount_fen,
@@ -327,14 +321,7 @@ pub fn plan_after_sales(
     if let Some(open) = ledger.open {
         return Err(AfterSalesRefusal::AlreadyOpen(open));
     }
-    let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
-        return Err(AfterSalesRefusal::invalid(
-            "reason",
-            format!("must be 1 to {REASON_MAX_CHARS} characters"),
-        ));
-    }
-    super::text::check_shown_text(reason, true).map_err(|why| AfterSalesRefusal::invalid("reason", why))?;
+    let reason = checked_reason(&input.reason)?;
     if input.photos.len() > MAX_PHOTOS {
         return Err(AfterSalesRefusal::invalid(
             "photos",
@@ -347,36 +334,8 @@ pub fn plan_after_sales(
             "must name 1 or more lines of the order, each once",
         ));
     }
-    let mut lines: Vec<AfterSalesLine> = Vec::with_capacity(input.lines.len());
-    let mut at_once = input.kind == AfterSalesKind::Refund;
-    for (i, asked) in input.lines.iter().enumerate() {
-        let field = format!("lines[{i}]");
-        let line = order
-            .find_line(asked.product_id.as_ref(), asked.sku_id.as_ref())
-            .map_err(|why| AfterSalesRefusal::invalid(&field, why))?;
-        let sku = line.sku_ref();
-        if lines.iter().any(|l| l.sku_ref() == sku) {
-            return Err(AfterSalesRefusal::invalid(&field, "names a line twice"));
-        }
-        let available = line.quantity - ledger.units_of(&sku);
-        if asked.quantity < 1 || asked.quantity > available {
-            return Err(AfterSalesRefusal::invalid(
-                format!("{field}.quantity"),
-                format!("must be 1 to {available}: the units bought less those already refunded or asked"),
-            ));
-        }
-        // Units that never left: bought, less shipped, less those already refunded before leaving.
-        let in_warehouse = line.quantity - order.shipped_units(line) - ledger.withheld_of(&sku);
-        let restock = asked.quantity <= in_warehouse;
-        at_once &= restock;
-        lines.push(AfterSalesLine {
-            product_id: line.product_id.clone(),
-            sku_id: line.sku_id.clone(),
-            quantity: asked.quantity,
-            amount_fen: line.price_fen * asked.quantity,
-            restock,
-        });
-    }
+    let lines = priced_lines(order, ledger, &input.lines)?;
+    let at_once = input.kind == AfterSalesKind::Refund && lines.iter().all(|line| line.restock);
     let amount_fen: i64 = lines.iter().map(|l| l.amount_fen).sum();
     if ledger.refunded_fen + amount_fen > order.total_fen {
         return Err(AfterSalesRefusal::invalid(
@@ -436,40 +395,9 @@ pub fn plan_operator_refund(
     ) {
         return Err(AfterSalesRefusal::NotEligible(order.status));
     }
-    let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
-        return Err(AfterSalesRefusal::invalid(
-            "reason",
-            format!("must be 1 to {REASON_MAX_CHARS} characters"),
-        ));
-    }
+    let reason = checked_reason(&input.reason)?;
     let ledger = &order.refunds;
-    let mut lines: Vec<AfterSalesLine> = Vec::with_capacity(input.lines.len());
-    for (i, asked) in input.lines.iter().enumerate() {
-        let field = format!("lines[{i}]");
-        let line = order
-            .find_line(asked.product_id.as_ref(), asked.sku_id.as_ref())
-            .map_err(|why| AfterSalesRefusal::invalid(&field, why))?;
-        let sku = line.sku_ref();
-        if lines.iter().any(|l| l.sku_ref() == sku) {
-            return Err(AfterSalesRefusal::invalid(&field, "names a line twice"));
-        }
-        let available = line.quantity - ledger.units_of(&sku);
-        if asked.quantity < 1 || asked.quantity > available {
-            return Err(AfterSalesRefusal::invalid(
-                format!("{field}.quantity"),
-                format!("must be 1 to {available}: the units bought less those already refunded or asked"),
-            ));
-        }
-        let in_warehouse = line.quantity - order.shipped_units(line) - ledger.withheld_of(&sku);
-        lines.push(AfterSalesLine {
-            product_id: line.product_id.clone(),
-            sku_id: line.sku_id.clone(),
-            quantity: asked.quantity,
-            amount_fen: line.price_fen * asked.quantity,
-            restock: asked.quantity <= in_warehouse,
-        });
-    }
+    let lines = priced_lines(order, ledger, &input.lines)?;
     let left = order.total_fen - ledger.refunded_fen;
     let amount_fen = match input.amount_fen {
         Some(amount) => amount,
@@ -504,4 +432,53 @@ pub fn plan_operator_refund(
         return_parcel: None,
         by_operator: true,
     })
+}
+
+/// A reason shown to the other side: trimmed, 1..=200 characters, no control or invisible format
+/// characters (newlines allowed).
+fn checked_reason(reason: &str) -> Result<&str, AfterSalesRefusal> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        return Err(AfterSalesRefusal::invalid(
+            "reason",
+            format!("must be 1 to {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    super::text::check_shown_text(reason, true).map_err(|why| AfterSalesRefusal::invalid("reason", why))?;
+    Ok(reason)
+}
+
+/// The order lines `asked` names, each once, within the units bought less those already refunded
+/// or asked, priced as paid; `restock` when the units never left the warehouse.
+fn priced_lines(
+    order: &Order,
+    ledger: &RefundLedger,
+    asked: &[AfterSalesLineInput],
+) -> Result<Vec<AfterSalesLine>, AfterSalesRefusal> {
+    let mut lines: Vec<AfterSalesLine> = Vec::with_capacity(asked.len());
+    for (i, asked) in asked.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        let line = order
+            .find_line(asked.product_id.as_ref(), asked.sku_id.as_ref())
+            .map_err(|why| AfterSalesRefusal::invalid(&field, why))?;
+        let sku = line.sku_ref();
+        if lines.iter().any(|l| l.sku_ref() == sku) {
+            return Err(AfterSalesRefusal::invalid(&field, "names a line twice"));
+        }
+        let available = line.quantity - ledger.units_of(&sku);
+        if asked.quantity < 1 || asked.quantity > available {
+            return Err(AfterSalesRefusal::invalid(
+                format!("{field}.quantity"),
+                format!("must be 1 to {available}: the units bought less those already refunded or asked"),
+            ));
+        }
+        lines.push(AfterSalesLine {
+            product_id: line.product_id.clone(),
+            sku_id: line.sku_id.clone(),
+            quantity: asked.quantity,
+            amount_fen: line.price_fen * asked.quantity,
+            restock: asked.quantity <= order.in_warehouse(line),
+        });
+    }
+    Ok(lines)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::after_sales::requests::refund_reason;
+use crate::after_sales::requests::request_refund;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{Order, Payment};
 use crate::domain::time::{Clock, Timestamp};
@@ -146,15 +146,7 @@ impl Expiry {
             match state.map(|state| state.status) {
                 None => {
                     tracing::warn!(order = %order.order_id, number = entry.number, "an after-sales refund WeChat Pay never received: asked again");
-                    self.pay
-                        .refund(
-                            order.order_id.as_str(),
-                            &entry.refund_number(),
-                            order.total_fen,
-                            entry.amount_fen,
-                            &refund_reason(&entry.reason),
-                        )
-                        .await?;
+                    request_refund(&self.pay, &order, &entry).await?;
                     report.refunds_asked_again += 1;
                 }
                 Some(status) if status == "PROCESSING" => {}

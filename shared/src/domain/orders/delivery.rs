@@ -63,10 +63,7 @@ impl Order {
     pub fn unshipped(&self) -> Vec<(&OrderLine, i64)> {
         self.items
             .iter()
-            .map(|line| {
-                let withheld = self.refunds.withheld_of(&line.sku_ref());
-                (line, line.quantity - self.shipped_units(line) - withheld)
-            })
+            .map(|line| (line, self.in_warehouse(line)))
             .collect()
     }
 
@@ -199,6 +196,12 @@ impl Order {
     /// The first parcel, as answers gave it before split delivery (`shipment`).
     pub fn first_parcel(&self) -> Option<Shipment> {
         first_parcel(&self.deliveries)
+    }
+
+    /// Units of `line` still in the warehouse: bought, less shipped, less those refunded before
+    /// they left.
+    pub fn in_warehouse(&self, line: &OrderLine) -> i64 {
+        line.quantity - self.shipped_units(line) - self.refunds.withheld_of(&line.sku_ref())
     }
 
     /// How many units of `line` have left.
