@@ -607,6 +607,19 @@ impl TestApp {
         self.take_round_trips();
     }
 
+    /// Deletes a product's item, as an operator removing it from the catalog would.
+    pub async fn delete_product(&self, id: &str) {
+        let key = keys::product(id);
+        self.dynamodb
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::attr::PK, aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+            .key(keys::attr::SK, aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+            .send()
+            .await
+            .expect("delete the product");
+    }
+
     /// The current stock of a product, read consistently.
     pub async fn stock(&self, id: &str) -> i64 {
         let item = self.item(&keys::product(id)).await.expect("the product exists");

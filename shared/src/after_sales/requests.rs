@@ -9,6 +9,7 @@ use crate::domain::after_sales::{
     ReturnParcel, plan_after_sales, plan_operator_refund,
 };
 use crate::domain::ids::{Openid, OrderId};
+use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::Order;
 use crate::domain::time::{Clock, Timestamp};
 use crate::domain::uploads::{ObjectKey, UploadPurpose};
@@ -19,6 +20,7 @@ use crate::infra::wechatpay::client::{PayError, WeChatPayClient};
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
 use crate::wechat::content_checks::{TextChecks, TextRefusal, Unchecked};
+use crate::wechat::messages::Notifier;
 
 /// Requests that lose a race with another change of the order are judged again this many times.
 const ATTEMPTS: usize = 3;
@@ -289,12 +291,31 @@ async fn decide(
 pub struct AfterSalesDesk {
     store: Store,
     pay: WeChatPayClient,
+    notifier: Notifier,
     clock: Clock,
 }
 
 impl AfterSalesDesk {
-    pub fn new(store: Store, pay: WeChatPayClient, clock: Clock) -> Self {
-        Self { store, pay, clock }
+    pub fn new(store: Store, pay: WeChatPayClient, notifier: Notifier, clock: Clock) -> Self {
+        Self {
+            store,
+            pay,
+            notifier,
+            clock,
+        }
+    }
+
+    /// Tells the buyer about a decision on their request (when a template is configured).
+    async fn tell(&self, order_id: &OrderId, after: &AfterSales) {
+        if !self.notifier.sends(NoticeEvent::AfterSalesDecided) {
+            return;
+        }
+        match load(&self.store, order_id, None).await {
+            Ok(order) => {
+                self.notifier.notify_after_sales(&order, after).await;
+            }
+            Err(err) => tracing::warn!(error = %err, "no after-sales message: the order did not load"),
+        }
     }
 
     /// Approves request `number` of `order_id`: a `refund` is asked of WeChat Pay at once (its
@@ -313,6 +334,9 @@ impl AfterSalesDesk {
         if after.status == AfterSalesStatus::Refunding {
             let order = load(&self.store, order_id, None).await?;
             ask_refund(&self.pay, &order, &after).await;
+            self.notifier.notify_after_sales(&order, &after).await;
+        } else {
+            self.tell(order_id, &after).await;
         }
         Ok(after)
     }
@@ -340,6 +364,7 @@ impl AfterSalesDesk {
             if self.store.open_after_sales(&order, &entry).await? {
                 tracing::info!(order = %order.order_id, number = entry.number, amount = entry.amount_fen, "operator refund");
                 ask_refund(&self.pay, &order, &entry).await;
+                self.notifier.notify_after_sales(&order, &entry).await;
                 return Ok(entry);
             }
             order = load(&self.store, order_id, None).await?;
@@ -356,14 +381,16 @@ impl AfterSalesDesk {
         reason: String,
     ) -> Result<AfterSales, AfterSalesError> {
         let order = load(&self.store, order_id, None).await?;
-        decide(
+        let after = decide(
             &self.store,
             order,
             number,
             &Decision::Reject { reason },
             self.clock.now(),
         )
-        .await
+        .await?;
+        self.tell(order_id, &after).await;
+        Ok(after)
     }
 }
 
@@ -372,6 +399,7 @@ impl Build for AfterSalesDesk {
         Ok(AfterSalesDesk::new(
             startup.store(),
             startup.wechat_pay(false).await?,
+            Notifier::build(startup).await?,
             startup.clock(),
         ))
     }

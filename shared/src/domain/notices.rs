@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::after_sales::{AfterSales, AfterSalesStatus};
 use super::orders::{Order, OrderStatus};
 use super::time::Timestamp;
 use super::{closed_set, is_slug};
@@ -20,6 +21,8 @@ closed_set! {
         OrderShipped = "orderShipped",
         /// The order is still unpaid a few minutes before it is closed.
         OrderExpiring = "orderExpiring",
+        /// An operator decided an after-sales request (approved, rejected or refunded it).
+        AfterSalesDecided = "afterSalesDecided",
     }
 }
 
@@ -32,7 +35,8 @@ pub const MAX_ACCEPTANCES: u32 = 50;
 
 /// One event's template: its id, the page it opens, and each field's value as a pattern with
 /// `{orderId}`, `{total}`, `{items}`, `{status}`, `{paidAt}`, `{payBy}`, `{carrier}`,
-/// `{trackingNo}` placeholders.
+/// `{trackingNo}` placeholders, and for after-sales `{decision}`, `{refund}` (yuan) and
+/// `{rejectReason}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NoticeTemplate {
@@ -96,22 +100,23 @@ pub struct Notice {
 }
 
 impl NoticeTemplate {
-    /// Fills the template from `order` (`at` is when the event happened).
-    pub fn render(&self, order: &Order, at: Timestamp) -> Notice {
-        let fill = |pattern: &str| fill(pattern, order, at);
+    /// Fills the template from `order` and, for an after-sales event, its request (`at` is
+    /// when the event happened).
+    pub fn render(&self, order: &Order, after_sales: Option<&AfterSales>, at: Timestamp) -> Notice {
+        let fill = |pattern: &str| fill(pattern, order, after_sales, at);
         Notice {
             template_id: self.template_id.clone(),
             page: self.page.as_deref().map(fill),
             data: self
                 .data
                 .iter()
-                .map(|(field, pattern)| (field.clone(), fit(field, fill(pattern))))
+                .map(|(field, pattern)| (field.clone(), present(fit(field, fill(pattern)))))
                 .collect(),
         }
     }
 }
 
-fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
+fn fill(pattern: &str, order: &Order, after_sales: Option<&AfterSales>, at: Timestamp) -> String {
     let items = match order.items.as_slice() {
         [] => String::new(),
         [one] => one.name.clone(),
@@ -122,10 +127,7 @@ fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
     let paid_at = order.payment.as_ref().map_or(at, |p| p.paid_at);
     [
         ("{orderId}", order.order_id.to_string()),
-        (
-            "{total}",
-            format!("{}.{:02}", order.total_fen / 100, order.total_fen % 100),
-        ),
+        ("{total}", yuan(order.total_fen)),
         ("{items}", items),
         ("{status}", status_label(order.status).to_owned()),
         ("{paidAt}", wechat_time(paid_at)),
@@ -142,11 +144,44 @@ fn fill(pattern: &str, order: &Order, at: Timestamp) -> String {
                 .map(|s| s.tracking_no.as_str().to_owned())
                 .unwrap_or_default(),
         ),
+        (
+            "{decision}",
+            after_sales
+                .map(|a| decision_label(a.status).to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "{refund}",
+            after_sales.map(|a| yuan(a.amount_fen)).unwrap_or_default(),
+        ),
+        (
+            "{rejectReason}",
+            after_sales
+                .and_then(|a| a.reject_reason.clone())
+                .unwrap_or_default(),
+        ),
     ]
     .iter()
     .fold(pattern.to_owned(), |text, (name, value)| {
         text.replace(name, value)
     })
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// An after-sales request's state as the buyer reads it after a decision (a `phrase` field).
+fn decision_label(status: AfterSalesStatus) -> &'static str {
+    match status {
+        AfterSalesStatus::Approved => "同意退货",
+        AfterSalesStatus::Refunding | AfterSalesStatus::ReturnReceived => "退款中",
+        AfterSalesStatus::Refunded => "已退款",
+        AfterSalesStatus::Rejected => "已拒绝",
+        AfterSalesStatus::Requested | AfterSalesStatus::Returning => "处理中",
+        AfterSalesStatus::Cancelled => "已撤销",
+        AfterSalesStatus::Failed => "退款异常",
+    }
 }
 
 /// An order's status as users read it (a `phrase` field takes at most 5 Chinese characters).
@@ -170,6 +205,16 @@ fn wechat_time(at: Timestamp) -> String {
         .with_timezone(&china)
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// WeChat refuses an empty value (47003): a placeholder with nothing to say (no reject reason on
+/// an approval, no carrier for virtual goods) shows as `-`.
+fn present(value: String) -> String {
+    if value.trim().is_empty() {
+        "-".to_owned()
+    } else {
+        value
+    }
 }
 
 /// Cuts a value to the length WeChat allows its field type (named by the field's prefix).
@@ -229,6 +274,81 @@ mod tests {
             "12345678901234567890123.00"
         );
         assert_eq!(fit("phrase1", "待支付的订单".into()), "待支付的订");
+    }
+
+    #[test]
+    fn an_after_sales_decision_fills_its_fields() {
+        use crate::domain::after_sales::{AfterSalesKind, AfterSalesStatus};
+        use crate::domain::catalog::{Category, Fulfilment, Product, ProductStatus};
+        use crate::domain::ids::{Openid, OrderId, ProductId};
+        use crate::domain::orders::{OrderRequest, build_order};
+        let tins = Product {
+            id: ProductId::parse("tins").unwrap(),
+            name: "罐头".into(),
+            description: String::new(),
+            price_fen: 1250,
+            stock: 10,
+            category: Category::parse("food").unwrap(),
+            images: vec![],
+            status: ProductStatus::OnSale,
+            fulfilment: Fulfilment::Virtual,
+            sort_order: 1,
+            specs: Vec::new(),
+            skus: Vec::new(),
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+        }
+        .normalized()
+        .unwrap();
+        let request: OrderRequest =
+            serde_json::from_value(serde_json::json!({"items": [{"productId": "tins", "quantity": 2}]}))
+                .unwrap();
+        let now = Timestamp::now();
+        let order = build_order(
+            &request,
+            &[(tins.id.clone(), tins)].into_iter().collect(),
+            &Openid::parse("o1").unwrap(),
+            OrderId::generate(now, 1),
+            now,
+        )
+        .unwrap();
+        let at = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let rejected = AfterSales {
+            order_id: order.order_id.clone(),
+            number: 1,
+            kind: AfterSalesKind::Refund,
+            status: AfterSalesStatus::Rejected,
+            lines: vec![],
+            amount_fen: 1250,
+            reason: "dented".into(),
+            photos: vec![],
+            created_at: at,
+            updated_at: at,
+            refunded_at: None,
+            refund_issue: None,
+            reject_reason: Some("照片看不出破损".into()),
+            return_parcel: None,
+            by_operator: false,
+        };
+        let template = NoticeTemplate {
+            template_id: "TPL_as".into(),
+            page: Some("pages/after-sales/index?id={orderId}".into()),
+            data: BTreeMap::from([
+                ("phrase1".into(), "{decision}".into()),
+                ("amount2".into(), "{refund}".into()),
+                ("thing3".into(), "{rejectReason}".into()),
+            ]),
+        };
+        let notice = template.render(&order, Some(&rejected), at);
+        assert_eq!(
+            notice.page,
+            Some(format!("pages/after-sales/index?id={}", order.order_id))
+        );
+        assert_eq!(notice.data["phrase1"], "已拒绝");
+        assert_eq!(notice.data["amount2"], "12.50");
+        assert_eq!(notice.data["thing3"], "照片看不出破损");
+        let plain = template.render(&order, None, at);
+        assert_eq!(plain.data["phrase1"], "-", "WeChat refuses empty values");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Subscribe messages: the client reports the templates a user accepted in
 //! `wx.requestSubscribeMessage`, and the order flow sends one message per acceptance when an
-//! order is paid, shipped or about to close unpaid. Sending never blocks or fails the order flow:
+//! order is paid, shipped or about to close unpaid, and when an operator decides an after-sales
+//! request. Sending never blocks or fails the order flow:
 //! it is bounded in time, and every failure is logged and counted, never answered.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::after_sales::AfterSales;
 use crate::domain::ids::Openid;
 use crate::domain::notices::{
     MAX_ACCEPTANCES, MAX_ACCEPTED_PER_REPORT, NoticeEvent, NoticeTemplates, TEMPLATE_ID_MAX,
@@ -144,12 +146,22 @@ impl Notifier {
     /// Tells `order`'s owner about `event`, if they allow it: takes one acceptance, then sends.
     /// Never fails: a failure is logged (and the acceptance given back unless WeChat says the
     /// user has none).
-    #[tracing::instrument(skip_all, fields(event = %event, order = %order.order_id))]
     pub async fn notify(&self, order: &Order, event: NoticeEvent) -> Delivery {
+        self.tell(order, None, event).await
+    }
+
+    /// Tells `order`'s owner an operator decided their after-sales request `after_sales`.
+    pub async fn notify_after_sales(&self, order: &Order, after_sales: &AfterSales) -> Delivery {
+        self.tell(order, Some(after_sales), NoticeEvent::AfterSalesDecided)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(event = %event, order = %order.order_id))]
+    async fn tell(&self, order: &Order, after_sales: Option<&AfterSales>, event: NoticeEvent) -> Delivery {
         let Some(sending) = &self.inner else {
             return Delivery::NotAllowed;
         };
-        match tokio::time::timeout(SEND_BUDGET, sending.send(order, event)).await {
+        match tokio::time::timeout(SEND_BUDGET, sending.send(order, after_sales, event)).await {
             Ok(Ok(delivery)) => delivery,
             Ok(Err(err)) => {
                 tracing::warn!(error = %err, "the subscribe message was not sent");
@@ -173,7 +185,12 @@ enum SendError {
 }
 
 impl Sending {
-    async fn send(&self, order: &Order, event: NoticeEvent) -> Result<Delivery, SendError> {
+    async fn send(
+        &self,
+        order: &Order,
+        after_sales: Option<&AfterSales>,
+        event: NoticeEvent,
+    ) -> Result<Delivery, SendError> {
         let Some(template) = self.templates.get(event) else {
             return Ok(Delivery::NotAllowed);
         };
@@ -186,7 +203,7 @@ impl Sending {
             return Ok(Delivery::NotAllowed);
         }
         let now: Timestamp = self.clock.now();
-        let notice = template.render(order, now);
+        let notice = template.render(order, after_sales, now);
         let sent = self
             .tokens
             .call(|wechat, token| {

@@ -583,6 +583,55 @@ async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() 
 }
 
 #[tokio::test]
+async fn a_return_of_a_product_deleted_since_is_received_and_refunded_without_restocking() {
+    use shared::after_sales::{ApproveAfterSales, ReceiveAfterSales, ReturnAfterSales};
+    let shop = shop().await;
+    let id = paid_order(&shop, "after-sales-15", "4200002026112500000089").await;
+    crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO115"})).await;
+    let asked = shop
+        .app
+        .call::<RequestAfterSales>(ask(
+            &shop.token,
+            &id,
+            json!({"type": "return_refund", "lines": [{"skuId": "default", "quantity": 2}], "reason": "不想要了"}),
+        ))
+        .await;
+    assert_eq!(asked.data()["status"], "REQUESTED", "{:?}", asked.body);
+    let approved = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 1, json!({})))
+        .await;
+    assert_eq!(approved.data()["status"], "APPROVED", "{:?}", approved.body);
+    let sent = shop
+        .app
+        .call::<ReturnAfterSales>(
+            request(Method::POST, "/orders/x/after-sales/1/return")
+                .bearer(&shop.token)
+                .path_param("id", &id)
+                .path_param("number", "1")
+                .json(&json!({"carrier": "SF", "trackingNo": "SF654321"})),
+        )
+        .await;
+    assert_eq!(sent.data()["status"], "RETURNING", "{:?}", sent.body);
+    shop.app.delete_product("tea").await;
+
+    let received = shop
+        .app
+        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .await;
+
+    assert_eq!(received.data()["status"], "REFUNDING", "{:?}", received.body);
+    assert_eq!(shop.pay.refunds(), [format!("R{id}-1")]);
+    assert!(
+        shop.app
+            .item(&shared::infra::store::keys::product("tea"))
+            .await
+            .is_none(),
+        "a deleted product is not brought back by a restock"
+    );
+}
+
+#[tokio::test]
 async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_refund_once() {
     use shared::after_sales::{ApproveAfterSales, ListAfterSalesQueue};
     let shop = shop().await;
@@ -751,4 +800,70 @@ async fn refund_notifications_apply_in_any_order_and_a_failed_refund_that_later_
         "{order}"
     );
     assert_eq!(shop.app.stock("tea").await, 10, "both units back, once each");
+}
+
+#[tokio::test]
+async fn the_buyer_is_told_each_decision_on_their_request_once_per_acceptance() {
+    use shared::after_sales::{ApproveAfterSales, RejectAfterSales};
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    shop.app.env = shop.app.env.clone().with(
+        "SUBSCRIBE_TEMPLATES",
+        r#"{"afterSalesDecided": {"templateId": "TPL_AS", "page": "pages/after-sales/index?id={orderId}",
+            "data": {"character_string1": "{orderId}", "phrase2": "{decision}", "amount3": "{refund}", "thing4": "{rejectReason}"}}}"#,
+    );
+    let id = paid_order(&shop, "after-sales-40", "4200002026112500000090").await;
+    crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO940"})).await;
+    assert_eq!(
+        crate::payments::subscribe(&shop, &["TPL_AS"]).await,
+        json!({"TPL_AS": 1})
+    );
+    assert_eq!(
+        crate::payments::subscribe(&shop, &["TPL_AS"]).await,
+        json!({"TPL_AS": 2})
+    );
+
+    let ask_one = || {
+        shop.app
+            .call::<RequestAfterSales>(ask(&shop.token, &id, refund(1)))
+    };
+    assert_eq!(ask_one().await.data()["status"], "REQUESTED");
+    assert!(wechat.subscribe_sends().is_empty(), "a request is not a decision");
+    let rejected = shop
+        .app
+        .call::<RejectAfterSales>(decide("reject", &id, 1, json!({"reason": "商品完好"})))
+        .await;
+    assert_eq!(rejected.data()["status"], "REJECTED", "{:?}", rejected.body);
+    assert_eq!(ask_one().await.data()["status"], "REQUESTED");
+    let approved = shop
+        .app
+        .call::<ApproveAfterSales>(decide("approve", &id, 2, json!({"amountFen": 1000})))
+        .await;
+    assert_eq!(approved.data()["status"], "REFUNDING", "{:?}", approved.body);
+
+    let sends = wechat.subscribe_sends();
+    assert_eq!(sends.len(), 2, "{sends:?}");
+    assert!(
+        sends
+            .iter()
+            .all(|s| s["template_id"] == "TPL_AS" && s["touser"] == "o_payer")
+    );
+    assert_eq!(sends[0]["page"], format!("pages/after-sales/index?id={id}"));
+    assert_eq!(sends[0]["data"]["phrase2"]["value"], "已拒绝");
+    assert_eq!(sends[0]["data"]["thing4"]["value"], "商品完好");
+    assert_eq!(sends[1]["data"]["phrase2"]["value"], "退款中");
+    assert_eq!(sends[1]["data"]["amount3"]["value"], "10.00");
+    assert_eq!(
+        sends[1]["data"]["thing4"]["value"], "-",
+        "no reason to give: never empty"
+    );
+
+    // No acceptance left: the next decision is made all the same, and nothing is sent.
+    assert_eq!(ask_one().await.data()["status"], "REQUESTED");
+    let again = shop
+        .app
+        .call::<RejectAfterSales>(decide("reject", &id, 3, json!({"reason": "已退过款"})))
+        .await;
+    assert_eq!(again.data()["status"], "REJECTED", "{:?}", again.body);
+    assert_eq!(wechat.subscribe_sends().len(), 2);
 }

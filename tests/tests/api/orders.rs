@@ -562,21 +562,7 @@ async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_t
         .await;
     assert_eq!(placed.status, 200, "{:?}", placed.body);
     let id = placed.data()["orderId"].as_str().unwrap().to_owned();
-    let pen = shared::infra::store::keys::product("pen");
-    app.dynamodb
-        .delete_item()
-        .table_name(&app.table)
-        .key(
-            shared::infra::store::keys::attr::PK,
-            aws_sdk_dynamodb::types::AttributeValue::S(pen.pk.clone()),
-        )
-        .key(
-            shared::infra::store::keys::attr::SK,
-            aws_sdk_dynamodb::types::AttributeValue::S(pen.sk.clone()),
-        )
-        .send()
-        .await
-        .unwrap();
+    app.delete_product("pen").await;
 
     let cancel = app.function::<CancelOrder>().await;
     let first = call(
@@ -600,7 +586,9 @@ async fn cancelling_an_order_whose_product_was_deleted_cancels_it_and_restocks_t
         "the product that still exists is restocked once"
     );
     assert!(
-        app.item(&pen).await.is_none(),
+        app.item(&shared::infra::store::keys::product("pen"))
+            .await
+            .is_none(),
         "the deleted product is not recreated"
     );
 }

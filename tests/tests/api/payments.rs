@@ -1012,7 +1012,7 @@ fn subscribe_request(token: &str, accepted: &[&str]) -> lambda_http::Request {
         .json(&json!({ "accepted": accepted }))
 }
 
-async fn subscribe(shop: &Shop, accepted: &[&str]) -> Value {
+pub(crate) async fn subscribe(shop: &Shop, accepted: &[&str]) -> Value {
     let reply = shop
         .app
         .call::<Subscribe>(subscribe_request(&shop.token, accepted))

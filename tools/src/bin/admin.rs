@@ -14,7 +14,8 @@
 //!                                 the shared access token fresh in the table);
 //!                                 running it again with the same parcel only reports what was not
 //! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
-//!                                 oldest first, to settle in the merchant platform
+//!                                 then the after-sales refunds it ended so (FAILED), oldest
+//!                                 first, to settle in the merchant platform
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin dev-wechatpay DIR        make the local WeChat Pay identity in DIR (.dev/wechatpay) if
@@ -30,6 +31,7 @@
 
 use std::process::ExitCode;
 
+use shared::domain::after_sales::AfterSalesStatus;
 use shared::runtime::config::{Env, defaults, vars};
 
 #[tokio::main]
@@ -127,7 +129,34 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
                     order.updated_at
                 );
             }
-            eprintln!("{} orders with a refund issue", orders.len());
+            let mut failed = Vec::new();
+            let mut after = None;
+            loop {
+                let (page, next) = store
+                    .after_sales_in(AfterSalesStatus::Failed, after.as_deref(), 100)
+                    .await?;
+                failed.extend(page);
+                match next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            for entry in &failed {
+                println!(
+                    "{}	R{}-{}	{}	{} fen	{}",
+                    entry.order_id,
+                    entry.order_id,
+                    entry.number,
+                    entry.refund_issue.as_deref().unwrap_or("-"),
+                    entry.amount_fen,
+                    entry.updated_at
+                );
+            }
+            eprintln!(
+                "{} orders and {} after-sales refunds with a refund issue",
+                orders.len(),
+                failed.len()
+            );
             Ok(())
         }
         ["dev-order", openid, product_id, flags @ ..] if flags.iter().all(|f| *f == "--paid") => {

@@ -2,6 +2,8 @@
 //! (conditioned on its state as read) with what it does to the order's refund ledger and, for a
 //! return received, to the stock.
 
+use std::collections::HashSet;
+
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::super::Store;
@@ -13,12 +15,24 @@ use super::checkout::Direction;
 use super::*;
 use crate::domain::after_sales::{AfterSales, AfterSalesStatus};
 
+const CONTEXT: &str = "recording the decision";
+
+/// What a decision's transaction writes: the request and the order (a failed condition: either
+/// changed meanwhile), or a product's stock (a failed condition: the product is gone).
+#[derive(Debug)]
+enum Decided {
+    Ledger,
+    Restock(ProductId),
+}
+
 impl Store {
     /// Records `after`, a decision of `before` (its state as read): one TransactWriteItems of the
     /// request (conditioned on its state as read) and, unless it stays waiting (APPROVED for a
     /// return), the order's ledger: a refund started reserves its money (never past what was
     /// paid), a rejection or cancellation gives its units back; either way the order no longer
     /// waits on it. False when either changed meanwhile.
+    /// Returned goods of a product deleted since are not restocked (the decision is recorded all
+    /// the same).
     #[tracing::instrument(skip_all)]
     pub async fn decide_after_sales(
         &self,
@@ -26,8 +40,42 @@ impl Store {
         before: &AfterSales,
         after: &AfterSales,
     ) -> Result<bool, StorageError> {
+        let mut skipped = HashSet::new();
+        loop {
+            let transaction = self.decision(order, before, after, &skipped)?;
+            let failed = match transaction.run(self, CONTEXT).await? {
+                Outcome::Committed => return Ok(true),
+                Outcome::Conflict => return Ok(false),
+                Outcome::Failed(failed) => failed,
+            };
+            let mut progress = false;
+            for (action, _) in failed {
+                match action {
+                    Decided::Ledger => return Ok(false),
+                    Decided::Restock(product_id) => {
+                        tracing::warn!(product = %product_id, "not restocking a product that no longer exists");
+                        progress |= skipped.insert(product_id);
+                    }
+                }
+            }
+            if !progress {
+                return Err(StorageError::failed(
+                    CONTEXT,
+                    "a restock failed twice for the same product",
+                ));
+            }
+        }
+    }
+
+    /// The transaction of a decision, restocking none of `skipped`'s products.
+    fn decision(
+        &self,
+        order: &Order,
+        before: &AfterSales,
+        after: &AfterSales,
+        skipped: &HashSet<ProductId>,
+    ) -> Result<Transaction<Decided>, StorageError> {
         use field::after_sales as f;
-        const CONTEXT: &str = "recording the decision";
         let built = |e| StorageError::failed(CONTEXT, e);
         let key = keys::after_sales(before.order_id.as_str(), before.number);
         let mut sets = vec!["#state = :to", "#updated = :now", "#amount = :amount"];
@@ -79,16 +127,24 @@ impl Store {
             .build()
             .map_err(built)?;
         let mut transaction = Transaction::new();
-        transaction.push((), TransactWriteItem::builder().update(entry).build());
+        transaction.push(
+            Decided::Ledger,
+            TransactWriteItem::builder().update(entry).build(),
+        );
         if after.status == AfterSalesStatus::ReturnReceived {
             // The goods are back: into their SKUs' stock, once (with the state's move).
-            let back: Vec<OrderLine> = before.lines.iter().map(|line| restocked(order, line)).collect();
+            let back: Vec<OrderLine> = before
+                .lines
+                .iter()
+                .filter(|line| !skipped.contains(&line.product_id))
+                .map(|line| restocked(order, line))
+                .collect();
             for (product_id, lines) in checkout::by_product(&back) {
                 let (restock, mut conditions) =
                     self.stock_update(product_id, &lines, Direction::Put, after.updated_at);
                 conditions.push("attribute_exists(pk)".to_owned());
                 transaction.push(
-                    (),
+                    Decided::Restock(product_id.clone()),
                     TransactWriteItem::builder()
                         .update(
                             restock
@@ -143,11 +199,11 @@ impl Store {
                 .condition_expression(conditions.join(" AND "))
                 .build()
                 .map_err(built)?;
-            transaction.push((), TransactWriteItem::builder().update(update).build());
+            transaction.push(
+                Decided::Ledger,
+                TransactWriteItem::builder().update(update).build(),
+            );
         }
-        Ok(matches!(
-            transaction.run(self, CONTEXT).await?,
-            Outcome::Committed
-        ))
+        Ok(transaction)
     }
 }
