@@ -45,8 +45,9 @@ wait_port "$WECHAT_PORT" "the fake WeChat server" 60 target/bench-logs/fake-wech
 start_fake_wechatpay "$ROOT/target/bench-wechatpay" "$WECHATPAY_PORT" "http://127.0.0.1:9" target/bench-logs/fake-wechatpay.log "$ROOT/target/release"
 export_assignments "$(./target/release/admin new-signing-key bench)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
+export CONSOLE_ORIGINS="http://127.0.0.1:9000"
 # Thousands of requests from one address and one user: the limits would refuse most of them.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"
+export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export MAX_PENDING_ORDERS=1000 MAX_PENDING_UNITS_PER_PRODUCT=1000
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_BENCH", "data": {"character_string1": "{orderId}"}}}'
 export WECHAT_PUSH_TOKEN=benchPushToken

@@ -245,6 +245,22 @@ def router_routes(router: dict) -> dict[str, dict[str, str]]:
     return table
 
 
+def endpoint_roles() -> dict[str, list[str] | None]:
+    """function -> the roles its endpoint allows (`Staff<Group>`, from `role_groups!` in
+    shared/src/domain/operators.rs), or None for a caller that is no operator's session."""
+    operators = (ROOT / "shared" / "src" / "domain" / "operators.rs").read_text(encoding="utf-8")
+    body = operators[operators.index("role_groups! {"):]
+    groups = {name: [r.strip().lower() for r in roles.split(",")]
+              for name, roles in re.findall(r"^    (\w+) = \[([A-Za-z, ]+)\]", body, re.M)}
+    found: dict[str, list[str] | None] = {}
+    for source in (ROOT / "shared" / "src").rglob("*.rs"):
+        text = source.read_text(encoding="utf-8")
+        for function, auth in re.findall(r'^\s*\w+: (?:GET|POST|PUT|PATCH|DELETE) "([a-z0-9-]+)", ([^,]+(?:<\w+>)?),', text, re.M):
+            group = re.fullmatch(r"Staff<(\w+)>", auth.strip())
+            found[function] = groups.get(group.group(1), ["?" + group.group(1)]) if group else None
+    return found
+
+
 def check_openapi(routes: dict[str, list[str]], router: dict, report: Report) -> int:
     """Checks openapi.yaml against the template's routes (binary -> ["METHOD /path", ...]) and the
     watch router; answers how many operations it has."""
@@ -264,6 +280,7 @@ def check_openapi(routes: dict[str, list[str]], router: dict, report: Report) ->
     by_route = {route: binary for binary, served in routes.items() for route in served}  # "METHOD /path" -> binary
     local = router_routes(router)
     documented = documented_codes(report)
+    roles_of = endpoint_roles()
     seen: set[str] = set()
     operation_ids: dict[str, list[str]] = {}
     for path, item in paths.items():
@@ -298,6 +315,17 @@ def check_openapi(routes: dict[str, list[str]], router: dict, report: Report) ->
                     report.fail(f"{at}: the watch router of Cargo.toml serves {path!r} but not for {str(method).upper()}")
                 elif isinstance(function, str) and function and by_router != function:
                     report.fail(f"{at}: x-function is {function!r} but the watch router of Cargo.toml serves it with {by_router!r}")
+
+            # --- its roles (operators' routes) ----------------------------------------------------
+            if path.startswith("/admin/") and isinstance(function, str):
+                declared = operation.get("x-roles")
+                allowed = roles_of.get(function)
+                if not isinstance(declared, list):
+                    report.fail(f"{at}: x-roles is missing (the roles that may call it; [] when no operator session does)")
+                elif allowed is None and declared:
+                    report.fail(f"{at}: x-roles is {declared} but {function}'s caller is no operator session (x-roles: [])")
+                elif allowed is not None and sorted(declared) != sorted(allowed):
+                    report.fail(f"{at}: x-roles is {declared} but {function} allows {allowed} (its Staff<...> group in shared/src)")
 
             # --- its operationId ----------------------------------------------------------------
             operation_id = operation.get("operationId")

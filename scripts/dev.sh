@@ -41,6 +41,8 @@ DEV_SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "DEV_TPL_ORDER_PAID", "pag
 export SUBSCRIBE_TEMPLATES="${SUBSCRIBE_TEMPLATES-$DEV_SUBSCRIBE_TEMPLATES}"
 # Authenticates pagination cursors; a new key per start only invalidates old cursors.
 export CURSOR_KEY="${CURSOR_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
+# The operators' console calls /admin/ from the API's own origin (CSRF: the only one allowed).
+export CONSOLE_ORIGINS="${CONSOLE_ORIGINS:-http://127.0.0.1:$API_PORT,http://localhost:$API_PORT}"
 use_emulator_credentials
 
 # Every port this starts a server on must be free: a taken one is an error, never a silent
@@ -118,6 +120,9 @@ cat <<TXT
     curl -s http://127.0.0.1:$API_PORT/users/me -H "Authorization: Bearer <accessToken>"
   Pay an order (after POST /orders/<id>/pay), as the payer's tap would:
     curl -s -X POST http://$HOST:$WECHATPAY_PORT/dev/pay/<orderId>
+  The operators' API (/admin/, console sessions): create the first owner, then sign in from
+  http://127.0.0.1:$API_PORT with the password and a code of the printed otpauth:// URI:
+    ./target/debug/admin create-operator owner@example.com owner
 
   Functions compile on their first request. Ctrl-C stops everything.
 TXT

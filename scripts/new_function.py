@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """`make new-function NAME=get-thing METHOD=GET ROUTE=/things/{id} AUTH=user [AREA=catalog]`
+(AUTH=staff ROLES=<group> for an operators' route behind the console sign-in: the group is one
+of `role_groups!` in shared/src/domain/operators.rs)
 
 Adds one HTTP function, everywhere the drift check (scripts/check_template.py) looks:
 - functions/NAME/: the binary, one line of wiring;
@@ -25,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "shared" / "src"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-AUTHS = ("public", "user", "operator")
+AUTHS = ("public", "user", "operator", "staff")
+OPERATORS_RS = SRC / "domain" / "operators.rs"
 # The area a route's first segment belongs to; another segment is a new area of that name.
 AREA_OF_SEGMENT = {
     "auth": "identity", "users": "identity", "products": "catalog", "orders": "orders",
@@ -42,6 +45,7 @@ AUTH_CODES = {
     "public": [],
     "user": [40101, 40102, 40103, 40105, 50302],
     "operator": [40108, 40302],
+    "staff": [40109, 40303, 40304, 40305, 50302],
 }
 RESPONSES = {
     400: "BadRequest", 401: "Unauthorized", 403: "OperatorForbidden", 413: "PayloadTooLarge",
@@ -90,7 +94,20 @@ def parse_args(argv):
     path_item = re.search(rf"^  {re.escape(route)}:\n((?:    .*\n|\n)*)", openapi, re.M)
     if path_item and re.search(rf"^    {method.lower()}:", path_item.group(1), re.M):
         fail(f"{method} {route} is served already (openapi.yaml)")
-    return name, method, route, auth, area
+    roles = args.get("ROLES", "")
+    if auth == "staff":
+        groups = role_groups()
+        if roles not in groups:
+            fail(f"ROLES={roles!r}: one of the role groups of {OPERATORS_RS.relative_to(ROOT)}: {', '.join(groups)}")
+    return name, method, route, (auth, roles), area
+
+
+def role_groups():
+    """The role groups of `role_groups!`: name -> [role, ...] (lowercase, as in x-roles)."""
+    text = OPERATORS_RS.read_text()
+    body = text[text.index("role_groups! {"):]
+    return {name: [r.strip().lower() for r in roles.split(",")]
+            for name, roles in re.findall(r"^    (\w+) = \[([A-Za-z, ]+)\]", body, re.M)}
 
 
 def write(path, text):
@@ -109,7 +126,7 @@ def edit(path, change):
 
 
 def main(argv):
-    name, method, route, auth, area = parse_args(argv)
+    name, method, route, (auth, roles), area = parse_args(argv)
     snake, struct = name.replace("-", "_"), pascal(name)
     params = re.findall(r"\{(\w+)\}", route)
     sample_path = re.sub(r"\{(\w+)\}", "sample", route)
@@ -138,13 +155,17 @@ async fn main() -> Result<(), shared::BoxError> {{
 ''')
 
     # The endpoint, in its area.
-    auth_type = {"public": "Public", "user": "Caller", "operator": "Operator"}[auth]
+    auth_type = {"public": "Public", "user": "Caller", "operator": "Operator", "staff": f"Staff<{roles}>"}[auth]
     imports = ["use serde::Serialize;"] if not params else ["use serde::{Deserialize, Serialize};"]
     imports.append("")
     if auth == "user":
         imports.append("use crate::domain::ids::Caller;")
-    runtime_items = ([] if params else ["NoInput"]) + ([auth_type] if auth != "user" else []) + ["endpoint"]
+    if auth == "staff":
+        imports.append(f"use crate::domain::operators::{roles};")
+    runtime_items = ([] if params else ["NoInput"]) + ([auth_type] if auth in ("public", "operator") else []) + ["endpoint"]
     imports.append(f"use crate::runtime::http::{{{', '.join(runtime_items)}}};")
+    if auth == "staff":
+        imports.append("use crate::runtime::staff::Staff;")
     if params:
         fields = "\n".join(f"    pub {snake_case(p)}: String," for p in params)
         input_type = f"{struct}Input"
@@ -200,10 +221,13 @@ pub use {snake}::*;
         edit(SRC / "lib.rs", add_area)
 
     # The template: the function, least privilege, and its log group.
-    environment = '''      Environment:
+    environment = {"user": '''      Environment:
         Variables:
           JWT_PUBLIC_KEYS: !Ref JwtPublicKeys
-''' if auth == "user" else ""
+''', "staff": '''      Environment:
+        Variables:
+          CONSOLE_ORIGINS: !Ref ConsoleOrigins
+'''}.get(auth, "")
     gateway_auth = '''            Auth:
               Authorizer: AWS_IAM
 ''' if auth == "operator" else ""
@@ -220,6 +244,32 @@ pub use {snake}::*;
                 ForAllValues:StringLike:
                   dynamodb:LeadingKeys:
                     - "SESSION#*"
+'''
+    elif auth == "staff":
+        policies = '''      Policies:
+        # DynamoDB: the console session check (GetItem of the operator OPERATOR#<id> and of the
+        # session in its partition; UpdateItem of the session's last use) and the audit record
+        # of a change (PutItem AUDIT#<day>, never replacing one). Add a statement per key prefix,
+        # index, bucket prefix or parameter the handler uses, no more.
+        - Statement:
+            - Sid: ConsoleSession
+              Effect: Allow
+              Action:
+                - dynamodb:GetItem
+                - dynamodb:UpdateItem
+              Resource: !GetAtt Table.Arn
+              Condition:
+                ForAllValues:StringLike:
+                  dynamodb:LeadingKeys:
+                    - "OPERATOR#*"
+            - Sid: AppendAudit
+              Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: !GetAtt Table.Arn
+              Condition:
+                ForAllValues:StringLike:
+                  dynamodb:LeadingKeys:
+                    - "AUDIT#*"
 '''
     else:
         policies = '''      # Policies: none yet. Add a statement per key prefix, index, bucket prefix or parameter the
@@ -262,7 +312,10 @@ pub use {snake}::*;
               $ref: '#/components/headers/CacheControlNoStore'
 ''' if private else ""
     security = {"public": "", "user": "      security:\n        - bearer: []\n",
-                "operator": "      security:\n        - sigv4: []\n"}[auth]
+                "operator": "      security:\n        - sigv4: []\n",
+                "staff": "      security:\n        - consoleSession: []\n"}[auth]
+    if auth == "staff":
+        security += f"      x-roles: [{', '.join(role_groups()[roles])}]\n"
     parameters = ""
     if params:
         parameters = "      parameters:\n" + "".join(f'''        - name: {p}
@@ -341,6 +394,10 @@ pub use {snake}::*;
         "requestId": f"sample-{name}-0001", "routeKey": f"{method} {route}", "stage": "$default",
         "time": "24/Nov/2026:05:13:21 +0000", "timeEpoch": 1795497201000,
     }
+    if auth == "staff":
+        headers["cookie"] = "wxs_console=REPLACE_WITH_OPERATOR_ID.REPLACE_WITH_SESSION_SECRET"
+        headers["origin"] = "http://127.0.0.1:9000"
+        headers["x-csrf-token"] = "REPLACE_WITH_CSRF_TOKEN"
     if auth == "operator":
         headers["authorization"] = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261124/us-east-1/execute-api/aws4_request"
         context["authorizer"] = {"iam": {"accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
@@ -378,6 +435,19 @@ async fn {snake}_refuses_a_request_the_gateway_did_not_sign() {{
 '''
         caller = ""
         authed = f'{build}\n        .header("authorization", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE")\n        .iam("arn:aws:iam::123456789012:user/operator")'
+    elif auth == "staff":
+        refused = f'''#[tokio::test]
+async fn {snake}_refuses_a_caller_without_a_console_session() {{
+    let app = spawn_app().await;
+    let token = app.token_for("o_{snake}").await;
+
+    let reply = app.call::<{struct}>({build}.bearer(&token).build()).await;
+
+    assert_eq!((reply.status, reply.code()), (401, 40109), "a user token is no session: {{:?}}", reply.body);
+}}
+'''
+        caller = f'let console = app.operator_session("{role_groups()[roles][0]}").await;\n    '
+        authed = f'{build}\n        .console(&console)'
     else:
         refused = f'''#[tokio::test]
 async fn {snake}_answers_only_its_method() {{

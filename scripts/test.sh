@@ -59,8 +59,9 @@ export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
 export_assignments "$(./target/debug/admin new-signing-key e2e)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
+export CONSOLE_ORIGINS="http://127.0.0.1:$API_PORT"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60"
+export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}"}}}'
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json

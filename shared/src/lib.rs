@@ -17,6 +17,7 @@ pub mod files;
 pub mod fulfilment;
 pub mod identity;
 pub mod infra;
+pub mod operators;
 pub mod orders;
 pub mod payments;
 pub mod runtime;

@@ -19,13 +19,14 @@ use shared::runtime::http::{Adapter, Endpoint};
 use shared::runtime::startup::Startup;
 use tools::fake_wechat::{self, FakeWeChatConfig};
 
+pub mod console;
 pub mod faults;
 
 pub const APPID: &str = "wxtestappid000001";
 pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
 
 /// Rates high enough that no test but the limits' own meets them.
-pub const RELAXED_LIMITS: &str = "login=1000/60,refresh=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60";
+pub const RELAXED_LIMITS: &str = "login=1000/60,refresh=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60,sign-in=1000/60";
 
 /// The access-token key pair of this test process: (`kid:base64 PKCS#8`, `kid:base64url public`).
 pub fn signing_keys() -> &'static (String, String) {
@@ -57,6 +58,7 @@ pub struct TestApp {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub headers: lambda_http::http::HeaderMap,
 }
 
 impl Reply {
@@ -223,6 +225,7 @@ pub async fn spawn_app() -> TestApp {
         (vars::CURSOR_KEY, random_id(32)),
         // Tests make many requests as one caller; the limits have tests of their own.
         (vars::RATE_LIMITS, RELAXED_LIMITS.to_owned()),
+        (vars::CONSOLE_ORIGINS, console::CONSOLE_ORIGIN.to_owned()),
     ]);
     round_trips.store(0, Ordering::SeqCst);
     s3_calls.store(0, Ordering::SeqCst);
@@ -415,7 +418,11 @@ pub async fn call<E: Endpoint>(function: &Adapter<E>, request: Request) -> Reply
     let response = Box::pin(function.handle(request)).await;
     let status = response.status().as_u16();
     let body: Value = serde_json::from_slice(response.body()).expect("every response is JSON");
-    Reply { status, body }
+    Reply {
+        status,
+        body,
+        headers: response.headers().clone(),
+    }
 }
 
 /// A request builder in the shape API Gateway hands to the function.

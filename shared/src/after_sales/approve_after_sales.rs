@@ -7,7 +7,9 @@ use serde::Deserialize;
 use super::cancel_after_sales::request_of;
 use crate::after_sales::requests::{AfterSalesDesk, AfterSalesError};
 use crate::domain::after_sales::AfterSales;
-use crate::runtime::http::{Operator, endpoint};
+use crate::domain::operators::AfterSalesDecisions;
+use crate::runtime::http::endpoint;
+use crate::runtime::staff::Staff;
 
 /// `approveAfterSales`' input: the order and the request's number (path), and the amount.
 #[derive(Debug, Deserialize)]
@@ -20,11 +22,11 @@ pub struct ApproveAfterSalesInput {
 }
 
 endpoint! {
-    /// `POST /admin/orders/{id}/after-sales/{number}/approve` (AWS IAM).
-    ApproveAfterSales: POST "approve-after-sales", Operator, AfterSalesDesk;
+    /// `POST /admin/orders/{id}/after-sales/{number}/approve` (the console: AfterSalesDecisions).
+    ApproveAfterSales: POST "approve-after-sales", Staff<AfterSalesDecisions>, AfterSalesDesk;
     fn(desk, ctx, input: ApproveAfterSalesInput) -> AfterSales {
         let (order_id, number) = request_of(&input.id, &input.number).ok_or(AfterSalesError::NotFound)?;
-        tracing::info!(operator = %ctx.caller.arn, order = %order_id, number, "approve after-sales");
+        tracing::info!(operator = %ctx.caller.name(), order = %order_id, number, "approve after-sales");
         desk.approve(&order_id, number, input.amount_fen).await
     }
 }

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::after_sales::requests::AfterSalesBook;
 use crate::domain::after_sales::{AfterSales, AfterSalesStatus};
+use crate::domain::operators::AnyOperator;
 use crate::domain::paging::PageSize;
-use crate::runtime::http::{Operator, endpoint};
+use crate::runtime::http::endpoint;
+use crate::runtime::staff::Staff;
 
 /// `listAfterSalesQueue`' query.
 #[derive(Debug, Deserialize)]
@@ -32,8 +34,8 @@ pub struct ListAfterSalesQueueOutput {
 }
 
 endpoint! {
-    /// `GET /admin/after-sales?status=&limit=&after=` (AWS IAM).
-    ListAfterSalesQueue: GET "list-after-sales-queue", Operator, AfterSalesBook;
+    /// `GET /admin/after-sales?status=&limit=&after=` (the console: AnyOperator).
+    ListAfterSalesQueue: GET "list-after-sales-queue", Staff<AnyOperator>, AfterSalesBook;
     fn(book, _ctx, input: ListAfterSalesQueueInput) -> ListAfterSalesQueueOutput {
         let status = input.status.unwrap_or(AfterSalesStatus::Requested);
         let after = input.after.filter(|a| a.len() <= 200);

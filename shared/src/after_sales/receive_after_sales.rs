@@ -6,7 +6,9 @@ use serde::Deserialize;
 use super::cancel_after_sales::request_of;
 use crate::after_sales::requests::{AfterSalesDesk, AfterSalesError};
 use crate::domain::after_sales::AfterSales;
-use crate::runtime::http::{Operator, endpoint};
+use crate::domain::operators::Returns;
+use crate::runtime::http::endpoint;
+use crate::runtime::staff::Staff;
 
 /// `receiveAfterSales`' input: the order and the request's number (path).
 #[derive(Debug, Deserialize)]
@@ -17,12 +19,12 @@ pub struct ReceiveAfterSalesInput {
 }
 
 endpoint! {
-    /// `POST /admin/orders/{id}/after-sales/{number}/receive` (AWS IAM): RETURNING ->
+    /// `POST /admin/orders/{id}/after-sales/{number}/receive` (the console: Returns): RETURNING ->
     /// RETURN_RECEIVED (restocked) -> REFUNDING.
-    ReceiveAfterSales: POST "receive-after-sales", Operator, AfterSalesDesk;
+    ReceiveAfterSales: POST "receive-after-sales", Staff<Returns>, AfterSalesDesk;
     fn(desk, ctx, input: ReceiveAfterSalesInput) -> AfterSales {
         let (order_id, number) = request_of(&input.id, &input.number).ok_or(AfterSalesError::NotFound)?;
-        tracing::info!(operator = %ctx.caller.arn, order = %order_id, number, "return received");
+        tracing::info!(operator = %ctx.caller.name(), order = %order_id, number, "return received");
         desk.receive(&order_id, number).await
     }
 }

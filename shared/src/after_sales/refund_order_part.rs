@@ -7,7 +7,9 @@ use serde::Deserialize;
 use crate::after_sales::requests::{AfterSalesDesk, AfterSalesError};
 use crate::domain::after_sales::{AfterSales, AfterSalesLineInput, OperatorRefundInput};
 use crate::domain::ids::OrderId;
-use crate::runtime::http::{Operator, endpoint};
+use crate::domain::operators::Refunds;
+use crate::runtime::http::endpoint;
+use crate::runtime::staff::Staff;
 
 /// `refundOrderPart`'s input: the order (path), and the refund.
 #[derive(Debug, Deserialize)]
@@ -22,11 +24,11 @@ pub struct RefundOrderPartInput {
 }
 
 endpoint! {
-    /// `POST /admin/orders/{id}/refunds` (AWS IAM).
-    RefundOrderPart: POST "refund-order-part", Operator, AfterSalesDesk;
+    /// `POST /admin/orders/{id}/refunds` (the console: Refunds).
+    RefundOrderPart: POST "refund-order-part", Staff<Refunds>, AfterSalesDesk;
     fn(desk, ctx, input: RefundOrderPartInput) -> AfterSales {
         let order_id = OrderId::parse(&input.id).ok_or(AfterSalesError::NotFound)?;
-        tracing::info!(operator = %ctx.caller.arn, order = %order_id, "refund part of an order");
+        tracing::info!(operator = %ctx.caller.name(), order = %order_id, "refund part of an order");
         let refund = OperatorRefundInput {
             lines: input.lines,
             amount_fen: input.amount_fen,

@@ -23,6 +23,8 @@ closed_set! {
         Profile = "profile",
         /// Share codes, per user.
         Code = "code",
+        /// Operators' sign-ins, per source IP (each account also slows down on its failures).
+        SignIn = "sign-in",
     }
 }
 
@@ -105,6 +107,7 @@ impl Default for RateRules {
                 (Scope::Upload, rate(60, 3600)),
                 (Scope::Profile, rate(10, 60)),
                 (Scope::Code, rate(30, 60)),
+                (Scope::SignIn, rate(10, 60)),
             ],
             ban: BanRule {
                 violations: 10,

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod limits;
 pub mod notices;
 pub mod number;
+pub mod operators;
 pub mod orders;
 pub mod paging;
 pub mod text;

@@ -50,6 +50,11 @@ impl Timestamp {
         )
     }
 
+    /// How long after `earlier` this instant is (zero when it is not after it).
+    pub fn since(&self, earlier: Timestamp) -> Duration {
+        (self.0 - earlier.0).to_std().unwrap_or(Duration::ZERO)
+    }
+
     /// This instant minus `duration` (saturating at the far past).
     pub fn minus(&self, duration: Duration) -> Self {
         let delta = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);

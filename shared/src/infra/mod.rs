@@ -5,12 +5,14 @@
 pub mod access_token;
 pub mod cdn;
 pub mod crypto;
+pub mod passwords;
 pub mod retry;
 pub mod s3;
 pub mod storage;
 pub mod store;
 pub mod timing;
 pub mod tokens;
+pub mod totp;
 pub mod wechat;
 pub mod wechat_push;
 pub mod wechatpay;

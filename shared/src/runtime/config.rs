@@ -21,6 +21,9 @@ pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const BUCKET_NAME: &str = "BUCKET_NAME";
     pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+    /// The origins the operators' console is served from, comma-separated: the only ones a
+    /// state-changing `/admin/` request may come from (CSRF).
+    pub const CONSOLE_ORIGINS: &str = "CONSOLE_ORIGINS";
     /// The private key that signs access tokens, `kid:base64(PKCS#8)` (login and refresh only).
     pub const JWT_SIGNING_KEY: &str = "JWT_SIGNING_KEY";
     /// The public keys that verify access tokens, `kid:base64url(key)`, comma-separated.

@@ -64,6 +64,20 @@ pub enum ApiError {
     OperatorOnly,
     #[error("operator credentials are required: sign the request with AWS IAM credentials (SigV4)")]
     MissingOperatorCredentials,
+    #[error("sign in to the console (请登录管理后台)")]
+    ConsoleSignInRequired,
+    #[error("the e-mail address, password or code is wrong (邮箱、密码或验证码错误)")]
+    SignInRefused,
+    #[error("your role may not do this (当前角色无此权限)")]
+    RoleForbidden,
+    #[error(
+        "the request did not come from the console: the X-CSRF-Token header or the Origin is missing or wrong"
+    )]
+    CsrfRefused,
+    #[error("change your initial password first (请先修改初始密码)")]
+    PasswordChangeRequired,
+    #[error("too many failed sign-ins: try again in {} s (登录失败次数过多，请稍后再试)", .retry_after.as_secs())]
+    SignInHeld { retry_after: std::time::Duration },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("method not allowed")]
@@ -121,6 +135,7 @@ pub enum Conflict {
     OrderNotRefundable,
     OrderNotShippable,
     AfterSalesNotAllowed,
+    OperatorExists,
 }
 
 impl ApiError {
@@ -168,8 +183,13 @@ impl ApiError {
             Self::InvalidRefreshToken => 40106,
             Self::RefreshTokenReused => 40107,
             Self::MissingOperatorCredentials => 40108,
+            Self::ConsoleSignInRequired => 40109,
+            Self::SignInRefused => 40110,
             Self::WeChatUserBlocked => 40301,
             Self::OperatorOnly => 40302,
+            Self::RoleForbidden => 40303,
+            Self::CsrfRefused => 40304,
+            Self::PasswordChangeRequired => 40305,
             Self::NotFound(_) => 40401,
             Self::MethodNotAllowed => 40501,
             Self::Conflict { code, .. } => match code {
@@ -183,11 +203,13 @@ impl ApiError {
                 Conflict::OrderNotRefundable => 40908,
                 Conflict::OrderNotShippable => 40909,
                 Conflict::AfterSalesNotAllowed => 40910,
+                Conflict::OperatorExists => 40911,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,
             Self::TooManyRequests { .. } => 42902,
             Self::Banned { .. } => 42903,
+            Self::SignInHeld { .. } => 42904,
             Self::Internal { .. } => 50001,
             Self::WeChatUnavailable { .. } => 50301,
             Self::StorageUnavailable { .. } => 50302,
@@ -203,7 +225,9 @@ impl ApiError {
     /// How long the client should wait before trying again (`Retry-After`), for 429s and 503s.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
-            Self::TooManyRequests { retry_after } | Self::Banned { retry_after } => Some(*retry_after),
+            Self::TooManyRequests { retry_after }
+            | Self::Banned { retry_after }
+            | Self::SignInHeld { retry_after } => Some(*retry_after),
             _ if self.status() == 429 || self.status() == 503 => Some(std::time::Duration::from_secs(1)),
             _ => None,
         }

@@ -53,6 +53,26 @@ pub trait Authenticate: Sized + Send + Sync + 'static {
 
     /// The user a per-user limit counts, when there is one.
     fn user(&self) -> Option<&str>;
+
+    /// Whether the handler must wait for [`Authenticate::confirm`] even on a read-only GET (the
+    /// caller's roles are known only then).
+    const CONFIRM_FIRST: bool = false;
+
+    /// Records a successful state-changing request (the operators' audit log); nothing by
+    /// default.
+    fn audit(&self, _verifier: &Self::Verifier, _facts: &AuditFacts<'_>) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// What the audit log keeps of a request that changed something.
+pub struct AuditFacts<'a> {
+    /// The function's name.
+    pub action: &'a str,
+    /// The merged input (path, query and body).
+    pub input: &'a Value,
+    pub ip: &'a str,
+    pub request_id: &'a str,
 }
 
 /// Whose requests an endpoint counts (see [`Limiter`]).
@@ -133,14 +153,7 @@ impl Authenticate for Operator {
         if !request.headers().contains_key(AUTHORIZATION) {
             return Err(ApiError::MissingOperatorCredentials);
         }
-        let iam = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()),
-            _ => None,
-        };
-        let arn = iam
-            .and_then(|iam| iam.user_arn.clone().or_else(|| iam.caller_id.clone()))
-            .filter(|arn| !arn.is_empty())
-            .ok_or(ApiError::OperatorOnly)?;
+        let arn = iam_principal(request).ok_or(ApiError::OperatorOnly)?;
         Ok(Operator { arn })
     }
 
@@ -153,6 +166,16 @@ impl Authenticate for Operator {
     }
 }
 
+/// The IAM principal API Gateway verified, on a route whose authorizer is AWS IAM.
+pub fn iam_principal(request: &Request) -> Option<String> {
+    let iam = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()),
+        _ => None,
+    };
+    iam.and_then(|iam| iam.user_arn.clone().or_else(|| iam.caller_id.clone()))
+        .filter(|arn| !arn.is_empty())
+}
+
 /// What a handler knows about the request besides its input.
 #[derive(Debug)]
 pub struct Context<C> {
@@ -160,12 +183,18 @@ pub struct Context<C> {
     /// [`Public`], or the verified [`Caller`].
     pub caller: C,
     headers: HeaderMap,
+    source_ip: String,
 }
 
 impl<C> Context<C> {
     /// A request header as text, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The caller's address as API Gateway saw it (`unknown` without a request context).
+    pub fn source_ip(&self) -> &str {
+        &self.source_ip
     }
 }
 
@@ -189,6 +218,11 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Whether a GET only reads, so its handler may run beside the session check. A GET that
     /// calls out or writes (a share code generated the first time) sets it false and waits.
     const READ_ONLY: bool = true;
+
+    /// Headers the answer carries besides the envelope's (a session cookie).
+    fn headers(_output: &Self::Output) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 
     /// Handles one request: turn the input into domain types, call the service, return its result.
     fn handle(
@@ -214,7 +248,7 @@ pub trait Endpoint: Send + Sync + 'static {
 macro_rules! endpoint {
     (
         $(#[$meta:meta])*
-        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)? $(, metric = $metric:literal)? $(, read_only = $read_only:literal)?;
+        $name:ident: $method:ident $function:literal, $auth:ty, $service_ty:ty $(, limit = $limit:expr)? $(, metric = $metric:literal)? $(, read_only = $read_only:literal)? $(, headers = $headers:path)?;
         fn($service:ident, $ctx:ident, $input:ident: $input_ty:ty) -> $output:ty $body:block
     ) => {
         $(#[$meta])*
@@ -230,6 +264,11 @@ macro_rules! endpoint {
             $(const LIMIT: $crate::runtime::http::Limit = $limit;)?
             $(const METRIC: Option<&'static str> = Some($metric);)?
             $(const READ_ONLY: bool = $read_only;)?
+            $(
+                fn headers(output: &$output) -> Vec<(&'static str, String)> {
+                    $headers(output)
+                }
+            )?
 
             // The body's error may already be an `ApiError` (then `?` converts nothing).
             #[allow(clippy::needless_question_mark)]
@@ -298,13 +337,23 @@ impl<E: Endpoint> Adapter<E> {
         let path = request.raw_http_path().to_owned();
 
         let span = tracing::info_span!("request", request_id = %request_id, function = E::NAME);
+        let mut extra_headers = Vec::new();
         let (outcome, spent) =
             measure(AssertUnwindSafe(self.process(&request_id, request).instrument(span)).catch_unwind())
                 .await;
         let outcome = outcome
             .unwrap_or_else(|panic| Err(ApiError::internal("handling the request", panic_message(&*panic))));
 
+        let outcome = outcome.map(|(value, headers)| {
+            extra_headers = headers;
+            value
+        });
         let mut response = respond(&request_id, &outcome, self.private());
+        for (name, value) in extra_headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().append(name, value);
+            }
+        }
         if matches!(outcome, Err(ApiError::MethodNotAllowed)) {
             allow(&mut response, std::slice::from_ref(&E::METHOD));
         }
@@ -359,7 +408,11 @@ impl<E: Endpoint> Adapter<E> {
         E::Auth::PRIVATE || E::METHOD != Method::GET
     }
 
-    async fn process(&self, request_id: &str, request: Request) -> Result<Value, ApiError> {
+    async fn process(
+        &self,
+        request_id: &str,
+        request: Request,
+    ) -> Result<(Value, Vec<(&'static str, String)>), ApiError> {
         if request.method() != E::METHOD {
             return Err(ApiError::MethodNotAllowed);
         }
@@ -370,7 +423,10 @@ impl<E: Endpoint> Adapter<E> {
             });
         }
         let caller = E::Auth::authenticate(&self.verifier, &request)?;
-        let input: E::Input = parse_input(merge_input(&request)?)?;
+        let merged = merge_input(&request)?;
+        // Only a change is audited: keep its input for the record.
+        let audited = (E::METHOD != Method::GET).then(|| merged.clone());
+        let input: E::Input = parse_input(merged)?;
         let subject = match E::LIMIT {
             Limit::None => None,
             Limit::PerIp(scope) => Some((scope, source_ip(&request))),
@@ -380,6 +436,7 @@ impl<E: Endpoint> Adapter<E> {
             request_id: request_id.to_owned(),
             caller,
             headers: request.headers().clone(),
+            source_ip: source_ip(&request),
         };
         // The session check and the rate count are independent: one round trip of latency for both.
         let admit = async {
@@ -396,7 +453,7 @@ impl<E: Endpoint> Adapter<E> {
         // A GET changes nothing, so the session check runs beside the handler's own reads (one
         // round trip of latency for both); its answer is used only if the session is open. Any
         // other method, or a GET that is not read-only, waits for the check before it may act.
-        let output = if E::METHOD == Method::GET && E::READ_ONLY {
+        let output = if E::METHOD == Method::GET && E::READ_ONLY && !E::Auth::CONFIRM_FIRST {
             let (confirmed, output) = tokio::join!(confirm, handle);
             confirmed?;
             output?
@@ -404,7 +461,19 @@ impl<E: Endpoint> Adapter<E> {
             confirm.await?;
             handle.await?
         };
-        serde_json::to_value(output).map_err(|e| ApiError::internal("serialising the response", e))
+        if let Some(input) = &audited {
+            let facts = AuditFacts {
+                action: E::NAME,
+                input,
+                ip: &ctx.source_ip,
+                request_id,
+            };
+            ctx.caller.audit(&self.verifier, &facts).await;
+        }
+        let headers = E::headers(&output);
+        let value =
+            serde_json::to_value(output).map_err(|e| ApiError::internal("serialising the response", e))?;
+        Ok((value, headers))
     }
 }
 

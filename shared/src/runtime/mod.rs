@@ -10,6 +10,7 @@ pub mod input;
 pub mod limits;
 pub mod metrics;
 pub mod serve;
+pub mod staff;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

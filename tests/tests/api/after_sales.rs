@@ -361,23 +361,28 @@ async fn the_sweep_ends_a_refund_whose_notification_was_lost_and_asks_again_one_
     assert_eq!(again["refunded"], 0, "nothing twice: {again}");
 }
 
-fn decide(action: &str, id: &str, number: u32, body: Value) -> lambda_http::Request {
+fn decide(
+    manager: &integration_tests::console::ConsoleLogin,
+    action: &str,
+    id: &str,
+    number: u32,
+    body: Value,
+) -> lambda_http::Request {
     request(
         Method::POST,
         &format!("/admin/orders/x/after-sales/{number}/{action}"),
     )
     .path_param("id", id)
     .path_param("number", &number.to_string())
-    .header("content-type", "application/json")
-    .raw_body(body.to_string())
-    .iam(crate::payments::OPERATOR)
-    .build()
+    .console(manager)
+    .json(&body)
 }
 
 #[tokio::test]
 async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_while_it_waits() {
     use shared::after_sales::{ApproveAfterSales, CancelAfterSales, RejectAfterSales};
     let shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let id = paid_order(&shop, "after-sales-10", "4200002026112500000078").await;
     crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO999"})).await;
     let stock = shop.app.stock("tea").await;
@@ -415,6 +420,7 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
     let rejected = shop
         .app
         .call::<RejectAfterSales>(decide(
+            &manager,
             "reject",
             &id,
             2,
@@ -427,7 +433,7 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
     requested(3).await;
     let too_much = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({"amountFen": 2501})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 3, json!({"amountFen": 2501})))
         .await;
     assert_eq!(
         (too_much.status, too_much.code()),
@@ -437,11 +443,11 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
     );
     let approved = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({"amountFen": 2000})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 3, json!({"amountFen": 2000})))
         .await;
     let twice = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 3, json!({})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 3, json!({})))
         .await;
 
     assert_eq!(
@@ -483,7 +489,7 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
                 .build()
         })
         .await;
-    assert_eq!(user_token.code(), 40302, "a buyer cannot approve");
+    assert_eq!(user_token.code(), 40109, "a buyer cannot approve");
     let user_reject = shop
         .app
         .call::<RejectAfterSales>({
@@ -494,13 +500,14 @@ async fn an_operator_approves_or_rejects_what_left_and_the_buyer_may_withdraw_wh
                 .build()
         })
         .await;
-    assert_eq!(user_reject.code(), 40302, "nor reject");
+    assert_eq!(user_reject.code(), 40109, "nor reject");
 }
 
 #[tokio::test]
 async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() {
     use shared::after_sales::{ApproveAfterSales, ReceiveAfterSales, ReturnAfterSales};
     let shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let id = paid_order(&shop, "after-sales-11", "4200002026112500000079").await;
     crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO111"})).await;
     let stock = shop.app.stock("tea").await;
@@ -533,7 +540,7 @@ async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() 
     );
     let approved = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 1, json!({})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 1, json!({})))
         .await;
     assert_eq!(approved.data()["status"], "APPROVED", "{:?}", approved.body);
     assert!(
@@ -552,11 +559,11 @@ async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() 
 
     let received = shop
         .app
-        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .call::<ReceiveAfterSales>(decide(&manager, "receive", &id, 1, json!({})))
         .await;
     let again = shop
         .app
-        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .call::<ReceiveAfterSales>(decide(&manager, "receive", &id, 1, json!({})))
         .await;
 
     assert_eq!(received.data()["status"], "REFUNDING", "{:?}", received.body);
@@ -586,6 +593,7 @@ async fn a_return_is_approved_sent_back_received_into_stock_once_and_refunded() 
 async fn a_return_of_a_product_deleted_since_is_received_and_refunded_without_restocking() {
     use shared::after_sales::{ApproveAfterSales, ReceiveAfterSales, ReturnAfterSales};
     let shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let id = paid_order(&shop, "after-sales-15", "4200002026112500000089").await;
     crate::payments::ship(&shop, &id, json!({"carrier": "ZTO", "trackingNo": "ZTO115"})).await;
     let asked = shop
@@ -599,7 +607,7 @@ async fn a_return_of_a_product_deleted_since_is_received_and_refunded_without_re
     assert_eq!(asked.data()["status"], "REQUESTED", "{:?}", asked.body);
     let approved = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 1, json!({})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 1, json!({})))
         .await;
     assert_eq!(approved.data()["status"], "APPROVED", "{:?}", approved.body);
     let sent = shop
@@ -617,7 +625,7 @@ async fn a_return_of_a_product_deleted_since_is_received_and_refunded_without_re
 
     let received = shop
         .app
-        .call::<ReceiveAfterSales>(decide("receive", &id, 1, json!({})))
+        .call::<ReceiveAfterSales>(decide(&manager, "receive", &id, 1, json!({})))
         .await;
 
     assert_eq!(received.data()["status"], "REFUNDING", "{:?}", received.body);
@@ -635,6 +643,7 @@ async fn a_return_of_a_product_deleted_since_is_received_and_refunded_without_re
 async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_refund_once() {
     use shared::after_sales::{ApproveAfterSales, ListAfterSalesQueue};
     let shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let mut ids = Vec::new();
     for (i, key) in ["after-sales-12", "after-sales-13", "after-sales-14"]
         .into_iter()
@@ -658,7 +667,7 @@ async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_r
     let queue = |after: Option<&str>| {
         let mut builder = request(Method::GET, "/admin/after-sales")
             .query("limit", "2")
-            .iam(crate::payments::OPERATOR);
+            .console(&manager);
         if let Some(after) = after {
             builder = builder.query("after", after);
         }
@@ -686,7 +695,7 @@ async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_r
     let function = Arc::new(shop.app.function::<ApproveAfterSales>().await);
     let replies = futures::future::join_all((0..2).map(|_| {
         let function = function.clone();
-        let asked = decide("approve", &ids[0], 1, json!({}));
+        let asked = decide(&manager, "approve", &ids[0], 1, json!({}));
         async move {
             tokio::spawn(async move { call(&function, asked).await })
                 .await
@@ -705,13 +714,14 @@ async fn operators_work_through_a_queue_oldest_first_and_two_approvals_at_once_r
 async fn an_operator_refunds_part_of_an_order_of_their_own_accord_within_what_is_left() {
     use shared::after_sales::RefundOrderPart;
     let shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let id = paid_order(&shop, "after-sales-15", "4200002026112500000090").await;
     let refund_part = |body: Value| {
         request(Method::POST, "/admin/orders/x/refunds")
             .path_param("id", &id)
+            .console(&manager)
             .header("content-type", "application/json")
             .raw_body(body.to_string())
-            .iam(crate::payments::OPERATOR)
             .build()
     };
 
@@ -806,6 +816,7 @@ async fn refund_notifications_apply_in_any_order_and_a_failed_refund_that_later_
 async fn the_buyer_is_told_each_decision_on_their_request_once_per_acceptance() {
     use shared::after_sales::{ApproveAfterSales, RejectAfterSales};
     let mut shop = shop().await;
+    let manager = shop.app.operator_session("manager").await;
     let wechat = shop.app.own_wechat().await;
     shop.app.env = shop.app.env.clone().with(
         "SUBSCRIBE_TEMPLATES",
@@ -831,13 +842,13 @@ async fn the_buyer_is_told_each_decision_on_their_request_once_per_acceptance() 
     assert!(wechat.subscribe_sends().is_empty(), "a request is not a decision");
     let rejected = shop
         .app
-        .call::<RejectAfterSales>(decide("reject", &id, 1, json!({"reason": "商品完好"})))
+        .call::<RejectAfterSales>(decide(&manager, "reject", &id, 1, json!({"reason": "商品完好"})))
         .await;
     assert_eq!(rejected.data()["status"], "REJECTED", "{:?}", rejected.body);
     assert_eq!(ask_one().await.data()["status"], "REQUESTED");
     let approved = shop
         .app
-        .call::<ApproveAfterSales>(decide("approve", &id, 2, json!({"amountFen": 1000})))
+        .call::<ApproveAfterSales>(decide(&manager, "approve", &id, 2, json!({"amountFen": 1000})))
         .await;
     assert_eq!(approved.data()["status"], "REFUNDING", "{:?}", approved.body);
 
@@ -862,7 +873,7 @@ async fn the_buyer_is_told_each_decision_on_their_request_once_per_acceptance() 
     assert_eq!(ask_one().await.data()["status"], "REQUESTED");
     let again = shop
         .app
-        .call::<RejectAfterSales>(decide("reject", &id, 3, json!({"reason": "已退过款"})))
+        .call::<RejectAfterSales>(decide(&manager, "reject", &id, 3, json!({"reason": "已退过款"})))
         .await;
     assert_eq!(again.data()["status"], "REJECTED", "{:?}", again.body);
     assert_eq!(wechat.subscribe_sends().len(), 2);

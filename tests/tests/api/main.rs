@@ -5,6 +5,7 @@ mod adapter;
 mod after_sales;
 mod cancel_after_sales;
 mod catalog;
+mod console;
 mod e2e;
 mod events;
 mod limits;

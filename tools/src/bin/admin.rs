@@ -13,6 +13,14 @@
 //!                                 WECHAT_APPID, and the app secret unless the refresher keeps
 //!                                 the shared access token fresh in the table);
 //!                                 running it again with the same parcel only reports what was not
+//! admin create-operator EMAIL ROLE
+//!                                 create a console operator (owner, manager, fulfilment, support,
+//!                                 finance); prints `password: <initial password>` and the TOTP
+//!                                 enrolment URI `otpauth://totp/...`, one per line (the password
+//!                                 must be changed at first sign-in)
+//! admin reset-operator EMAIL      new initial password and TOTP secret for an operator (a lost
+//!                                 phone or password); every session of theirs ends
+//! admin unlock-operator EMAIL     lift the hold failed sign-ins put on an operator at once
 //! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
 //!                                 then the after-sales refunds it ended so (FAILED), oldest
 //!                                 first, to settle in the merchant platform
@@ -117,6 +125,30 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             );
             Ok(())
         }
+        ["create-operator", email, role] => {
+            let role = shared::domain::operators::Role::parse(role)
+                .ok_or("ROLE: one of owner, manager, fulfilment, support, finance")?;
+            let enrolment = operator_accounts(&aws, &table).create(email, role).await?;
+            println!("password: {}", enrolment.password);
+            println!("{}", enrolment.totp_uri);
+            eprintln!(
+                "operator {} ({}) created: add the code to an authenticator app, sign in, and change the password",
+                enrolment.operator.email, enrolment.operator.role
+            );
+            Ok(())
+        }
+        ["reset-operator", email] => {
+            let enrolment = operator_accounts(&aws, &table).reset(email).await?;
+            println!("password: {}", enrolment.password);
+            println!("{}", enrolment.totp_uri);
+            eprintln!("operator {}: new password and TOTP secret; every session ended", enrolment.operator.email);
+            Ok(())
+        }
+        ["unlock-operator", email] => {
+            let operator = operator_accounts(&aws, &table).unlock(email).await?;
+            eprintln!("operator {}: failed sign-ins cleared, sign-in open", operator.email);
+            Ok(())
+        }
         ["refund-issues"] => {
             let store = shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(&aws), table.clone());
             let orders = store.refund_issues(1000).await?;
@@ -173,9 +205,18 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin refund-issues | admin dev-token OPENID | admin dev-order OPENID PRODUCT_ID [--paid] \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin create-operator EMAIL ROLE | admin reset-operator EMAIL | admin unlock-operator EMAIL | admin refund-issues | admin dev-token OPENID | admin dev-order OPENID PRODUCT_ID [--paid] \
              | admin dev-wechatpay DIR | admin new-signing-key KID"
                 .into(),
         ),
     }
+}
+
+/// The operators' accounts over the table (the command line's own clock).
+fn operator_accounts(aws: &aws_config::SdkConfig, table: &str) -> shared::operators::accounts::Accounts {
+    shared::operators::accounts::Accounts::new(
+        shared::infra::store::Store::new(aws_sdk_dynamodb::Client::new(aws), table.to_owned()),
+        shared::domain::time::Clock::system(),
+        None,
+    )
 }

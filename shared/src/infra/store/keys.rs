@@ -39,6 +39,44 @@ pub mod field {
         pub const PHONE_BOUND_AT: &str = "phoneBoundAt";
     }
 
+    /// An operator's account.
+    pub mod operator {
+        pub const ID: &str = "id";
+        pub const EMAIL: &str = "email";
+        pub const ROLE: &str = "role";
+        pub const PASSWORD_HASH: &str = "passwordHash";
+        pub const TOTP_SECRET: &str = "totpSecret";
+        pub const TOTP_STEP: &str = "totpStep";
+        pub const FAILURES: &str = "failures";
+        pub const NEXT_ATTEMPT_AT: &str = "nextAttemptAt";
+        pub const MUST_CHANGE_PASSWORD: &str = "mustChangePassword";
+        pub const CREDENTIALS: &str = "credentials";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const UPDATED_AT: &str = "updatedAt";
+        pub const LAST_SIGN_IN_AT: &str = "lastSignInAt";
+    }
+
+    /// A console session.
+    pub mod console_session {
+        pub const CSRF_TOKEN: &str = "csrfToken";
+        pub const CREATED_AT: &str = "createdAt";
+        pub const LAST_SEEN_AT: &str = "lastSeenAt";
+        pub const CREDENTIALS: &str = "credentials";
+    }
+
+    /// An audit record.
+    pub mod audit {
+        pub const AT: &str = "at";
+        pub const OPERATOR_ID: &str = "operatorId";
+        pub const EMAIL: &str = "email";
+        pub const ROLE: &str = "role";
+        pub const ACTION: &str = "action";
+        pub const TARGET: &str = "target";
+        pub const CHANGES: &str = "changes";
+        pub const IP: &str = "ip";
+        pub const REQUEST_ID: &str = "requestId";
+    }
+
     /// A login session.
     pub mod session {
         pub const OPENID: &str = "openid";
@@ -430,6 +468,34 @@ pub fn jump_path() -> Key {
     Key::new("WECHAT#", "JUMP_PATH", "JUMP_PATH")
 }
 
+/// An operator's account (the back office).
+pub fn operator(id: &str) -> Key {
+    Key::new("OPERATOR#", id, "PROFILE")
+}
+
+/// The claim on an operator's e-mail address: one account per address, found by it at sign-in.
+pub fn operator_email(email: &str) -> Key {
+    Key::new("OPEMAIL#", email, "OPEMAIL")
+}
+
+/// A console session of an operator, by the SHA-256 of its secret (in the operator's partition).
+pub fn console_session(operator_id: &str, secret_hash: &str) -> Key {
+    Key::new("OPERATOR#", operator_id, &format!("SESSION#{secret_hash}"))
+}
+
+/// GSI1 partition of every operator, by e-mail address.
+pub const OPERATORS: &str = "OPERATORS";
+
+/// One audit record: by day, then time and request id. Written once, never changed.
+pub fn audit(day: &str, at: &str, request_id: &str) -> Key {
+    Key::new("AUDIT#", day, &format!("{at}#{request_id}"))
+}
+
+/// GSI1 partition of the audit records of one target (an order, an operator, a product).
+pub fn audit_target(target: &str) -> String {
+    format!("AUDIT#{target}")
+}
+
 /// A warm-up key that never exists.
 pub fn warm_up() -> Key {
     Key::new("WARMUP", "", "WARMUP")
@@ -453,6 +519,10 @@ pub mod item_type {
     pub const DELIVERY_COMPANIES: &str = "DELIVERY_COMPANIES";
     pub const JUMP_PATH: &str = "JUMP_PATH";
     pub const AFTER_SALES: &str = "AFTER_SALES";
+    pub const OPERATOR: &str = "OPERATOR";
+    pub const OPERATOR_EMAIL: &str = "OPERATOR_EMAIL";
+    pub const CONSOLE_SESSION: &str = "CONSOLE_SESSION";
+    pub const AUDIT: &str = "AUDIT";
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod keys;
 mod limits;
 mod media;
 mod notices;
+mod operators;
 mod orders;
 mod pages;
 mod platform;
