@@ -361,7 +361,7 @@ pub use {snake}::*;
             return text[:end].rstrip("\n") + "\n" + operation + "\n" + text[end:].lstrip("\n")
         if tag not in re.findall(r"^  - name: (\S+)$", text, re.M):
             text = text.replace("\npaths:\n", f"  - name: {tag}\n    description: Written by make new-function\n\npaths:\n", 1)
-        return text.replace("\ncomponents:\n", f"  {route}:\n{operation}\ncomponents:\n", 1)
+        return text.replace("\ncomponents:\n", f"\n  {route}:\n{operation}\ncomponents:\n", 1)
 
     edit(ROOT / "openapi.yaml", add_operation)
 

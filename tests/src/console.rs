@@ -26,10 +26,14 @@ pub struct ConsoleLogin {
     pub totp: TotpSecret,
 }
 
-/// The TOTP secret of an enrolment URI.
+/// The TOTP secret of an enrolment.
 pub fn totp_of(enrolment: &Enrolment) -> TotpSecret {
-    let secret = enrolment
-        .totp_uri
+    totp_from_uri(&enrolment.totp_uri)
+}
+
+/// The TOTP secret of an enrolment URI (`otpauth://totp/...?secret=...`).
+pub fn totp_from_uri(uri: &str) -> TotpSecret {
+    let secret = uri
         .split(['?', '&'])
         .find_map(|part| part.strip_prefix("secret="))
         .expect("the URI names its secret");

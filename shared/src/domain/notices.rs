@@ -200,9 +200,8 @@ fn status_label(status: OrderStatus) -> &'static str {
 
 /// Subscribe messages' `time` fields: `2026-11-25 18:00` in China time.
 fn wechat_time(at: Timestamp) -> String {
-    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset");
     at.inner()
-        .with_timezone(&china)
+        .with_timezone(&super::time::china())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }

@@ -61,7 +61,7 @@ role_groups! {
     /// Products, prices and stock.
     Catalog = [Owner, Manager];
     /// Shipping orders.
-    Shipping = [Owner, Manager, Fulfilment];
+    Dispatch = [Owner, Manager, Fulfilment];
     /// Approving and rejecting after-sales requests.
     AfterSalesDecisions = [Owner, Manager];
     /// Marking returned goods received.

@@ -50,6 +50,11 @@ impl Timestamp {
         )
     }
 
+    /// The day this instant falls on in China time (UTC+8), `YYYY-MM-DD`: the shop's day.
+    pub fn china_day(&self) -> String {
+        self.0.with_timezone(&china()).format("%Y-%m-%d").to_string()
+    }
+
     /// How long after `earlier` this instant is (zero when it is not after it).
     pub fn since(&self, earlier: Timestamp) -> Duration {
         (self.0 - earlier.0).to_std().unwrap_or(Duration::ZERO)
@@ -133,9 +138,24 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// China time (UTC+8, no daylight saving), the shop's clock for days and messages.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shops_day_is_chinas() {
+        let late = Timestamp::parse("2026-12-04T16:30:00Z").unwrap();
+        assert_eq!(late.china_day(), "2026-12-05");
+        assert_eq!(
+            Timestamp::parse("2026-12-04T15:59:59Z").unwrap().china_day(),
+            "2026-12-04"
+        );
+    }
 
     #[test]
     fn timestamps_print_in_utc_with_milliseconds() {

@@ -30,7 +30,7 @@ pub struct ShipOrderInput {
 
 impl ShipOrderInput {
     /// The delivery it asks for, in the one shape the domain knows.
-    fn request(self) -> Result<ShipRequest, ShipRefusal> {
+    pub(crate) fn request(self) -> Result<ShipRequest, ShipRefusal> {
         match (self.logistics_type, self.carrier, self.tracking_no) {
             (Some(logistics_type), None, None) => Ok(ShipRequest {
                 logistics_type,

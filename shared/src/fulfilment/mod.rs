@@ -2,6 +2,7 @@
 //! WeChat (`upload_shipping_info`, compulsory for mini-program shops) with carriers from WeChat's
 //! own list; the buyer's receipt (WeChat's settlement push) completes it.
 
+mod deliver_order;
 mod endpoints;
 mod errors;
 pub mod platform;
@@ -9,4 +10,5 @@ pub mod receipts;
 pub mod settings;
 pub mod shipping;
 
+pub use deliver_order::*;
 pub use endpoints::*;

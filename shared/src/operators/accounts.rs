@@ -315,6 +315,56 @@ impl Accounts {
         Ok(())
     }
 
+    /// New credentials for the operator `id` (an owner's reset).
+    pub async fn reset_by_id(&self, id: &str) -> Result<Enrolment, OperatorError> {
+        let operator = self.by_id(id).await?;
+        self.reset(operator.email.as_str()).await
+    }
+
+    /// Gives the operator `id` the role `role`.
+    pub async fn set_role(&self, id: &str, role: Role) -> Result<OperatorView, OperatorError> {
+        let operator = self.by_id(id).await?;
+        let now = self.clock.now();
+        if !self.store.set_operator_role(&operator, role, now).await? {
+            return Err(OperatorError::NotFound);
+        }
+        tracing::info!(operator = %operator.id, role = %role, "role changed");
+        Ok(Operator { role, ..operator }.view(now))
+    }
+
+    /// Removes the operator `id`.
+    pub async fn remove(&self, id: &str) -> Result<(), OperatorError> {
+        let operator = self.by_id(id).await?;
+        if !self.store.delete_operator(&operator).await? {
+            return Err(OperatorError::NotFound);
+        }
+        tracing::info!(operator = %operator.id, "operator removed");
+        Ok(())
+    }
+
+    async fn by_id(&self, id: &str) -> Result<Operator, OperatorError> {
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(OperatorError::NotFound);
+        }
+        self.store.operator(id).await?.ok_or(OperatorError::NotFound)
+    }
+
+    /// The latest audit records of `target`, newest first.
+    pub async fn audit_of(&self, target: &str, limit: i32) -> Result<Vec<AuditRecord>, OperatorError> {
+        Ok(self.store.audit_of_target(target, limit).await?)
+    }
+
+    /// The audit records of `day` (UTC; today when absent), oldest first, a page at a time.
+    pub async fn audit_of_day(
+        &self,
+        day: Option<String>,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<AuditRecord>, Option<String>), OperatorError> {
+        let day = day.unwrap_or_else(|| self.clock.now().to_string()[..10].to_owned());
+        Ok(self.store.audit_of_day(&day, after, limit).await?)
+    }
+
     /// Every operator, as the console shows them.
     pub async fn list(&self) -> Result<Vec<OperatorView>, OperatorError> {
         let now: Timestamp = self.clock.now();

@@ -3,6 +3,7 @@
 
 mod adapter;
 mod after_sales;
+mod back_office;
 mod cancel_after_sales;
 mod catalog;
 mod console;

@@ -9,6 +9,9 @@ pub mod attr {
     pub const GSI1SK: &str = "gsi1sk";
     pub const GSI2PK: &str = "gsi2pk";
     pub const GSI2SK: &str = "gsi2sk";
+    /// The back office's listings: orders by the day they were placed.
+    pub const GSI3PK: &str = "gsi3pk";
+    pub const GSI3SK: &str = "gsi3sk";
     /// Epoch seconds after which DynamoDB may delete the item; code treats it as gone at once.
     pub const TTL: &str = "expiresAt";
     pub const TYPE: &str = "type";
@@ -18,6 +21,7 @@ pub mod attr {
 pub mod index {
     pub const GSI1: &str = "gsi1";
     pub const GSI2: &str = "gsi2";
+    pub const GSI3: &str = "gsi3";
 }
 
 /// The attributes of each kind of item.
@@ -129,6 +133,8 @@ pub mod field {
         pub const REMARK: &str = "remark";
         /// The delivery address, a snapshot (JSON); absent for virtual goods.
         pub const ADDRESS: &str = "address";
+        /// The last four digits of the delivery phone, for the back office's search (no more of it).
+        pub const PHONE_LAST4: &str = "phoneLast4";
         /// Present (true) when the remark was accepted without WeChat's content check.
         pub const REMARK_UNCHECKED: &str = "remarkUnchecked";
         /// When the owner was reminded to pay (a subscribe message), at most once.
@@ -411,6 +417,11 @@ pub const REFUND_ISSUES: &str = "REFUND_ISSUES";
 /// Index sort key of an order in a GSI2 queue: its time there (deadline, refund asked), then its id.
 pub fn queue_position(at: &str, order_id: &str) -> String {
     format!("{at}#{order_id}")
+}
+
+/// GSI3 partition of the orders placed on `day` (`YYYY-MM-DD`, China time), for the back office.
+pub fn orders_of_day(day: &str) -> String {
+    format!("ORDERS#{day}")
 }
 
 /// Index sort key of an order in its owner's listing.

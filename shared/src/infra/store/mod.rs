@@ -24,7 +24,7 @@ use std::time::Duration;
 pub use files::{FileRecord, Usage};
 pub use limits::{Admission, Counted, Refused};
 pub use media::MediaCheck;
-pub use orders::{CancelOutcome, CreateOutcome, IdempotencyRecord, PaidOutcome};
+pub use orders::{CancelOutcome, CreateOutcome, DayFilter, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
 pub use platform::DeliveryCompanies;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};

@@ -44,8 +44,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), BoxError> 
         .attribute_definitions(string_attr(attr::GSI1SK)?)
         .attribute_definitions(string_attr(attr::GSI2PK)?)
         .attribute_definitions(string_attr(attr::GSI2SK)?)
+        .attribute_definitions(string_attr(attr::GSI3PK)?)
+        .attribute_definitions(string_attr(attr::GSI3SK)?)
         .global_secondary_indexes(gsi(index::GSI1, attr::GSI1PK, attr::GSI1SK)?)
         .global_secondary_indexes(gsi(index::GSI2, attr::GSI2PK, attr::GSI2SK)?)
+        .global_secondary_indexes(gsi(index::GSI3, attr::GSI3PK, attr::GSI3SK)?)
         .send()
         .await;
     match result {

@@ -7,6 +7,7 @@ mod decisions;
 mod queues;
 mod transitions;
 
+pub use queues::DayFilter;
 pub use transitions::PaidOutcome;
 
 use std::collections::{HashMap, HashSet};
@@ -217,7 +218,24 @@ fn order_item(order: &Order) -> Attributes {
     if order.remark_unchecked {
         item.insert(f::REMARK_UNCHECKED.to_owned(), AttributeValue::Bool(true));
     }
+    // The back office lists orders by the day they were placed, and finds one by the last four
+    // digits of its phone.
+    item.insert(
+        attr::GSI3PK.to_owned(),
+        s(keys::orders_of_day(&order.created_at.china_day())),
+    );
+    item.insert(
+        attr::GSI3SK.to_owned(),
+        s(keys::order_position(
+            &order.created_at.to_string(),
+            order.order_id.as_str(),
+        )),
+    );
     if let Some(address) = &order.address {
+        let digits: String = address.tel_number.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 4 {
+            item.insert(f::PHONE_LAST4.to_owned(), s(&digits[digits.len() - 4..]));
+        }
         // An Address always serialises; the text is the snapshot as the buyer chose it.
         item.insert(
             f::ADDRESS.to_owned(),

@@ -1,10 +1,10 @@
 //! The queues the sweeps read: unpaid orders past their deadline, stalled refunds, refund issues
-//! (Queries on sparse indexes, never a Scan).
+//! (Queries on sparse indexes, never a Scan), and the back office's orders of a day.
 
 use super::super::Store;
 use super::super::item::s;
-use super::super::keys::{self, attr, index};
-use crate::domain::orders::Order;
+use super::super::keys::{self, attr, field, index};
+use crate::domain::orders::{Order, OrderStatus};
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -56,4 +56,66 @@ impl Store {
             .map_err(|e| StorageError::from_sdk("finding queued orders", e))?;
         output.items().iter().map(order_from).collect()
     }
+
+    /// Orders placed on `day` (China time), oldest first, after position `after`: one Query of
+    /// the day's GSI3 partition (no Scan), filtered by `status` and the phone's last four digits
+    /// when asked (a filtered page may hold fewer than `limit`; `next` goes on).
+    #[tracing::instrument(skip_all)]
+    pub async fn orders_of_day(
+        &self,
+        day: &str,
+        filter: &DayFilter<'_>,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<Order>, Option<String>), StorageError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(self.table())
+            .index_name(index::GSI3)
+            .expression_attribute_names("#pk", attr::GSI3PK)
+            .expression_attribute_values(":pk", s(keys::orders_of_day(day)))
+            .limit(limit);
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", attr::GSI3SK)
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let mut filters = Vec::new();
+        if let Some(status) = filter.status {
+            filters.push("#status = :status");
+            query = query
+                .expression_attribute_names("#status", field::order::STATUS)
+                .expression_attribute_values(":status", s(status.as_str()));
+        }
+        if let Some(phone) = filter.phone_last4 {
+            filters.push("#phone = :phone");
+            query = query
+                .expression_attribute_names("#phone", field::order::PHONE_LAST4)
+                .expression_attribute_values(":phone", s(phone));
+        }
+        if !filters.is_empty() {
+            query = query.filter_expression(filters.join(" AND "));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("listing the day's orders", e))?;
+        let orders = output.items().iter().map(order_from).collect::<Result<_, _>>()?;
+        let next = output
+            .last_evaluated_key()
+            .and_then(|last| last.get(attr::GSI3SK))
+            .and_then(|position| position.as_s().ok().cloned());
+        Ok((orders, next))
+    }
+}
+
+/// What a day's listing keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DayFilter<'a> {
+    pub status: Option<OrderStatus>,
+    /// The last four digits of the delivery phone.
+    pub phone_last4: Option<&'a str>,
 }

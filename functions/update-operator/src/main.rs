@@ -1,0 +1,6 @@
+//! `update-operator`: PATCH /admin/operators/{id}.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::operators::UpdateOperator>().await
+}

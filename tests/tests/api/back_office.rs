@@ -1,0 +1,259 @@
+//! The back office's API beyond sign-in: the orders of a day and one order's file, shipping from
+//! the console, the audit log, and owners managing operators.
+
+use integration_tests::console::{PASSWORD, code, totp_from_uri};
+use integration_tests::request;
+use lambda_http::http::Method;
+use serde_json::json;
+use shared::fulfilment::DeliverOrder;
+use shared::operators::{CreateOperator, DeleteOperator, GetMe, ListAudit, ListOperators, UpdateOperator};
+use shared::orders::{GetAdminOrder, ListAdminOrders};
+
+use crate::payments::{paid_order, place, shop};
+
+#[tokio::test]
+async fn operators_list_a_days_orders_find_one_by_phone_ship_it_in_two_parcels_and_read_its_file_and_audit_lines()
+ {
+    let mut shop = shop().await;
+    let _wechat = shop.app.own_wechat().await;
+    let packer = shop.app.operator_session("fulfilment").await;
+    let paid = paid_order(&shop, "back-office-01", "4200002026112500000101").await;
+    let unpaid = place(&shop, "back-office-02").await;
+    let today = shop.app.clock.now().china_day();
+    let list = |query: &[(&str, &str)]| {
+        let mut builder = request(Method::GET, "/admin/orders").console(&packer);
+        for (name, value) in query {
+            builder = builder.query(name, value);
+        }
+        shop.app.call::<ListAdminOrders>(builder.build())
+    };
+
+    let all = list(&[("day", &today)]).await;
+    let to_ship = list(&[("status", "PAID")]).await;
+    let by_phone = list(&[("phone", "8000")]).await;
+    let nobody = list(&[("phone", "1234")]).await;
+    let bad_day = list(&[("day", "2026-02-30")]).await;
+
+    let ids = |reply: &integration_tests::Reply| -> Vec<String> {
+        reply.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["orderId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids(&all),
+        [paid.clone(), unpaid.clone()],
+        "oldest first: {:?}",
+        all.body
+    );
+    assert_eq!(ids(&to_ship), std::slice::from_ref(&paid));
+    assert_eq!(ids(&by_phone).len(), 2, "both go to 138****8000");
+    assert!(ids(&nobody).is_empty());
+    assert_eq!((bad_day.status, bad_day.code()), (400, 40002));
+    assert_eq!(
+        all.data()["items"][0]["address"]["telNumber"],
+        "138****8000",
+        "masked in lists"
+    );
+
+    let delivered = shop
+        .app
+        .call::<DeliverOrder>(
+            request(Method::POST, "/admin/orders/x/deliveries")
+                .path_param("id", &paid)
+                .console(&packer)
+                .json(&json!({"logisticsType": 1, "parcels": [
+                    {"carrier": "SF", "trackingNo": "SF1000000001", "items": [{"productId": "tea", "quantity": 1}]},
+                    {"carrier": "SF", "trackingNo": "SF1000000002", "items": [{"productId": "tea", "quantity": 1}]}
+                ]})),
+        )
+        .await;
+    assert_eq!(delivered.status, 200, "{:?}", delivered.body);
+    assert_eq!(delivered.data()["status"], "SHIPPED");
+
+    let file = shop
+        .app
+        .call::<GetAdminOrder>(
+            request(Method::GET, "/admin/orders/x")
+                .path_param("id", &paid)
+                .console(&packer)
+                .build(),
+        )
+        .await;
+    assert_eq!(file.status, 200, "{:?}", file.body);
+    assert_eq!(
+        file.data()["address"]["telNumber"],
+        "13800138000",
+        "in full for the packer"
+    );
+    assert_eq!(
+        file.data()["deliveries"][0]["parcels"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(file.data()["afterSales"], json!([]));
+    let audit = &file.data()["audit"][0];
+    assert_eq!(
+        (
+            audit["action"].as_str(),
+            audit["email"].as_str(),
+            audit["role"].as_str()
+        ),
+        (
+            Some("deliver-order"),
+            Some(packer.email.as_str()),
+            Some("fulfilment")
+        ),
+        "{audit}"
+    );
+    assert_eq!(audit["changes"]["parcels"][1]["trackingNo"], "SF1000000002");
+    let missing = shop
+        .app
+        .call::<GetAdminOrder>(
+            request(Method::GET, "/admin/orders/x")
+                .path_param("id", "20261204000000000009")
+                .console(&packer)
+                .build(),
+        )
+        .await;
+    assert_eq!((missing.status, missing.code()), (404, 40401));
+}
+
+#[tokio::test]
+async fn an_owner_creates_changes_resets_and_removes_operators_and_every_change_is_in_the_audit_log() {
+    let app = integration_tests::spawn_app().await;
+    let owner = app.operator_session("owner").await;
+
+    let created = app
+        .call::<CreateOperator>(
+            request(Method::POST, "/admin/operators")
+                .console(&owner)
+                .json(&json!({"email": "Helper@Shop.Example", "role": "support"})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let helper_id = created.data()["operator"]["id"].as_str().unwrap().to_owned();
+    let first_password = created.data()["password"].as_str().unwrap().to_owned();
+    assert!(
+        created.data()["totpUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let again = app
+        .call::<CreateOperator>(
+            request(Method::POST, "/admin/operators")
+                .console(&owner)
+                .json(&json!({"email": "helper@shop.example", "role": "finance"})),
+        )
+        .await;
+    assert_eq!((again.status, again.code()), (409, 40911));
+
+    let listed = app
+        .call::<ListOperators>(request(Method::GET, "/admin/operators").console(&owner).build())
+        .await;
+    let emails: Vec<&str> = listed.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["email"].as_str().unwrap())
+        .collect();
+    assert!(emails.contains(&"helper@shop.example"), "{emails:?}");
+    assert!(
+        !listed.body.to_string().contains("passwordHash") && !listed.body.to_string().contains("totpSecret")
+    );
+
+    let update = |body: serde_json::Value| {
+        app.call::<UpdateOperator>(
+            request(Method::PATCH, "/admin/operators/x")
+                .path_param("id", &helper_id)
+                .console(&owner)
+                .json(&body),
+        )
+    };
+    let promoted = update(json!({"role": "finance"})).await;
+    assert_eq!(
+        promoted.data()["operator"]["role"],
+        "finance",
+        "{:?}",
+        promoted.body
+    );
+    let reset = update(json!({"reset": true})).await;
+    let new_password = reset.data()["password"].as_str().unwrap().to_owned();
+    assert_ne!(new_password, first_password);
+    let secret = totp_from_uri(reset.data()["totpUri"].as_str().unwrap());
+    let now = app.clock.now().epoch_secs() as u64;
+    let old = app
+        .sign_in("helper@shop.example", &first_password, &code(&secret, now, 0))
+        .await;
+    assert_eq!(old.code(), 40110, "the old password is gone");
+    let fresh = app
+        .sign_in("helper@shop.example", &new_password, &code(&secret, now, 1))
+        .await;
+    assert_eq!(fresh.status, 200, "{:?}", fresh.body);
+    assert_eq!(fresh.data()["mustChangePassword"], true);
+    let helper_cookie = integration_tests::console::cookie_of(&fresh).unwrap();
+
+    let own = app
+        .call::<UpdateOperator>(
+            request(Method::PATCH, "/admin/operators/x")
+                .path_param("id", &owner.operator_id)
+                .console(&owner)
+                .json(&json!({"role": "support"})),
+        )
+        .await;
+    assert_eq!(
+        (own.status, own.code()),
+        (400, 40002),
+        "an owner keeps their own role"
+    );
+    let removed = app
+        .call::<DeleteOperator>(
+            request(Method::DELETE, "/admin/operators/x")
+                .path_param("id", &helper_id)
+                .console(&owner)
+                .build(),
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{:?}", removed.body);
+    let gone = app
+        .call::<GetMe>(
+            request(Method::GET, "/admin/me")
+                .header("cookie", &helper_cookie)
+                .build(),
+        )
+        .await;
+    assert_eq!(gone.code(), 40109, "a removed operator's session ends");
+
+    let log = app
+        .call::<ListAudit>(request(Method::GET, "/admin/audit").console(&owner).build())
+        .await;
+    let actions: Vec<&str> = log.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for action in ["create-operator", "update-operator", "delete-operator"] {
+        assert!(actions.contains(&action), "{action}: {actions:?}");
+    }
+    let text = log.body.to_string();
+    assert!(
+        !text.contains(&new_password) && !text.contains(PASSWORD),
+        "no password in the log"
+    );
+    let of_helper = app
+        .call::<ListAudit>(
+            request(Method::GET, "/admin/audit")
+                .query("target", &helper_id)
+                .console(&owner)
+                .build(),
+        )
+        .await;
+    assert_eq!(
+        of_helper.data()["items"][0]["action"],
+        "delete-operator",
+        "newest first"
+    );
+}
