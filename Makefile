@@ -1,6 +1,6 @@
 # The project's commands. `make dev` runs the backend locally; `make test` runs every check.
 # `make` alone lists them (it builds nothing).
-.PHONY: help dev test build bench venv preflight fmt lint clean new-function
+.PHONY: help dev test screenshots build bench venv preflight fmt lint clean new-function
 .DEFAULT_GOAL := help
 
 ## List the commands.
@@ -18,6 +18,10 @@ test:
 ## sam build (cargo lambda, arm64, release) and print each function's zip size.
 build:
 	./scripts/build.sh
+
+## The README's console screenshots (docs/images/), taken by the browser tests of a full `make test`.
+screenshots:
+	CONSOLE_SCREENSHOTS="$(CURDIR)/docs/images" ./scripts/test.sh
 
 ## Cold start, request latency and peak memory of release builds, through a local Runtime API (Linux only).
 bench:

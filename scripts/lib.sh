@@ -103,6 +103,24 @@ ensure_node_packages() {
   done
 }
 
+# Debian's Chromium, for the console's browser tests: installed with apt the first time (as root,
+# or through sudo). CHROMIUM names another executable (macOS: a Chrome or Chromium app's binary).
+ensure_chromium() {
+  CHROMIUM="${CHROMIUM:-$(command -v chromium || true)}"
+  if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    command -v apt-get >/dev/null 2>&1 \
+      || die "the console's browser tests need Chromium: install it, or set CHROMIUM to a Chrome or Chromium executable"
+    log "installing Debian's chromium for the console's browser tests (apt; first run only, a minute or two)"
+    $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null \
+      || die "apt-get install chromium failed"
+    CHROMIUM="$(command -v chromium)"
+  fi
+  export CHROMIUM
+}
+
 # The first 16 hex digits of a file's SHA-256 (python3: the same on Linux and macOS).
 file_digest() {
   python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$1"

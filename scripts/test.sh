@@ -18,6 +18,8 @@ trap 'exit 130' INT TERM
 AWS_PORT=$(free_port)
 WECHAT_PORT=$(free_port)
 API_PORT=$(free_port)
+# The gateway proxy's port: the API's one origin for schemathesis and the console's browser tests.
+PROXY_PORT=$(free_port)
 WECHATPAY_PORT=$(free_port)
 
 log "starting the AWS emulator on 127.0.0.1:$AWS_PORT"
@@ -59,7 +61,7 @@ export TABLE_NAME="e2e-$API_PORT" BUCKET_NAME="e2e-uploads-$API_PORT"
 export WECHAT_APPID="$TEST_FAKE_WECHAT_APPID" WECHAT_SECRET="$TEST_FAKE_WECHAT_SECRET" WECHAT_API_BASE="$TEST_FAKE_WECHAT_URL"
 export_assignments "$(./target/debug/admin new-signing-key e2e)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
-export CONSOLE_ORIGINS="http://127.0.0.1:$API_PORT"
+export CONSOLE_ORIGINS="http://127.0.0.1:$API_PORT,http://127.0.0.1:$PROXY_PORT"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
 export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}"}}}'
@@ -84,8 +86,10 @@ log "the sample shop (client/example/): its pages and components under miniprogr
 
 log "the API contract: openapi-spec-validator, then schemathesis against the running functions"
 openapi-spec-validator openapi.yaml
-PROXY_PORT=$(free_port)
-start_bg "$LOGS/gateway-proxy.log" python3 scripts/gateway_proxy.py "$PROXY_PORT" "$API_PORT"
+log "the operators' console (console/): typecheck and build (at most 300 KB gzipped)"
+ensure_node_packages console
+(cd console && npm run typecheck --silent && npm run build --silent)
+start_bg "$LOGS/gateway-proxy.log" python3 scripts/gateway_proxy.py "$PROXY_PORT" "$API_PORT" console/dist
 wait_port "$PROXY_PORT" "the gateway proxy" 30 "$LOGS/gateway-proxy.log"
 SCHEMATHESIS_TOKEN=$(./target/debug/admin dev-token o_schemathesis)
 # Every route but logout (it would end the token's session for the rest of the run; its tests are
@@ -98,6 +102,11 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$PROXY_PORT" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,ignored_auth \
   --exclude-operation-id logout --workers 1 --max-examples 15 --seed 20261125 --request-timeout 120 \
   --suppress-health-check all --report junit --report-dir "$LOGS/schemathesis" ${SCHEMATHESIS_ARGS:-}
+
+log "the operators' console end to end in headless Chromium (Debian's chromium, driven by playwright-core)"
+ensure_chromium
+(cd console && CONSOLE_E2E_URL="http://127.0.0.1:$PROXY_PORT" WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
+  ADMIN="$ROOT/target/debug/admin" CONSOLE_SCREENSHOTS="${CONSOLE_SCREENSHOTS:-}" node --test test/e2e.mjs)
 
 log "one CloudWatch EMF metrics line per request in the functions' output"
 python3 scripts/check_metrics_lines.py "$LOGS/functions.log"
