@@ -102,6 +102,7 @@ export const ROLE_NAMES: Record<Role, string> = {
 export const CAN = {
   orders: ["owner", "manager", "fulfilment", "support", "finance"],
   ship: ["owner", "manager", "fulfilment"],
+  catalog: ["owner", "manager"],
   afterSales: ["owner", "manager", "fulfilment", "support", "finance"],
   decide: ["owner", "manager"],
   receive: ["owner", "manager", "fulfilment"],

@@ -10,6 +10,7 @@ import { Dashboard } from "./pages/dashboard";
 import { OrderPage } from "./pages/order";
 import { OrdersPage } from "./pages/orders";
 import { OperatorsPage } from "./pages/operators";
+import { ProductsPage } from "./pages/products";
 import { PasswordPage, SignInPage } from "./pages/sign_in";
 import { ShippingPage } from "./pages/shipping";
 
@@ -59,6 +60,7 @@ function App() {
   const nav: [string, string, boolean][] = [
     ["#/", "概览", true],
     ["#/orders", "订单", can(me, "orders")],
+    ["#/products", "商品", can(me, "orders")],
     ["#/shipping", "批量发货", can(me, "ship")],
     ["#/after-sales", "售后", can(me, "afterSales")],
     ["#/audit", "操作日志", can(me, "records")],
@@ -70,6 +72,9 @@ function App() {
   switch (route) {
     case "orders":
       page = param ? <OrderPage me={me} id={decodeURIComponent(param)} /> : <OrdersPage me={me} />;
+      break;
+    case "products":
+      page = <ProductsPage me={me} id={param ? decodeURIComponent(param) : undefined} />;
       break;
     case "shipping":
       page = <ShippingPage />;

@@ -94,7 +94,7 @@ async function browser() {
   });
 }
 
-test("an operator signs in, ships, refunds, reads the audit, ships 100 orders from a CSV and exports the day", { skip, timeout: 300_000 }, async (t) => {
+test("an operator signs in, creates a product with two SKUs, ships, refunds, reads the audit, ships 100 orders from a CSV and exports the day", { skip, timeout: 300_000 }, async (t) => {
   const email = `owner${randomBytes(4).toString("hex")}@shop.example`;
   const owner = createOperator(email, "owner");
   const shopper = buyer("console");
@@ -143,6 +143,38 @@ test("an operator signs in, ships, refunds, reads the audit, ships 100 orders fr
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "console-dashboard.png") });
   }
+
+  // A product with two SKUs and an image, on sale at once; its stock adjusted with a reason.
+  const newId = `e2e-${randomBytes(3).toString("hex")}`;
+  await page.goto(`${BASE}/console/#/products/new`);
+  const form = page.locator('[data-form="product"]');
+  await form.getByLabel("商品编号").fill(newId);
+  await form.getByLabel("名称").fill("桂花乌龙");
+  await form.getByLabel("分类").fill("tea");
+  await form.getByLabel("状态").selectOption("ON_SALE");
+  await form.getByLabel("图片链接（每行一个 https 地址，最多 9 张）").fill("https://cdn.example.com/products/osmanthus/1.jpg");
+  await form.getByRole("button", { name: "添加规格" }).click();
+  await form.getByLabel("规格名 1").fill("规格");
+  await form.getByLabel("规格值 1").fill("小罐，大罐");
+  await form.getByLabel("价格 1").fill("38");
+  await form.getByLabel("价格 2").fill("68");
+  await form.getByLabel("库存 1").fill("10");
+  await form.getByLabel("库存 2").fill("5");
+  await form.getByRole("button", { name: "保存" }).click();
+  await page.getByText(`编辑商品 ${newId}`).waitFor();
+  const stock = page.locator('[data-form="stock"]');
+  await stock.getByLabel("SKU").selectOption("sku2");
+  await stock.getByLabel("增减数量").fill("3");
+  await stock.getByLabel("原因").fill("到货 3 罐");
+  await stock.getByRole("button", { name: "调整" }).click();
+  await page.locator('[data-list="skus"]', { hasText: "8" }).waitFor();
+  const listed = (await shopper.callFunction({ name: "getProduct", data: { id: newId } })).result;
+  assert.deepEqual(
+    listed.skus.map((sku) => [sku.skuId, sku.priceFen, sku.stock]),
+    [["sku1", 3800, 10], ["sku2", 6800, 8]],
+    JSON.stringify(listed),
+  );
+  assert.deepEqual(listed.images, ["https://cdn.example.com/products/osmanthus/1.jpg"]);
 
   // Ship the buyer's order with SF in two parcels, one unit each.
   await page.goto(`${BASE}/console/#/orders/${orderId}`);

@@ -1,11 +1,12 @@
 //! How the catalog's errors read: each becomes an [`ApiError`] with its code, status and
 //! the `details` a client can act on.
 
+use crate::catalog::desk::CatalogDeskError;
 use crate::catalog::products::CatalogError;
 use crate::catalog::share_codes::ShareCodeError;
 use crate::infra::access_token::AccessTokenError;
 use crate::infra::wechat::WeChatError;
-use crate::runtime::error::ApiError;
+use crate::runtime::error::{ApiError, Conflict};
 
 impl From<ShareCodeError> for ApiError {
     fn from(err: ShareCodeError) -> Self {
@@ -33,6 +34,25 @@ impl From<CatalogError> for ApiError {
         match err {
             CatalogError::NotFound => Self::NotFound("product"),
             CatalogError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<CatalogDeskError> for ApiError {
+    fn from(err: CatalogDeskError) -> Self {
+        match err {
+            CatalogDeskError::Invalid { field, reason } => Self::validation(field, reason),
+            CatalogDeskError::NotFound => Self::NotFound("product"),
+            err @ CatalogDeskError::Short { stock } => Self::conflict(
+                Conflict::StockTooLow,
+                format!("{err} (库存不足)"),
+                Some(serde_json::json!({ "stock": stock })),
+            ),
+            err @ CatalogDeskError::Contended => Self::StorageUnavailable {
+                context: "saving the product".into(),
+                source: Box::new(err),
+            },
+            CatalogDeskError::Storage(err) => err.into(),
         }
     }
 }

@@ -136,6 +136,7 @@ pub enum Conflict {
     OrderNotShippable,
     AfterSalesNotAllowed,
     OperatorExists,
+    StockTooLow,
 }
 
 impl ApiError {
@@ -204,6 +205,7 @@ impl ApiError {
                 Conflict::OrderNotShippable => 40909,
                 Conflict::AfterSalesNotAllowed => 40910,
                 Conflict::OperatorExists => 40911,
+                Conflict::StockTooLow => 40912,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,

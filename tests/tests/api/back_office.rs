@@ -257,3 +257,106 @@ async fn an_owner_creates_changes_resets_and_removes_operators_and_every_change_
         "newest first"
     );
 }
+
+#[tokio::test]
+async fn a_manager_creates_a_product_with_two_skus_edits_it_without_touching_its_stock_and_adjusts_stock_with_a_reason()
+ {
+    use shared::catalog::{AdjustStock, GetProduct, ListAdminProducts, SaveProduct};
+    let app = integration_tests::spawn_app().await;
+    let manager = app.operator_session("manager").await;
+    let product = json!({
+        "name": "桂花乌龙", "description": "两种罐装", "category": "tea",
+        "images": ["https://cdn.example.com/products/osmanthus/1.jpg"], "status": "ON_SALE", "sortOrder": 5,
+        "specs": [{"name": "规格", "values": ["小罐", "大罐"]}],
+        "skus": [
+            {"skuId": "small", "specValues": {"规格": "小罐"}, "priceFen": 3800, "stock": 10},
+            {"skuId": "large", "specValues": {"规格": "大罐"}, "priceFen": 6800, "stock": 4}
+        ]
+    });
+    let save = |body: serde_json::Value| {
+        app.call::<SaveProduct>(
+            request(Method::PUT, "/admin/products/x")
+                .path_param("id", "osmanthus")
+                .console(&manager)
+                .json(&body),
+        )
+    };
+
+    let created = save(product.clone()).await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    assert_eq!(
+        (
+            created.data()["priceFen"].as_i64(),
+            created.data()["stock"].as_i64()
+        ),
+        (Some(3800), Some(14))
+    );
+    let adjusted = app
+        .call::<AdjustStock>(
+            request(Method::POST, "/admin/products/x/stock")
+                .path_param("id", "osmanthus")
+                .console(&manager)
+                .json(&json!({"skuId": "large", "delta": 5, "reason": "盘点多出 5 罐"})),
+        )
+        .await;
+    assert_eq!(adjusted.data()["stock"], 19, "{:?}", adjusted.body);
+    let too_much = app
+        .call::<AdjustStock>(
+            request(Method::POST, "/admin/products/x/stock")
+                .path_param("id", "osmanthus")
+                .console(&manager)
+                .json(&json!({"skuId": "large", "delta": -10, "reason": "破损"})),
+        )
+        .await;
+    assert_eq!(
+        (too_much.status, too_much.code()),
+        (409, 40912),
+        "{:?}",
+        too_much.body
+    );
+    assert_eq!(too_much.data()["stock"], 9);
+
+    // An edit renames and reprices; the stock stays what it is.
+    let mut edited = product.clone();
+    edited["name"] = json!("桂花乌龙茶");
+    edited["skus"][1]["priceFen"] = json!(6600);
+    edited["skus"][1]["stock"] = json!(0);
+    let saved = save(edited).await;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    assert_eq!(app.sku_stock("osmanthus", "large").await, 9, "live stock kept");
+    let public = app
+        .call::<GetProduct>(
+            request(Method::GET, "/products/x")
+                .path_param("id", "osmanthus")
+                .build(),
+        )
+        .await;
+    assert_eq!(public.data()["name"], "桂花乌龙茶");
+    assert_eq!(public.data()["skus"][1]["priceFen"], 6600);
+
+    let bad = save(json!({"name": "", "description": "", "category": "tea", "images": [], "status": "ON_SALE", "sortOrder": 1, "priceFen": 1, "stock": 1})).await;
+    assert_eq!((bad.status, bad.code()), (400, 40002), "{:?}", bad.body);
+    let mut off = product.clone();
+    off["status"] = json!("OFF_SALE");
+    assert_eq!(save(off).await.status, 200);
+    let listed = app
+        .call::<ListAdminProducts>(request(Method::GET, "/admin/products").console(&manager).build())
+        .await;
+    let ids: Vec<&str> = listed.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"osmanthus"),
+        "off the shelf and still listed for operators: {ids:?}"
+    );
+    let audit = app.store().audit_of_target("osmanthus", 10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "adjust-stock" && r.changes["reason"] == "盘点多出 5 罐"),
+        "{audit:?}"
+    );
+}

@@ -47,6 +47,18 @@ impl Store {
         item.as_ref().map(product_from).transpose()
     }
 
+    /// One product, read consistently (before a conditional write of it).
+    pub async fn get_product_consistently(&self, id: &ProductId) -> Result<Option<Product>, StorageError> {
+        let item = self
+            .get(
+                &keys::product(id.as_str()),
+                Read::Consistent,
+                "loading the product",
+            )
+            .await?;
+        item.as_ref().map(product_from).transpose()
+    }
+
     /// The ids among `ids` that already exist (for the seeder).
     pub async fn existing_products(&self, ids: &[ProductId]) -> Result<Vec<ProductId>, StorageError> {
         let keys: Vec<keys::Key> = ids.iter().map(|id| keys::product(id.as_str())).collect();
@@ -98,6 +110,9 @@ pub(super) fn product_item(product: &Product) -> Attributes {
         item.insert(field::SPECS.to_owned(), specs_attribute(&product.specs));
         item.insert(field::SKUS.to_owned(), skus_attribute(&product.skus));
     }
+    // The back office lists every product, whatever its status.
+    item.insert(attr::GSI3PK.to_owned(), s(keys::PRODUCTS));
+    item.insert(attr::GSI3SK.to_owned(), s(product.id.as_str()));
     if product.is_on_sale() {
         let position = keys::catalog_position(product.sort_order, product.id.as_str());
         item.insert(attr::GSI1PK.to_owned(), s(keys::CATALOG));

@@ -374,6 +374,9 @@ pub fn product(id: &str) -> Key {
 /// GSI1 partition of every ON_SALE product (sparse: OFF_SALE products leave it).
 pub const CATALOG: &str = "CATALOG";
 
+/// GSI3 partition of every product, by id, for the back office.
+pub const PRODUCTS: &str = "PRODUCTS";
+
 /// GSI2 partition of the ON_SALE products of one category.
 pub fn category(category: &str) -> String {
     format!("CATEGORY#{category}")

@@ -13,6 +13,7 @@ mod operators;
 mod orders;
 mod pages;
 mod platform;
+mod products;
 pub mod schema;
 mod transaction;
 mod users;
@@ -27,6 +28,7 @@ pub use media::MediaCheck;
 pub use orders::{CancelOutcome, CreateOutcome, DayFilter, IdempotencyRecord, PaidOutcome};
 pub use pages::Cursors;
 pub use platform::DeliveryCompanies;
+pub use products::Adjusted;
 pub use users::{LoginRecord, NewSession, RevokeReason, Rotation, SessionState, SessionStatus};
 pub use wechat::{CachedToken, TokenState};
 

@@ -1,0 +1,6 @@
+//! `list-admin-products`: GET /admin/products.
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::serve::<shared::catalog::ListAdminProducts>().await
+}
