@@ -41,6 +41,11 @@ if ! zig_found; then
   zig_found || die "cargo lambda does not find zig even with .venv/bin/zig; see 'cargo lambda system'"
 fi
 
+# The operators' console first: serve-console embeds console/dist.
+log "the operators' console (console/dist: npm from its lockfile, esbuild)"
+ensure_node_packages console
+(cd console && npm run build --silent) || die "the console did not build"
+
 log "sam build (cargo lambda, release, arm64): the first build compiles the whole workspace"
 sam build "$@"
 

@@ -61,6 +61,9 @@ S3_FUNCTIONS = {"on-upload"}
 SCHEDULED_FUNCTIONS = {"expire-orders", "refresh-wechat-token"}
 # HTTP functions with one event per method on their one path.
 MULTI_METHOD_FUNCTIONS = {"wechat-push"}
+# Functions that serve files under a prefix: the prefix itself and one file below it
+# (`/console` and `/console/{file}`); each operation's id ends with its last segment's name.
+MULTI_PATH_FUNCTIONS = {"serve-console"}
 WILDCARD_SID_PREFIX = "AwsRequiresWildcard"
 # SAM event types whose source invokes the function asynchronously (InvocationType Event): Lambda
 # retries a failed event and then drops it unless the function has an on-failure destination. A
@@ -331,7 +334,10 @@ def check_openapi(routes: dict[str, list[str]], router: dict, report: Report) ->
             operation_id = operation.get("operationId")
             name = function if isinstance(function, str) and function else expected
             wanted_id = camel(name) if name else None
-            if name and len(routes.get(name, [])) > 1:
+            if name and name in MULTI_PATH_FUNCTIONS:
+                last = path.rstrip("/").rsplit("/", 1)[-1].strip("{}")
+                wanted_id = f"{camel(name)}{last[:1].upper()}{last[1:]}"  # one per path: serveConsoleFile
+            elif name and len(routes.get(name, [])) > 1:
                 wanted_id = f"{camel(name)}{str(method).capitalize()}"  # one per method: wechatPushGet
             if name and operation_id != wanted_id:
                 report.fail(f"{at}: operationId is {operation_id!r}, expected {wanted_id!r} (the camelCase of {name})")
@@ -461,7 +467,7 @@ def main() -> int:
         wanted = "S3" if binary in S3_FUNCTIONS else "ScheduleV2" if binary in SCHEDULED_FUNCTIONS else "HttpApi"
         kinds = sorted(f"{name} ({(e or {}).get('Type')})" for name, e in events.items())
         # A webhook may answer several methods on its one path (WeChat's push: GET and POST).
-        several = wanted == "HttpApi" and binary in MULTI_METHOD_FUNCTIONS
+        several = wanted == "HttpApi" and binary in MULTI_METHOD_FUNCTIONS | MULTI_PATH_FUNCTIONS
         if (len(events) != 1 and not several) or not events or any((e or {}).get("Type") != wanted for e in events.values()):
             report.fail(f"{prefix}: expected exactly one event of type {wanted}, found {len(events)}: {', '.join(kinds) or 'none'}")
             continue
@@ -477,7 +483,7 @@ def main() -> int:
                 if api_id and event_props.get("ApiId") != {"Ref": api_id}:
                     report.fail(f"{prefix}: its HttpApi event must set ApiId: !Ref {api_id} (one API for all routes)")
                 served.append(f"{method.upper()} {path}")
-            if len({route.split(" ", 1)[1] for route in served}) > 1:
+            if len({route.split(" ", 1)[1] for route in served}) > 1 and binary not in MULTI_PATH_FUNCTIONS:
                 report.fail(f"{prefix}: its HttpApi events must share one Path")
             if served:
                 routes[binary] = sorted(served)
@@ -546,18 +552,22 @@ def main() -> int:
     except (OSError, KeyError, tomllib.TOMLDecodeError) as err:
         report.fail(f"Cargo.toml: [workspace.metadata.lambda.watch.router] is missing or unreadable ({err})")
         router = {}
-    local: dict[str, str] = {}  # binary -> "METHOD /path"
+    local: dict[str, list[str]] = {}  # binary -> ["METHOD /path", ...]
     for path, target in router.items():
         entries = [{"method": "ANY", "function": target}] if isinstance(target, str) else target
         for entry in entries:
-            local[entry["function"]] = f"{entry['method'].upper()} {path}"
+            local.setdefault(entry["function"], []).append(f"{entry['method'].upper()} {path}")
     for binary, routed in sorted(routes.items()):
         served = local.get(binary)
         route = " and ".join(routed)
         if served is None:
             report.fail(f"Cargo.toml: the watch router does not serve {binary} ({route})")
-        elif routed != [served] and not (served.startswith("ANY ") and {r.split(" ", 1)[1] for r in routed} == {served[4:]}):
-            report.fail(f"Cargo.toml: the watch router serves {binary} on {served!r}, {TEMPLATE} on {route!r}")
+            continue
+        # "ANY /path" serves every method the template routes on that path.
+        covered = {r for r in routed if r in served or f"ANY {r.split(' ', 1)[1]}" in served}
+        extra = [s for s in served if not any(s == r or (s.startswith("ANY ") and r.split(" ", 1)[1] == s[4:]) for r in routed)]
+        if covered != set(routed) or extra:
+            report.fail(f"Cargo.toml: the watch router serves {binary} on {' and '.join(served)!r}, {TEMPLATE} on {route!r}")
     for binary in sorted(set(local) - set(routes)):
         report.fail(f"Cargo.toml: the watch router serves {binary}, which has no route in {TEMPLATE}")
 

@@ -64,6 +64,10 @@ if [ "$AWS_ENDPOINT_URL" = "http://$HOST:$AWS_PORT" ]; then
   wait_port "$AWS_PORT" "the AWS emulator" 60 .dev/moto.log
 fi
 
+# The operators' console first: serve-console embeds console/dist when it is built.
+log "building the operators' console (console/dist)"
+ensure_node_packages console
+(cd console && npm run build --silent) || die "the console did not build"
 if [ -x target/debug/admin ]; then
   log "building the dev tools"
 else
@@ -103,23 +107,14 @@ fi
 } > .dev/admin.env
 chmod 600 .dev/admin.env
 
-log "building the operators' console (console/dist)"
-ensure_node_packages console
-(cd console && npm run build --silent) || die "the console did not build"
-
-# The functions behind the gateway proxy, which is the API's one origin and serves the console
-# at /console/ beside it (the session cookie is first-party, as behind CloudFront).
-WATCH_PORT=$(free_port)
-log "starting the functions (cargo lambda watch) behind $API_HOST:$API_PORT; each compiles on its first request"
-start_bg .dev/functions.log cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT"
-wait_port "$WATCH_PORT" "cargo lambda watch" 300 .dev/functions.log
-PROXY_BIND="$API_HOST" start_bg .dev/gateway.log python3 scripts/gateway_proxy.py "$API_PORT" "$WATCH_PORT" console/dist
-wait_port "$API_PORT" "the gateway proxy" 30 .dev/gateway.log
+log "starting the functions (cargo lambda watch) on $API_HOST:$API_PORT; each compiles on its first request"
+start_bg .dev/functions.log cargo lambda watch --invoke-address "$API_HOST" --invoke-port "$API_PORT"
+wait_port "$API_PORT" "cargo lambda watch" 300 .dev/functions.log
 
 cat <<TXT
 
   Functions    http://$API_HOST:$API_PORT   (REST routes, and /lambda-url/<function>/)
-  Console      http://127.0.0.1:$API_PORT/console/   (the operators' back office; first owner below)
+  Console      http://127.0.0.1:$API_PORT/console   (the operators' back office; the first owner: see below)
   AWS emulator $AWS_ENDPOINT_URL   (table $TABLE_NAME, bucket $BUCKET_NAME)
   Fake WeChat  $WECHAT_API_BASE   (codes: NAME or NAME.ANYTHING; bad*, blocked*, limited*, busy*, flaky*, slow*; phone codes: phone.NAME)
   WeChat Pay   ${WECHAT_PAY_API_BASE:-https://api.mch.weixin.qq.com}   (fake unless WECHAT_PAY_MCHID is set; keys and ids in .dev/wechatpay/)
@@ -130,8 +125,8 @@ cat <<TXT
     curl -s http://127.0.0.1:$API_PORT/users/me -H "Authorization: Bearer <accessToken>"
   Pay an order (after POST /orders/<id>/pay), as the payer's tap would:
     curl -s -X POST http://$HOST:$WECHATPAY_PORT/dev/pay/<orderId>
-  The operators' API (/admin/, console sessions): create the first owner, then sign in from
-  http://127.0.0.1:$API_PORT with the password and a code of the printed otpauth:// URI:
+  The operators' console: create the first owner, then sign in at
+  http://127.0.0.1:$API_PORT/console with the password and a code of the printed otpauth:// URI:
     ./target/debug/admin create-operator owner@example.com owner
 
   Functions compile on their first request. Ctrl-C stops everything.

@@ -25,6 +25,10 @@ WECHATPAY_PORT=$(free_port)
 log "starting the AWS emulator on 127.0.0.1:$AWS_PORT"
 start_bg "$LOGS/moto.log" python3 scripts/emulator.py 127.0.0.1 "$AWS_PORT"
 
+# The operators' console first: serve-console embeds console/dist when it is built.
+log "the operators' console (console/): typecheck and build (at most 300 KB gzipped)"
+ensure_node_packages console
+(cd console && npm run typecheck --silent && npm run build --silent)
 log "building the workspace (from a fresh clone: about 5 minutes on 2 cores)"
 cargo build --workspace --all-targets --quiet
 
@@ -86,10 +90,7 @@ log "the sample shop (client/example/): its pages and components under miniprogr
 
 log "the API contract: openapi-spec-validator, then schemathesis against the running functions"
 openapi-spec-validator openapi.yaml
-log "the operators' console (console/): typecheck and build (at most 300 KB gzipped)"
-ensure_node_packages console
-(cd console && npm run typecheck --silent && npm run build --silent)
-start_bg "$LOGS/gateway-proxy.log" python3 scripts/gateway_proxy.py "$PROXY_PORT" "$API_PORT" console/dist
+start_bg "$LOGS/gateway-proxy.log" python3 scripts/gateway_proxy.py "$PROXY_PORT" "$API_PORT"
 wait_port "$PROXY_PORT" "the gateway proxy" 30 "$LOGS/gateway-proxy.log"
 SCHEMATHESIS_TOKEN=$(./target/debug/admin dev-token o_schemathesis)
 # Every route but logout (it would end the token's session for the rest of the run; its tests are
@@ -105,7 +106,7 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$PROXY_PORT" \
 
 log "the operators' console end to end in headless Chromium (Debian's chromium, driven by playwright-core)"
 ensure_chromium
-(cd console && CONSOLE_E2E_URL="http://127.0.0.1:$PROXY_PORT" WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
+(cd console && CONSOLE_E2E_URL="http://127.0.0.1:$API_PORT" WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
   ADMIN="$ROOT/target/debug/admin" CONSOLE_SCREENSHOTS="${CONSOLE_SCREENSHOTS:-}" node --test test/e2e.mjs)
 
 log "one CloudWatch EMF metrics line per request in the functions' output"

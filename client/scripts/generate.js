@@ -68,12 +68,13 @@ function authOf(op) {
 
 /**
  * The operations a mini-program can call: those answering the envelope, public or with a bearer
- * token. Webhooks (no envelope) and operators' routes (SigV4) are left out.
+ * token. Webhooks (no envelope) and operators' routes (`/admin/`: SigV4 or the console's
+ * session) are left out.
  */
 function callableOperations(doc) {
   return operations(doc)
     .map((entry) => ({ ...entry, data: envelopeData(doc, entry.op), auth: authOf(entry.op) }))
-    .filter((entry) => entry.data && (entry.auth === 'none' || entry.auth === 'bearer'));
+    .filter((entry) => entry.data && (entry.auth === 'none' || entry.auth === 'bearer') && !entry.path.startsWith('/admin/'));
 }
 
 function parametersOf(doc, op) {

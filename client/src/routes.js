@@ -30,5 +30,4 @@ module.exports = {
   requestAfterSales: { method: 'POST', path: '/orders/{id}/after-sales', auth: 'bearer', pathParams: ['id'], queryParams: [], bodyParams: ['type', 'lines', 'reason', 'photos'], idempotencyKey: false },
   cancelAfterSales: { method: 'POST', path: '/orders/{id}/after-sales/{number}/cancel', auth: 'bearer', pathParams: ['id', 'number'], queryParams: [], bodyParams: null, idempotencyKey: false },
   returnAfterSales: { method: 'POST', path: '/orders/{id}/after-sales/{number}/return', auth: 'bearer', pathParams: ['id', 'number'], queryParams: [], bodyParams: ['carrier', 'trackingNo'], idempotencyKey: false },
-  signIn: { method: 'POST', path: '/admin/session', auth: 'none', pathParams: [], queryParams: [], bodyParams: ['email', 'password', 'totp'], idempotencyKey: false },
 };

@@ -202,22 +202,6 @@ export interface Functions {
     result: AfterSales;
     errorCodes: 40001 | 40002 | 40101 | 40102 | 40103 | 40105 | 40401 | 40910 | 41301 | 50001 | 50302;
   };
-  /** Sign in to the console (operators) (POST /admin/session). */
-  signIn: {
-    input: {
-      email: string;
-      password: string;
-      totp: string;
-    };
-    result: {
-      id?: string;
-      email?: string;
-      role?: string;
-      csrfToken?: string;
-      mustChangePassword?: boolean;
-    };
-    errorCodes: 40001 | 40002 | 40110 | 40304 | 41301 | 42902 | 42903 | 42904 | 50001 | 50302;
-  };
 }
 
 /** The name of a function a mini-program can call. */

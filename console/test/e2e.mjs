@@ -110,7 +110,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   page.on("console", (message) => message.type() === "error" && !/status of 4\d\d/.test(message.text()) && problems.push(message.text()));
 
   // The page: its security headers, then the sign-in form, which says what is wrong next to the field.
-  const served = await page.goto(`${BASE}/console/`);
+  const served = await page.goto(`${BASE}/console`);
   const headers = served.headers();
   assert.match(headers["content-security-policy"], /script-src 'self'/);
   assert.match(headers["content-security-policy"], /frame-ancestors 'none'/);
@@ -146,7 +146,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
 
   // A product with two SKUs and an image, on sale at once; its stock adjusted with a reason.
   const newId = `e2e-${randomBytes(3).toString("hex")}`;
-  await page.goto(`${BASE}/console/#/products/new`);
+  await page.goto(`${BASE}/console#/products/new`);
   const form = page.locator('[data-form="product"]');
   await form.getByLabel("商品编号").fill(newId);
   await form.getByLabel("名称").fill("桂花乌龙");
@@ -177,7 +177,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   assert.deepEqual(listed.images, ["https://cdn.example.com/products/osmanthus/1.jpg"]);
 
   // Ship the buyer's order with SF in two parcels, one unit each.
-  await page.goto(`${BASE}/console/#/orders/${orderId}`);
+  await page.goto(`${BASE}/console#/orders/${orderId}`);
   const ship = page.locator('[data-form="ship"]');
   await ship.waitFor();
   await ship.locator('input[name="trackingNo0"]').fill("SF1234567890");
@@ -218,7 +218,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   const dir = mkdtempSync(join(tmpdir(), "console-e2e-"));
   const file = join(dir, "shipping.csv");
   writeFileSync(file, "\uFEFF订单号,快递公司,运单号\r\n" + ids.map((id, i) => `${id},中通快递,ZTO${String(700000000 + i)}`).join("\r\n") + "\r\n");
-  await page.goto(`${BASE}/console/#/shipping`);
+  await page.goto(`${BASE}/console#/shipping`);
   await page.getByLabel("CSV 文件").setInputFiles(file);
   await page.getByText("共 100 行").waitFor();
   const started = Date.now();
@@ -230,7 +230,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   console.log(`# 100 orders shipped from one CSV in ${seconds.toFixed(1)} s`);
 
   // The day's orders as CSV: UTF-8 with a BOM, every order of the day in it.
-  await page.goto(`${BASE}/console/#/orders`);
+  await page.goto(`${BASE}/console#/orders`);
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-action="export"]').click()]);
   const text = readFileSync(await download.path(), "utf8");
   assert.ok(text.startsWith("\uFEFF订单号,下单时间,状态,商品"), text.slice(0, 40));
@@ -249,7 +249,7 @@ test("a support operator sees no shipping, refunds or operators, and the server 
   // A tablet, portrait.
   const page = await (await chrome.newContext({ viewport: { width: 768, height: 1024 }, locale: "zh-CN" })).newPage();
 
-  await page.goto(`${BASE}/console/`);
+  await page.goto(`${BASE}/console`);
   await page.getByLabel("邮箱").fill(email);
   await page.getByLabel("密码").fill(support.password);
   await page.getByLabel("动态验证码").fill(totp(support.secret));
@@ -266,7 +266,7 @@ test("a support operator sees no shipping, refunds or operators, and the server 
 
   const nav = await page.locator("header nav").textContent();
   for (const hidden of ["批量发货", "操作员", "操作日志"]) assert.ok(!nav.includes(hidden), `${hidden} hidden: ${nav}`);
-  await page.goto(`${BASE}/console/#/orders/${orderId}`);
+  await page.goto(`${BASE}/console#/orders/${orderId}`);
   await page.locator(`[data-order="${orderId}"]`).waitFor();
   assert.equal(await page.locator('[data-form="ship"]').count(), 0, "no shipping form");
   assert.equal(await page.locator('[data-form="refund"]').count(), 0, "no refund form");

@@ -517,7 +517,7 @@ fn source_ip(request: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn request_id_of(request: &Request) -> String {
+pub(crate) fn request_id_of(request: &Request) -> String {
     if let Some(ctx) = request.lambda_context_ref()
         && !ctx.request_id.is_empty()
     {

@@ -1,6 +1,7 @@
 //! The Lambda side: the HTTP and event adapters, start-up, configuration, telemetry, and the one
 //! place where an error becomes a status, a code and a response envelope.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod error;
