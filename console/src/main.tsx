@@ -11,6 +11,7 @@ import { OrderPage } from "./pages/order";
 import { OrdersPage } from "./pages/orders";
 import { OperatorsPage } from "./pages/operators";
 import { ProductsPage } from "./pages/products";
+import { RefundIssuesPage } from "./pages/refund_issues";
 import { PasswordPage, SignInPage } from "./pages/sign_in";
 import { ShippingPage } from "./pages/shipping";
 
@@ -63,6 +64,7 @@ function App() {
     ["#/products", "商品", can(me, "orders")],
     ["#/shipping", "批量发货", can(me, "ship")],
     ["#/after-sales", "售后", can(me, "afterSales")],
+    ["#/refund-issues", "退款异常", can(me, "refund")],
     ["#/audit", "操作日志", can(me, "records")],
     ["#/operators", "操作员", can(me, "operators")],
     ["#/password", "修改密码", true],
@@ -81,6 +83,9 @@ function App() {
       break;
     case "after-sales":
       page = <AfterSalesPage me={me} />;
+      break;
+    case "refund-issues":
+      page = <RefundIssuesPage />;
       break;
     case "audit":
       page = <AuditPage />;

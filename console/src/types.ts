@@ -42,6 +42,8 @@ export interface Order {
   items: OrderLine[];
   totalFen: number;
   refundedFen?: number;
+  /** How WeChat Pay ended a whole-order refund that did not succeed. */
+  refundIssue?: string;
   address?: Address;
   remark?: string;
   createdAt: string;

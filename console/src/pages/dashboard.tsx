@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Me, api, can, chinaDay, query, yuan } from "../api";
 import type { Order, Page } from "../types";
 import { Failure } from "../ui";
+import type { RefundIssues } from "./refund_issues";
 
 interface Figures {
   paid: number;
@@ -36,16 +37,16 @@ export function Dashboard({ me }: { me: Me }) {
     (async () => {
       const orders = await allPages<Order>("/admin/orders", { day: chinaDay() });
       const paid = orders.filter((o) => PAID_STATES.includes(o.status));
-      const count = async (status: string) =>
-        can(me, "afterSales")
-          ? (await allPages<unknown>("/admin/after-sales", { status })).length
-          : null;
+      const requested = can(me, "afterSales")
+        ? (await allPages<unknown>("/admin/after-sales", { status: "REQUESTED" })).length
+        : null;
+      const issues = can(me, "refund") ? await api<RefundIssues>("GET", "/admin/refund-issues") : null;
       setFigures({
         paid: paid.length,
         revenueFen: paid.reduce((sum, o) => sum + o.totalFen, 0),
         toShip: orders.filter((o) => o.status === "PAID" || o.status === "PARTIALLY_SHIPPED").length,
-        afterSales: await count("REQUESTED"),
-        refundIssues: await count("FAILED"),
+        afterSales: requested,
+        refundIssues: issues ? issues.orders.length + issues.afterSales.length : null,
       });
     })().catch(setError);
   }, [me]);
@@ -75,7 +76,7 @@ export function Dashboard({ me }: { me: Me }) {
           </a>
         )}
         {figures.refundIssues !== null && (
-          <a class="tile" href="#/after-sales">
+          <a class="tile" href="#/refund-issues">
             <b data-figure="refund-issues">{figures.refundIssues}</b>
             <span>退款异常</span>
           </a>

@@ -129,8 +129,20 @@ interface ParcelDraft {
   quantities: number[];
 }
 
+/** WeChat's delivery companies (the list parcels may name), or the common ones if it fails. */
+function useCarriers(): [string, string][] {
+  const [carriers, setCarriers] = useState<[string, string][]>(CARRIERS);
+  useEffect(() => {
+    api<{ items: { code: string; name: string }[] }>("GET", "/admin/carriers")
+      .then((list) => list.items.length && setCarriers(list.items.map((c) => [c.code, c.name])))
+      .catch(() => undefined);
+  }, []);
+  return carriers;
+}
+
 function ShipForm({ file, onShipped }: { file: OrderFile; onShipped: () => void }) {
   const physical = Boolean(file.address);
+  const carriers = useCarriers();
   const [parcels, setParcels] = useState<ParcelDraft[]>([
     { carrier: "SF", trackingNo: "", quantities: file.items.map((line) => line.quantity) },
   ]);
@@ -189,7 +201,7 @@ function ShipForm({ file, onShipped }: { file: OrderFile; onShipped: () => void 
             <div class="filters">
               <Field label="快递公司" name={`carrier${index}`} errors={errors}>
                 <select value={parcel.carrier} onChange={(e) => update(index, { carrier: (e.target as HTMLSelectElement).value })}>
-                  {CARRIERS.map(([code, name]) => (
+                  {carriers.map(([code, name]) => (
                     <option value={code}>{name}</option>
                   ))}
                 </select>

@@ -5,6 +5,7 @@
 mod deliver_order;
 mod endpoints;
 mod errors;
+mod list_carriers;
 pub mod platform;
 pub mod receipts;
 pub mod settings;
@@ -12,3 +13,4 @@ pub mod shipping;
 
 pub use deliver_order::*;
 pub use endpoints::*;
+pub use list_carriers::*;

@@ -86,6 +86,20 @@ impl OrderDesk {
     }
 }
 
+impl OrderDesk {
+    /// The refunds WeChat Pay ended without success, oldest first (at most 100 of each kind):
+    /// whole orders (gsi2 `REFUND_ISSUES`) and after-sales requests (gsi2 `AFTERSALES#FAILED`),
+    /// read at once, addresses masked.
+    pub async fn refund_issues(&self) -> Result<(Vec<Order>, Vec<AfterSales>), StorageError> {
+        let (orders, after_sales) = tokio::join!(
+            self.store.refund_issues(100),
+            self.store
+                .after_sales_in(crate::domain::after_sales::AfterSalesStatus::Failed, None, 100),
+        );
+        Ok((orders?.into_iter().map(Order::listed).collect(), after_sales?.0))
+    }
+}
+
 impl Build for OrderDesk {
     async fn build(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(OrderDesk::new(startup.store(), startup.clock()))

@@ -8,8 +8,10 @@ mod endpoints;
 mod errors;
 mod get_admin_order;
 mod list_admin_orders;
+mod list_refund_issues;
 pub mod settings;
 
 pub use endpoints::*;
 pub use get_admin_order::*;
 pub use list_admin_orders::*;
+pub use list_refund_issues::*;

@@ -60,11 +60,20 @@ impl<A: Assets> StaticFiles<A> {
         }
     }
 
-    /// The answer to `request`.
+    /// The answer to `request`, with its request id (`x-request-id`) as every answer has.
     pub fn answer(&self, request: &Request) -> Response<Body> {
+        let request_id = super::http::request_id_of(request);
+        let mut response = self.file(request, &request_id);
+        if let Ok(id) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", id);
+        }
+        response
+    }
+
+    fn file(&self, request: &Request, request_id: &str) -> Response<Body> {
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
             return error(
-                request,
+                request_id,
                 StatusCode::METHOD_NOT_ALLOWED,
                 40501,
                 "method not allowed",
@@ -78,12 +87,12 @@ impl<A: Assets> StaticFiles<A> {
             Some("" | "/") => "index.html",
             Some(rest) => match rest.strip_prefix('/') {
                 Some(name) => name,
-                None => return error(request, StatusCode::NOT_FOUND, 40401, "file not found"),
+                None => return error(request_id, StatusCode::NOT_FOUND, 40401, "file not found"),
             },
-            None => return error(request, StatusCode::NOT_FOUND, 40401, "file not found"),
+            None => return error(request_id, StatusCode::NOT_FOUND, 40401, "file not found"),
         };
         let Some(index) = A::FILES.iter().position(|file| file.name == name) else {
-            return error(request, StatusCode::NOT_FOUND, 40401, "file not found");
+            return error(request_id, StatusCode::NOT_FOUND, 40401, "file not found");
         };
         let file = A::FILES[index];
         let etag = &self.etags[index];
@@ -130,8 +139,7 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn error(request: &Request, status: StatusCode, code: u32, message: &str) -> Response<Body> {
-    let request_id = super::http::request_id_of(request);
+fn error(request_id: &str, status: StatusCode, code: u32, message: &str) -> Response<Body> {
     let body = serde_json::json!({ "code": code, "message": message, "requestId": request_id }).to_string();
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
@@ -209,6 +217,11 @@ mod tests {
         assert_eq!(site.answer(&get("/console/nothing.js")).status(), 404);
         assert_eq!(site.answer(&get("/console/../Cargo.toml")).status(), 404);
         assert_eq!(site.answer(&get("/consolex")).status(), 404);
+        assert!(
+            site.answer(&get("/consolex"))
+                .headers()
+                .contains_key("x-request-id")
+        );
     }
 
     #[test]

@@ -360,3 +360,81 @@ async fn a_manager_creates_a_product_with_two_skus_edits_it_without_touching_its
         "{audit:?}"
     );
 }
+
+#[tokio::test]
+async fn the_console_reads_wechats_carriers_and_the_refund_issues_to_settle() {
+    use shared::fulfilment::ListCarriers;
+    use shared::orders::ListRefundIssues;
+    let mut shop = shop().await;
+    let wechat = shop.app.own_wechat().await;
+    let finance = shop.app.operator_session("finance").await;
+    let packer = shop.app.operator_session("fulfilment").await;
+
+    let carriers = shop
+        .app
+        .call::<ListCarriers>(request(Method::GET, "/admin/carriers").console(&packer).build())
+        .await;
+    assert_eq!(carriers.status, 200, "{:?}", carriers.body);
+    let codes: Vec<&str> = carriers.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = tools::fake_wechat::DELIVERY_COMPANIES
+        .iter()
+        .map(|(code, _)| *code)
+        .collect();
+    assert_eq!(codes.len(), expected.len(), "{codes:?}");
+    assert!(expected.iter().all(|code| codes.contains(code)));
+    assert_eq!(
+        carriers.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "SF")
+            .unwrap()["name"],
+        "顺丰速运"
+    );
+    assert_eq!(wechat.delivery_list_calls(), 1, "fetched once, then kept");
+
+    let empty = shop
+        .app
+        .call::<ListRefundIssues>(
+            request(Method::GET, "/admin/refund-issues")
+                .console(&finance)
+                .build(),
+        )
+        .await;
+    assert_eq!(
+        empty.data(),
+        &json!({"orders": [], "afterSales": []}),
+        "{:?}",
+        empty.body
+    );
+    // A refund WeChat Pay closed: the sweep flags it, and it is listed for finance.
+    let id = paid_order(&shop, "back-office-issue", "4200002026112500000120").await;
+    let refund = shop
+        .app
+        .call::<shared::payments::RefundOrder>(crate::payments::refund_request(&shop.token, &id))
+        .await;
+    assert_eq!(refund.status, 200, "{:?}", refund.body);
+    shop.pay.settle_refund(&format!("R{id}"), "CLOSED");
+    shop.app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    crate::payments::sweep(&shop).await;
+    let issues = shop
+        .app
+        .call::<ListRefundIssues>(
+            request(Method::GET, "/admin/refund-issues")
+                .console(&finance)
+                .build(),
+        )
+        .await;
+    assert_eq!(
+        issues.data()["orders"][0]["orderId"],
+        id.as_str(),
+        "{:?}",
+        issues.body
+    );
+    assert_eq!(issues.data()["orders"][0]["refundIssue"], "CLOSED");
+}
