@@ -208,7 +208,7 @@ impl AfterSalesBook {
     pub async fn queue(
         &self,
         status: AfterSalesStatus,
-        after: Option<&str>,
+        after: Option<&crate::domain::paging::Position>,
         limit: crate::domain::paging::PageSize,
     ) -> Result<(Vec<AfterSales>, Option<String>), AfterSalesError> {
         Ok(self

@@ -129,7 +129,7 @@ impl CatalogDesk {
     /// Every product, by id, a page at a time.
     pub async fn all(
         &self,
-        after: Option<&str>,
+        after: Option<&crate::domain::paging::Position>,
         limit: i32,
     ) -> Result<(Vec<Product>, Option<String>), CatalogDeskError> {
         Ok(self.store.all_products(after, limit).await?)

@@ -1,12 +1,12 @@
 //! `listAdminProducts` (GET /admin/products): every product, on sale or not, by id, a page at a
 //! time, with its SKUs and their stock.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::catalog::desk::CatalogDesk;
 use crate::domain::catalog::Product;
 use crate::domain::operators::AnyOperator;
-use crate::domain::paging::PageSize;
+use crate::domain::paging::{PageSize, Position, QueuePage};
 use crate::runtime::error::ApiError;
 use crate::runtime::http::endpoint;
 use crate::runtime::staff::Staff;
@@ -19,24 +19,13 @@ pub struct ListAdminProductsInput {
     pub limit: PageSize,
     /// The `next` of the previous page.
     #[serde(default)]
-    pub after: Option<String>,
-}
-
-/// A page of products.
-#[derive(Debug, Serialize)]
-pub struct ProductPage {
-    pub items: Vec<Product>,
-    pub next: Option<String>,
+    pub after: Option<Position>,
 }
 
 endpoint! {
     /// `GET /admin/products?limit=&after=`.
     ListAdminProducts: GET "list-admin-products", Staff<AnyOperator>, CatalogDesk;
-    fn(desk, _ctx, input: ListAdminProductsInput) -> ProductPage {
-        if input.after.as_ref().is_some_and(|after| after.len() > 128) {
-            return Err(ApiError::InvalidCursor);
-        }
-        let (items, next) = desk.all(input.after.as_deref(), input.limit.get() as i32).await?;
-        Ok::<_, ApiError>(ProductPage { items, next })
+    fn(desk, _ctx, input: ListAdminProductsInput) -> QueuePage<Product> {
+        Ok::<_, ApiError>(desk.all(input.after.as_ref(), input.limit.get() as i32).await?.into())
     }
 }

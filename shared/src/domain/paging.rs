@@ -48,6 +48,43 @@ impl<'de> Deserialize<'de> for Integer {
     }
 }
 
+/// Where a queue listing goes on from: the `next` of the previous page (the sort key it ended
+/// at), 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Position(String);
+
+impl TryFrom<String> for Position {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        if (1..=200).contains(&text.len()) {
+            Ok(Self(text))
+        } else {
+            Err("must be the `next` of the previous page".into())
+        }
+    }
+}
+
+impl Position {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One page of a queue listing: its items, and where the next page starts (null on the last).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> From<(Vec<T>, Option<String>)> for QueuePage<T> {
+    fn from((items, next): (Vec<T>, Option<String>)) -> Self {
+        Self { items, next }
+    }
+}
+
 /// The largest page.
 pub const MAX_PAGE_SIZE: u32 = 50;
 

@@ -358,7 +358,7 @@ impl Accounts {
     pub async fn audit_of_day(
         &self,
         day: Option<String>,
-        after: Option<&str>,
+        after: Option<&crate::domain::paging::Position>,
         limit: i32,
     ) -> Result<(Vec<AuditRecord>, Option<String>), OperatorError> {
         let day = day.unwrap_or_else(|| self.clock.now().to_string()[..10].to_owned());

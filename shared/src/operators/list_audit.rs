@@ -2,10 +2,10 @@
 //! are kept by their UTC day), oldest first, a page at a time; or the latest records of one
 //! target (an order, an operator).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::operators::{AuditRecord, Records};
-use crate::domain::paging::PageSize;
+use crate::domain::paging::{PageSize, Position, QueuePage};
 use crate::operators::accounts::Accounts;
 use crate::orders::desk::parse_day;
 use crate::runtime::error::ApiError;
@@ -25,38 +25,27 @@ pub struct ListAuditInput {
     #[serde(default)]
     pub limit: PageSize,
     #[serde(default)]
-    pub after: Option<String>,
-}
-
-/// A page of audit records.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditPage {
-    pub items: Vec<AuditRecord>,
-    pub next: Option<String>,
+    pub after: Option<Position>,
 }
 
 endpoint! {
     /// `GET /admin/audit?day=&target=&limit=&after=`.
     ListAudit: GET "list-audit", Staff<Records>, Accounts;
-    fn(accounts, _ctx, input: ListAuditInput) -> AuditPage {
+    fn(accounts, _ctx, input: ListAuditInput) -> QueuePage<AuditRecord> {
         if let Some(target) = &input.target {
             if target.is_empty() || target.len() > 64 {
                 return Err(ApiError::validation("target", "must be an order or operator id"));
             }
             let items = accounts.audit_of(target, input.limit.get() as i32).await?;
-            return Ok(AuditPage { items, next: None });
+            return Ok(QueuePage { items, next: None });
         }
         let day = input
             .day
             .map(|day| parse_day(&day).ok_or_else(|| ApiError::validation("day", "must be a date, YYYY-MM-DD")))
             .transpose()?;
-        if input.after.as_ref().is_some_and(|after| after.len() > 200) {
-            return Err(ApiError::InvalidCursor);
-        }
-        let (items, next) = accounts
-            .audit_of_day(day, input.after.as_deref(), input.limit.get() as i32)
+        let page = accounts
+            .audit_of_day(day, input.after.as_ref(), input.limit.get() as i32)
             .await?;
-        Ok::<_, ApiError>(AuditPage { items, next })
+        Ok::<_, ApiError>(page.into())
     }
 }

@@ -59,7 +59,7 @@ impl OrderDesk {
         day: Option<String>,
         status: Option<OrderStatus>,
         phone_last4: Option<&str>,
-        after: Option<&str>,
+        after: Option<&crate::domain::paging::Position>,
         limit: i32,
     ) -> Result<(Vec<Order>, Option<String>), StorageError> {
         let day = day.unwrap_or_else(|| self.clock.now().china_day());

@@ -1,11 +1,11 @@
 //! `listAdminOrders` (GET /admin/orders): the orders placed on a day (China time), oldest first,
 //! optionally in one state or to a phone ending in four given digits; addresses masked.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::operators::AnyOperator;
 use crate::domain::orders::{Order, OrderStatus};
-use crate::domain::paging::PageSize;
+use crate::domain::paging::{PageSize, Position, QueuePage};
 use crate::orders::desk::{OrderDesk, is_last4, parse_day};
 use crate::runtime::error::ApiError;
 use crate::runtime::http::endpoint;
@@ -27,22 +27,13 @@ pub struct ListAdminOrdersInput {
     pub limit: PageSize,
     /// The `next` of the previous page.
     #[serde(default)]
-    pub after: Option<String>,
-}
-
-/// A page of orders.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrderPage {
-    pub items: Vec<Order>,
-    /// Where the next page starts; null on the last one.
-    pub next: Option<String>,
+    pub after: Option<Position>,
 }
 
 endpoint! {
     /// `GET /admin/orders?day=&status=&phone=&limit=&after=`.
     ListAdminOrders: GET "list-admin-orders", Staff<AnyOperator>, OrderDesk;
-    fn(desk, _ctx, input: ListAdminOrdersInput) -> OrderPage {
+    fn(desk, _ctx, input: ListAdminOrdersInput) -> QueuePage<Order> {
         let day = input
             .day
             .map(|day| parse_day(&day).ok_or_else(|| ApiError::validation("day", "must be a date, YYYY-MM-DD")))
@@ -52,12 +43,9 @@ endpoint! {
         {
             return Err(ApiError::validation("phone", "must be the last 4 digits of the phone number"));
         }
-        if input.after.as_ref().is_some_and(|after| after.len() > 128) {
-            return Err(ApiError::InvalidCursor);
-        }
-        let (items, next) = desk
-            .of_day(day, input.status, input.phone.as_deref(), input.after.as_deref(), input.limit.get() as i32)
+        let page = desk
+            .of_day(day, input.status, input.phone.as_deref(), input.after.as_ref(), input.limit.get() as i32)
             .await?;
-        Ok::<_, ApiError>(OrderPage { items, next })
+        Ok::<_, ApiError>(page.into())
     }
 }

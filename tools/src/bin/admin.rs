@@ -165,12 +165,12 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             let mut after = None;
             loop {
                 let (page, next) = store
-                    .after_sales_in(AfterSalesStatus::Failed, after.as_deref(), 100)
+                    .after_sales_in(AfterSalesStatus::Failed, after.as_ref(), 100)
                     .await?;
                 failed.extend(page);
-                match next {
-                    Some(next) => after = Some(next),
-                    None => break,
+                match next.map(shared::domain::paging::Position::try_from) {
+                    Some(Ok(next)) => after = Some(next),
+                    _ => break,
                 }
             }
             for entry in &failed {

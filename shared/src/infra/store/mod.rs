@@ -14,6 +14,7 @@ mod orders;
 mod pages;
 mod platform;
 mod products;
+mod queues_pages;
 pub mod schema;
 mod transaction;
 mod users;

@@ -6,9 +6,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 
 use super::item::{Attributes, Item, key_attributes, n, s, written};
 use super::keys::{self, attr, field, item_type};
+use super::queues_pages::Partition;
 use super::transaction::{Outcome, Transaction};
 use super::{Read, Store};
 use crate::domain::operators::{AuditRecord, ConsoleSession, Email, Operator, Role};
+use crate::domain::paging::Position;
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -428,34 +430,18 @@ impl Store {
     pub async fn audit_of_day(
         &self,
         day: &str,
-        after: Option<&str>,
+        after: Option<&Position>,
         limit: i32,
     ) -> Result<(Vec<AuditRecord>, Option<String>), StorageError> {
-        let pk = keys::audit(day, "", "").pk;
-        let query = self
-            .client
-            .query()
-            .table_name(self.table())
-            .expression_attribute_names("#pk", attr::PK)
-            .expression_attribute_values(":pk", s(pk))
-            .limit(limit);
-        let query = match after {
-            Some(after) => query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", attr::SK)
-                .expression_attribute_values(":after", s(after)),
-            None => query.key_condition_expression("#pk = :pk"),
+        let partition = Partition {
+            index: None,
+            pk: attr::PK,
+            sk: attr::SK,
+            value: keys::audit(day, "", "").pk,
         };
-        let output = query
-            .send()
+        let query = self.queue_query(&partition, after, limit);
+        self.queue_page(query, attr::SK, audit_from, "reading the audit log")
             .await
-            .map_err(|e| StorageError::from_sdk("reading the audit log", e))?;
-        let records = output.items().iter().map(audit_from).collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|last| last.get(attr::SK))
-            .and_then(|sk| sk.as_s().ok().cloned());
-        Ok((records, next))
     }
 
     /// The latest `limit` audit records of `target` (an order id, an operator id), newest first:

@@ -7,8 +7,10 @@ use super::Store;
 use super::catalog::{product_from, product_item};
 use super::item::{condition_failed, n, s};
 use super::keys::{self, attr, field::product as field, index};
+use super::queues_pages::Partition;
 use crate::domain::catalog::{Product, SkuId};
 use crate::domain::ids::ProductId;
+use crate::domain::paging::Position;
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -108,37 +110,17 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn all_products(
         &self,
-        after: Option<&str>,
+        after: Option<&Position>,
         limit: i32,
     ) -> Result<(Vec<Product>, Option<String>), StorageError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.table())
-            .index_name(index::GSI3)
-            .expression_attribute_names("#pk", attr::GSI3PK)
-            .expression_attribute_values(":pk", s(keys::PRODUCTS))
-            .limit(limit);
-        let query = match after {
-            Some(after) => query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", attr::GSI3SK)
-                .expression_attribute_values(":after", s(after)),
-            None => query.key_condition_expression("#pk = :pk"),
+        let partition = Partition {
+            index: Some(index::GSI3),
+            pk: attr::GSI3PK,
+            sk: attr::GSI3SK,
+            value: keys::PRODUCTS.to_owned(),
         };
-        let output = query
-            .send()
+        let query = self.queue_query(&partition, after, limit);
+        self.queue_page(query, attr::GSI3SK, product_from, "listing every product")
             .await
-            .map_err(|e| StorageError::from_sdk("listing every product", e))?;
-        let products = output
-            .items()
-            .iter()
-            .map(product_from)
-            .collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|last| last.get(attr::GSI3SK))
-            .and_then(|position| position.as_s().ok().cloned());
-        Ok((products, next))
     }
 }

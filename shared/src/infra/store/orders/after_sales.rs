@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::super::item::{Attributes, Item, n, s};
 use super::super::keys::{self, attr, field, item_type};
+use super::super::queues_pages::Partition;
 use super::super::transaction::{Outcome, Transaction};
 use super::super::{Read, Store};
 use super::checkout::Direction;
@@ -16,6 +17,7 @@ use crate::domain::after_sales::{
 };
 use crate::domain::catalog::SkuRef;
 use crate::domain::orders::RefundLedger;
+use crate::domain::paging::Position;
 
 /// The actions of the transaction that ends a refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,38 +168,23 @@ impl Store {
     pub async fn after_sales_in(
         &self,
         status: AfterSalesStatus,
-        after: Option<&str>,
+        after: Option<&Position>,
         limit: i32,
     ) -> Result<(Vec<AfterSales>, Option<String>), StorageError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.table())
-            .index_name(keys::index::GSI2)
-            .expression_attribute_names("#pk", attr::GSI2PK)
-            .expression_attribute_values(":pk", s(queue_of(status)))
-            .limit(limit);
-        let query = match after {
-            Some(after) => query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", attr::GSI2SK)
-                .expression_attribute_values(":after", s(after)),
-            None => query.key_condition_expression("#pk = :pk"),
+        let partition = Partition {
+            index: Some(keys::index::GSI2),
+            pk: attr::GSI2PK,
+            sk: attr::GSI2SK,
+            value: queue_of(status),
         };
-        let output = query
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk("listing after-sales requests", e))?;
-        let items: Vec<AfterSales> = output
-            .items()
-            .iter()
-            .map(after_sales_from)
-            .collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|last| last.get(attr::GSI2SK))
-            .and_then(|position| position.as_s().ok().cloned());
-        Ok((items, next))
+        let query = self.queue_query(&partition, after, limit);
+        self.queue_page(
+            query,
+            attr::GSI2SK,
+            after_sales_from,
+            "listing after-sales requests",
+        )
+        .await
     }
 
     /// One after-sales request, read consistently.

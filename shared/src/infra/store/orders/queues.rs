@@ -4,7 +4,9 @@
 use super::super::Store;
 use super::super::item::s;
 use super::super::keys::{self, attr, field, index};
+use super::super::queues_pages::Partition;
 use crate::domain::orders::{Order, OrderStatus};
+use crate::domain::paging::Position;
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -65,24 +67,16 @@ impl Store {
         &self,
         day: &str,
         filter: &DayFilter<'_>,
-        after: Option<&str>,
+        after: Option<&Position>,
         limit: i32,
     ) -> Result<(Vec<Order>, Option<String>), StorageError> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(self.table())
-            .index_name(index::GSI3)
-            .expression_attribute_names("#pk", attr::GSI3PK)
-            .expression_attribute_values(":pk", s(keys::orders_of_day(day)))
-            .limit(limit);
-        query = match after {
-            Some(after) => query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", attr::GSI3SK)
-                .expression_attribute_values(":after", s(after)),
-            None => query.key_condition_expression("#pk = :pk"),
+        let partition = Partition {
+            index: Some(index::GSI3),
+            pk: attr::GSI3PK,
+            sk: attr::GSI3SK,
+            value: keys::orders_of_day(day),
         };
+        let mut query = self.queue_query(&partition, after, limit);
         let mut filters = Vec::new();
         if let Some(status) = filter.status {
             filters.push("#status = :status");
@@ -99,16 +93,8 @@ impl Store {
         if !filters.is_empty() {
             query = query.filter_expression(filters.join(" AND "));
         }
-        let output = query
-            .send()
+        self.queue_page(query, attr::GSI3SK, order_from, "listing the day's orders")
             .await
-            .map_err(|e| StorageError::from_sdk("listing the day's orders", e))?;
-        let orders = output.items().iter().map(order_from).collect::<Result<_, _>>()?;
-        let next = output
-            .last_evaluated_key()
-            .and_then(|last| last.get(attr::GSI3SK))
-            .and_then(|position| position.as_s().ok().cloned());
-        Ok((orders, next))
     }
 }
 
