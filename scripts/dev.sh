@@ -79,6 +79,8 @@ if [ -z "${JWT_SIGNING_KEY:-}" ]; then
   [ -f .dev/signing-key.env ] || ./target/debug/admin new-signing-key dev > .dev/signing-key.env
   set -a; source .dev/signing-key.env; set +a
 fi
+# Catalog images uploaded from the console: served by the emulator, path-style.
+export CATALOG_IMAGE_BASE_URL="${CATALOG_IMAGE_BASE_URL:-$AWS_ENDPOINT_URL/$BUCKET_NAME}"
 ./target/debug/admin init
 log "seeding the catalog"
 ./target/debug/admin seed-products data/products.json

@@ -69,6 +69,8 @@ export CONSOLE_ORIGINS="http://127.0.0.1:$API_PORT,http://127.0.0.1:$PROXY_PORT"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
 export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}"}}}'
+# Catalog images uploaded from the console: served by the emulator, path-style.
+export CATALOG_IMAGE_BASE_URL="${CATALOG_IMAGE_BASE_URL:-$AWS_ENDPOINT_URL/$BUCKET_NAME}"
 ./target/debug/admin init
 ./target/debug/admin seed-products data/products.json
 log "starting the fake WeChat Pay on 127.0.0.1:$WECHATPAY_PORT, posting notifications to the functions"
@@ -88,6 +90,11 @@ log "the mini-program SDK (client/): generated routes and types, declarations, u
 log "the sample shop (client/example/): its pages and components under miniprogram-simulate"
 (cd client/example && npm test --silent)
 
+log "the operators' console end to end in headless Chromium (Debian's chromium, driven by playwright-core)"
+ensure_chromium
+(cd console && CONSOLE_E2E_URL="http://127.0.0.1:$API_PORT" WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
+  ADMIN="$ROOT/target/debug/admin" CONSOLE_SCREENSHOTS="${CONSOLE_SCREENSHOTS:-}" node --test test/e2e.mjs)
+
 log "the API contract: openapi-spec-validator, then schemathesis against the running functions"
 openapi-spec-validator openapi.yaml
 start_bg "$LOGS/gateway-proxy.log" python3 scripts/gateway_proxy.py "$PROXY_PORT" "$API_PORT"
@@ -103,11 +110,6 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$PROXY_PORT" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,ignored_auth \
   --exclude-operation-id logout --workers 1 --max-examples 15 --seed 20261125 --request-timeout 120 \
   --suppress-health-check all --report junit --report-dir "$LOGS/schemathesis" ${SCHEMATHESIS_ARGS:-}
-
-log "the operators' console end to end in headless Chromium (Debian's chromium, driven by playwright-core)"
-ensure_chromium
-(cd console && CONSOLE_E2E_URL="http://127.0.0.1:$API_PORT" WX_SERVERLESS_E2E_WECHATPAY_URL="$WECHAT_PAY_API_BASE" \
-  ADMIN="$ROOT/target/debug/admin" CONSOLE_SCREENSHOTS="${CONSOLE_SCREENSHOTS:-}" node --test test/e2e.mjs)
 
 log "one CloudWatch EMF metrics line per request in the functions' output"
 python3 scripts/check_metrics_lines.py "$LOGS/functions.log"

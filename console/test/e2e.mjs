@@ -106,6 +106,15 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   const context = await chrome.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale: "zh-CN" });
   const page = await context.newPage();
   const problems = [];
+  // What the browser saw, printed when a step times out (the first page of a cold stack).
+  const seen = [];
+  page.on("requestfailed", (request) => seen.push(`failed ${request.method()} ${request.url()}: ${request.failure()?.errorText}`));
+  page.on("response", (response) => seen.push(`${response.status()} ${response.request().method()} ${response.url()}`));
+  page.on("console", (message) => seen.push(`console ${message.type()}: ${message.text()}`));
+  let finished = false;
+  t.after(() => {
+    if (!finished) console.log(seen.map((line) => `# ${line}`).join("\n"));
+  });
   page.on("pageerror", (error) => problems.push(error.message));
   page.on("console", (message) => message.type() === "error" && !/status of 4\d\d/.test(message.text()) && problems.push(message.text()));
 
@@ -152,7 +161,13 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   await form.getByLabel("名称").fill("桂花乌龙");
   await form.getByLabel("分类").fill("tea");
   await form.getByLabel("状态").selectOption("ON_SALE");
-  await form.getByLabel("图片链接（每行一个 https 地址，最多 9 张）").fill("https://cdn.example.com/products/osmanthus/1.jpg");
+  // The image goes the uploads' way: a presigned POST straight to the bucket.
+  const image = join(mkdtempSync(join(tmpdir(), "console-image-")), "osmanthus.png");
+  writeFileSync(image, Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64"));
+  await form.getByLabel("上传图片").setInputFiles(image);
+  await form.locator("[data-upload-state]", { hasText: "已上传" }).waitFor();
+  const imageUrl = (await form.getByLabel("图片链接（每行一个 https 地址，最多 9 张）").inputValue()).trim();
+  assert.match(imageUrl, /\/catalog\/\d{4}\/\d{2}\/[A-Za-z0-9]+\.png$/);
   await form.getByRole("button", { name: "添加规格" }).click();
   await form.getByLabel("规格名 1").fill("规格");
   await form.getByLabel("规格值 1").fill("小罐，大罐");
@@ -174,7 +189,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
     [["sku1", 3800, 10], ["sku2", 6800, 8]],
     JSON.stringify(listed),
   );
-  assert.deepEqual(listed.images, ["https://cdn.example.com/products/osmanthus/1.jpg"]);
+  assert.deepEqual(listed.images, [imageUrl]);
 
   // Ship the buyer's order with SF in two parcels, one unit each.
   await page.goto(`${BASE}/console#/orders/${orderId}`);
@@ -237,6 +252,7 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   for (const id of [orderId, ...ids]) assert.ok(text.includes(id), `${id} in the export`);
 
   assert.deepEqual(problems, [], "no script error on any page");
+  finished = true;
 });
 
 test("a support operator sees no shipping, refunds or operators, and the server refuses them anyway", { skip, timeout: 120_000 }, async (t) => {

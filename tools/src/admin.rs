@@ -42,6 +42,29 @@ pub async fn create_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<
     }
 }
 
+/// Lets the operators' console at `origins` (comma-separated) POST catalog images to `bucket`, as
+/// the template's CORS rule does for a deployed stack.
+pub async fn allow_console_uploads(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    origins: &str,
+) -> Result<(), BoxError> {
+    use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+    let rule = CorsRule::builder()
+        .allowed_methods("POST")
+        .set_allowed_origins(Some(origins.split(',').map(|o| o.trim().to_owned()).collect()))
+        .allowed_headers("*")
+        .max_age_seconds(3000)
+        .build()?;
+    client
+        .put_bucket_cors()
+        .bucket(bucket)
+        .cors_configuration(CorsConfiguration::builder().cors_rules(rule).build()?)
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// What a seeding run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedReport {

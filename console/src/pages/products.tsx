@@ -122,6 +122,7 @@ function ProductForm({ me, id }: { me: Me; id: string }) {
   const [product, setProduct] = useState<Product | null>(null);
   const [specs, setSpecs] = useState<SpecDraft[]>([]);
   const [skus, setSkus] = useState<Sku[]>([]);
+  const [images, setImages] = useState<string[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -130,6 +131,7 @@ function ProductForm({ me, id }: { me: Me; id: string }) {
     setProduct(p);
     setSpecs(p.specs.map((spec) => ({ name: spec.name, values: spec.values.join("，") })));
     setSkus(p.skus);
+    setImages(p.images);
   };
   useEffect(() => {
     if (creating) {
@@ -185,7 +187,6 @@ function ProductForm({ me, id }: { me: Me; id: string }) {
     });
     setErrors(local);
     if (Object.keys(local).length) return;
-    const images = String(form.get("images") ?? "").split(/\s+/).filter(Boolean);
     const body: Record<string, unknown> = {
       name,
       description: String(form.get("description") ?? ""),
@@ -262,8 +263,9 @@ function ProductForm({ me, id }: { me: Me; id: string }) {
           <textarea name="description" rows={3} maxLength={1000} defaultValue={product.description} />
         </Field>
         <Field label="图片链接（每行一个 https 地址，最多 9 张）" name="images" errors={errors}>
-          <textarea name="images" rows={2} defaultValue={product.images.join("\n")} />
+          <textarea name="images" rows={2} value={images.join("\n")} onInput={(e) => setImages((e.target as HTMLTextAreaElement).value.split(/\s+/).filter(Boolean))} />
         </Field>
+        <ImageUpload onUploaded={(url) => setImages([...images, url])} disabled={images.length >= 9} />
         <h2>规格（最多 3 种，值用逗号分隔）</h2>
         {specs.map((spec, i) => (
           <div class="filters" data-spec={i}>
@@ -350,6 +352,49 @@ function ProductForm({ me, id }: { me: Me; id: string }) {
       </form>
       {!creating && can(me, "catalog") && <StockForm product={product} onAdjusted={adopt} />}
     </section>
+  );
+}
+
+interface ImageGrant {
+  url: string;
+  fields: Record<string, string>;
+  imageUrl: string;
+}
+
+/** Uploads one image the way the mini-program uploads files: a presigned POST straight to the
+ * bucket, then its URL goes into the product's images. */
+function ImageUpload({ onUploaded, disabled }: { onUploaded: (url: string) => void; disabled: boolean }) {
+  const [state, setState] = useState("");
+  const [error, setError] = useState("");
+  const upload = async (event: Event) => {
+    const input = event.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    setError("");
+    setState("上传中…");
+    try {
+      const grant = await api<ImageGrant>("POST", "/admin/images", { contentType: file.type, size: file.size });
+      const form = new FormData();
+      for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
+      form.append("file", file);
+      const posted = await fetch(grant.url, { method: "POST", body: form });
+      if (posted.status !== 201 && posted.status !== 204) throw new Error(`上传失败（${posted.status}）`);
+      onUploaded(grant.imageUrl);
+      setState("已上传");
+    } catch (e) {
+      setState("");
+      setError(errorsOf(e)[""] ?? Object.values(errorsOf(e))[0]);
+    } finally {
+      input.value = "";
+    }
+  };
+  return (
+    <div class="field">
+      <span>上传图片（JPG、PNG、WebP，最大 5 MB）</span>
+      <input type="file" accept="image/jpeg,image/png,image/webp" aria-label="上传图片" onChange={upload} disabled={disabled} />
+      {state && <small data-upload-state>{state}</small>}
+      {error && <small class="field-error" role="alert">{error}</small>}
+    </div>
   );
 }
 

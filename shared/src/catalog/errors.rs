@@ -2,6 +2,7 @@
 //! the `details` a client can act on.
 
 use crate::catalog::desk::CatalogDeskError;
+use crate::catalog::images::ImageError;
 use crate::catalog::products::CatalogError;
 use crate::catalog::share_codes::ShareCodeError;
 use crate::infra::access_token::AccessTokenError;
@@ -53,6 +54,16 @@ impl From<CatalogDeskError> for ApiError {
                 source: Box::new(err),
             },
             CatalogDeskError::Storage(err) => err.into(),
+        }
+    }
+}
+
+impl From<ImageError> for ApiError {
+    fn from(err: ImageError) -> Self {
+        match err {
+            ImageError::Invalid { field, reason } => Self::validation(field, reason),
+            err @ ImageError::NotServed => Self::conflict(Conflict::ImagesNotServed, err.to_string(), None),
+            ImageError::Storage(err) => err.into(),
         }
     }
 }

@@ -6,6 +6,8 @@ mod adjust_stock;
 pub mod desk;
 mod endpoints;
 mod errors;
+mod image_upload_token;
+pub mod images;
 mod list_admin_products;
 pub mod products;
 mod save_product;
@@ -14,5 +16,6 @@ pub mod share_codes;
 
 pub use adjust_stock::*;
 pub use endpoints::*;
+pub use image_upload_token::*;
 pub use list_admin_products::*;
 pub use save_product::*;

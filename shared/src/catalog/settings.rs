@@ -8,6 +8,26 @@ pub mod vars {
     pub const SHARE_CODE_PAGE: &str = "SHARE_CODE_PAGE";
     /// Which version share codes open: `release` (default), `trial` or `develop`.
     pub const SHARE_CODE_ENV_VERSION: &str = "SHARE_CODE_ENV_VERSION";
+    /// Where buyers load catalog images from: a CDN (or CloudFront) over the uploads bucket's
+    /// `catalog/` prefix, such as `https://img.example.com`; unset, images are not uploaded from
+    /// the console (operators paste image URLs).
+    pub const CATALOG_IMAGE_BASE_URL: &str = "CATALOG_IMAGE_BASE_URL";
+}
+
+/// The base URL of catalog images, when configured: https, or http on a loopback host (the local
+/// emulator), without a trailing `/`.
+pub fn catalog_image_base(env: &Env) -> Result<Option<String>, ConfigError> {
+    let Some(base) = env.get(vars::CATALOG_IMAGE_BASE_URL).filter(|b| !b.is_empty()) else {
+        return Ok(None);
+    };
+    let base = base.trim_end_matches('/');
+    if !crate::domain::catalog::is_image_url(&format!("{base}/x.png")) {
+        return Err(ConfigError::Invalid {
+            name: vars::CATALOG_IMAGE_BASE_URL,
+            reason: "must be an https:// URL (http:// only on 127.0.0.1 or localhost)".into(),
+        });
+    }
+    Ok(Some(base.to_owned()))
 }
 
 /// What the codes open: the page, its version and the image's width.

@@ -242,7 +242,9 @@ impl Product {
             return Err(fail("description must be at most 1000 characters".into()));
         }
         if self.images.len() > 9 || !self.images.iter().all(|i| is_image_url(i)) {
-            return Err(fail("images must be at most 9 https:// URLs".into()));
+            return Err(fail(
+                "images must be at most 9 https:// URLs (图片须为 https 地址，最多 9 张)".into(),
+            ));
         }
         check_specs(&self.specs).map_err(&fail)?;
         if self.skus.is_empty() {
@@ -404,8 +406,16 @@ pub struct ProductSummary {
     pub updated_at: Timestamp,
 }
 
-fn is_image_url(url: &str) -> bool {
-    url.starts_with("https://") && url.len() <= 512
+/// Whether `url` may be a product image: https, or http on a loopback host (the local emulator
+/// serves the bucket on plain http), at most 512 bytes.
+pub fn is_image_url(url: &str) -> bool {
+    let loopback = [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+    ];
+    (url.starts_with("https://") || loopback.iter().any(|prefix| url.starts_with(prefix))) && url.len() <= 512
 }
 
 /// A spec's name or value: 1..=20 characters shown to buyers, on one line.

@@ -237,9 +237,32 @@ impl S3Gateway {
             .await
             .map_err(|e| StorageError::unavailable("loading the signing credentials", e))?;
         let upload = Upload {
+            key: key.as_str(),
+            content_type,
+            purpose: Some(purpose),
+            size,
+        };
+        Ok(presign_post(&self.config, &credentials, &upload, now))
+    }
+
+    /// A presigned POST for a catalog image at exactly `key` (under `catalog/`, outside the
+    /// users' uploads: no owner, no purpose, never expired by the unreferenced-uploads rule).
+    pub async fn catalog_image_policy(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        now: Timestamp,
+    ) -> Result<PresignedPost, StorageError> {
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| StorageError::unavailable("loading the signing credentials", e))?;
+        let upload = Upload {
             key,
             content_type,
-            purpose,
+            purpose: None,
             size,
         };
         Ok(presign_post(&self.config, &credentials, &upload, now))
@@ -248,9 +271,10 @@ impl S3Gateway {
 
 /// One upload a policy allows.
 struct Upload<'a> {
-    key: &'a ObjectKey,
+    key: &'a str,
     content_type: &'a str,
-    purpose: UploadPurpose,
+    /// A user's upload: its purpose, and the `unreferenced` tag its lifecycle rule expires.
+    purpose: Option<UploadPurpose>,
     /// The size declared when the upload was asked for: the most the policy accepts.
     size: u64,
 }
@@ -271,24 +295,23 @@ fn presign_post(
     );
     let expires_at = now.plus(config.policy_ttl);
     let mut fields = serde_json::Map::new();
-    fields.insert("key".into(), json!(upload.key.as_str()));
+    fields.insert("key".into(), json!(upload.key));
     fields.insert("Content-Type".into(), json!(upload.content_type));
     fields.insert("success_action_status".into(), json!("201"));
-    fields.insert(
-        format!("x-amz-meta-{PURPOSE_METADATA}"),
-        json!(upload.purpose.as_str()),
-    );
-    fields.insert(
-        format!("x-amz-meta-{SIZE_METADATA}"),
-        json!(upload.size.to_string()),
-    );
-    fields.insert(
-        "tagging".into(),
-        json!(format!(
-            "<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>{}</Value></Tag></TagSet></Tagging>",
-            Reference::Unreferenced.as_str()
-        )),
-    );
+    if let Some(purpose) = upload.purpose {
+        fields.insert(format!("x-amz-meta-{PURPOSE_METADATA}"), json!(purpose.as_str()));
+        fields.insert(
+            format!("x-amz-meta-{SIZE_METADATA}"),
+            json!(upload.size.to_string()),
+        );
+        fields.insert(
+            "tagging".into(),
+            json!(format!(
+                "<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>{}</Value></Tag></TagSet></Tagging>",
+                Reference::Unreferenced.as_str()
+            )),
+        );
+    }
     fields.insert("x-amz-algorithm".into(), json!("AWS4-HMAC-SHA256"));
     fields.insert("x-amz-credential".into(), json!(credential));
     fields.insert("x-amz-date".into(), json!(amz_date));
@@ -313,7 +336,7 @@ fn presign_post(
     PresignedPost {
         url: config.upload_url.clone(),
         fields,
-        key: upload.key.as_str().to_owned(),
+        key: upload.key.to_owned(),
         expires_at,
         max_bytes: upload.size,
     }
@@ -345,9 +368,9 @@ mod tests {
 
     fn upload<'a>(key: &'a ObjectKey, content_type: &'static str) -> Upload<'a> {
         Upload {
-            key,
+            key: key.as_str(),
             content_type,
-            purpose: UploadPurpose::Avatar,
+            purpose: Some(UploadPurpose::Avatar),
             size: 4096,
         }
     }

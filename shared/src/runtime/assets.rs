@@ -14,12 +14,14 @@ use super::serve::{ColdStart, HttpFunction};
 use super::startup::Startup;
 use crate::infra::crypto::sha256_hex;
 
-/// The console's headers on every file.
+/// The console's headers on every file. `connect-src` also allows https (and the loopback
+/// emulator): catalog images are posted straight to the bucket, as the mini-program's uploads are.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     (
         "content-security-policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+         connect-src 'self' https: http://127.0.0.1:* http://localhost:*; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'",
     ),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
@@ -62,8 +64,30 @@ impl<A: Assets> StaticFiles<A> {
 
     /// The answer to `request`, with its request id (`x-request-id`) as every answer has.
     pub fn answer(&self, request: &Request) -> Response<Body> {
+        let started = std::time::Instant::now();
         let request_id = super::http::request_id_of(request);
         let mut response = self.file(request, &request_id);
+        let status = response.status().as_u16();
+        super::metrics::record(&super::metrics::Measured {
+            function: A::NAME,
+            request_id: &request_id,
+            status,
+            code: match status {
+                200 | 304 => 0,
+                405 => 40501,
+                _ => 40401,
+            },
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            business: Vec::new(),
+        });
+        tracing::info!(
+            request_id,
+            function = A::NAME,
+            method = %request.method(),
+            path = request.uri().path(),
+            status,
+            "request"
+        );
         if let Ok(id) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert("x-request-id", id);
         }

@@ -137,6 +137,7 @@ pub enum Conflict {
     AfterSalesNotAllowed,
     OperatorExists,
     StockTooLow,
+    ImagesNotServed,
 }
 
 impl ApiError {
@@ -206,6 +207,7 @@ impl ApiError {
                 Conflict::AfterSalesNotAllowed => 40910,
                 Conflict::OperatorExists => 40911,
                 Conflict::StockTooLow => 40912,
+                Conflict::ImagesNotServed => 40913,
             },
             Self::PayloadTooLarge { .. } => 41301,
             Self::RateLimited => 42901,

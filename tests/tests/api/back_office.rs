@@ -438,3 +438,89 @@ async fn the_console_reads_wechats_carriers_and_the_refund_issues_to_settle() {
     );
     assert_eq!(issues.data()["orders"][0]["refundIssue"], "CLOSED");
 }
+
+#[tokio::test]
+async fn a_catalog_image_is_posted_straight_to_the_bucket_under_catalog_with_the_url_buyers_load_it_from() {
+    async fn ask(
+        app: &integration_tests::TestApp,
+        manager: &integration_tests::console::ConsoleLogin,
+        body: serde_json::Value,
+    ) -> integration_tests::Reply {
+        app.call::<shared::catalog::ImageUploadToken>(
+            request(Method::POST, "/admin/images")
+                .console(manager)
+                .json(&body),
+        )
+        .await
+    }
+    let mut app = integration_tests::spawn_app().await;
+    let manager = app.operator_session("manager").await;
+    let unserved = ask(&app, &manager, json!({"contentType": "image/png", "size": 68})).await;
+    assert_eq!(
+        (unserved.status, unserved.code()),
+        (409, 40913),
+        "{:?}",
+        unserved.body
+    );
+
+    let endpoint = integration_tests::emulator_endpoint();
+    app.env = app
+        .env
+        .clone()
+        .with("CATALOG_IMAGE_BASE_URL", format!("{endpoint}/{}", app.bucket));
+    for bad in [
+        json!({"contentType": "image/gif", "size": 68}),
+        json!({"contentType": "image/png", "size": 0}),
+        json!({"contentType": "image/png", "size": 5 * 1024 * 1024 + 1}),
+    ] {
+        let refused = ask(&app, &manager, bad.clone()).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (400, 40002),
+            "{bad}: {:?}",
+            refused.body
+        );
+    }
+    let png = b"\x89PNG\r\n\x1a\n pretend image bytes".to_vec();
+    let grant = ask(
+        &app,
+        &manager,
+        json!({"contentType": "image/png", "size": png.len()}),
+    )
+    .await;
+    assert_eq!(grant.status, 200, "{:?}", grant.body);
+    let key = grant.data()["key"].as_str().unwrap();
+    assert!(key.starts_with("catalog/") && key.ends_with(".png"), "{key}");
+    assert!(
+        grant.data()["fields"].get("tagging").is_none(),
+        "never expired as an unreferenced upload"
+    );
+    let posted = crate::uploads::post_upload(grant.data(), &png, "image/png").await;
+    assert_eq!(posted.status(), 201);
+    let url = grant.data()["imageUrl"].as_str().unwrap();
+    assert_eq!(url, format!("{endpoint}/{}/{key}", app.bucket));
+    // The CDN serves the bucket's catalog/ prefix at that URL; the object is there, as posted.
+    let stored = app
+        .s3
+        .get_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.content_type(), Some("image/png"));
+    assert_eq!(stored.body.collect().await.unwrap().into_bytes().to_vec(), png);
+    // S3 refuses more than the size asked for (the emulator does not check POST policies).
+    use base64::Engine as _;
+    let policy = base64::engine::general_purpose::STANDARD
+        .decode(grant.data()["fields"]["policy"].as_str().unwrap())
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_slice(&policy).unwrap();
+    assert!(
+        policy["conditions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["content-length-range", 1, png.len()])),
+        "{policy}"
+    );
+}

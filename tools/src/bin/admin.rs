@@ -76,7 +76,11 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             let bucket = env.string_or(vars::BUCKET_NAME, defaults::BUCKET_NAME);
             shared::infra::store::schema::create_table(&aws_sdk_dynamodb::Client::new(&aws), &table).await?;
             println!("table {table}: ready");
-            tools::admin::create_bucket(&aws_sdk_s3::Client::new(&aws), &bucket).await?;
+            let s3 = aws_sdk_s3::Client::new(&aws);
+            tools::admin::create_bucket(&s3, &bucket).await?;
+            if let Some(origins) = env.get(vars::CONSOLE_ORIGINS).filter(|o| !o.is_empty()) {
+                tools::admin::allow_console_uploads(&s3, &bucket, origins).await?;
+            }
             println!("bucket {bucket}: ready");
             Ok(())
         }
