@@ -10,7 +10,6 @@ use super::super::keys::{self, attr, field, item_type};
 use super::super::queues_pages::Partition;
 use super::super::transaction::{Outcome, Transaction};
 use super::super::{Read, Store};
-use super::checkout::Direction;
 use super::*;
 use crate::domain::after_sales::{
     AfterSales, AfterSalesKind, AfterSalesLine, AfterSalesStatus, ReturnParcel,
@@ -252,18 +251,9 @@ impl Store {
                 .map(|line| restocked(order, line))
                 .collect();
             for (product_id, lines) in checkout::by_product(&back) {
-                let (restock, mut conditions) = self.stock_update(product_id, &lines, Direction::Put, now);
-                conditions.push("attribute_exists(pk)".to_owned());
                 transaction.push(
                     EndAction::Restock(product_id.clone()),
-                    TransactWriteItem::builder()
-                        .update(
-                            restock
-                                .condition_expression(conditions.join(" AND "))
-                                .build()
-                                .map_err(built)?,
-                        )
-                        .build(),
+                    self.restock(product_id, &lines, now, CONTEXT)?,
                 );
             }
             let failed = match transaction.run(self, CONTEXT).await? {

@@ -395,18 +395,30 @@ impl Store {
             }
             // Only onto the SKUs the order took from: a product re-seeded since without them
             // is skipped as a whole rather than given stock it does not list.
-            let (restock, mut conditions) = self.stock_update(product_id, &lines, Direction::Put, now);
-            conditions.push("attribute_exists(pk)".to_owned());
-            let restock = restock
-                .condition_expression(conditions.join(" AND "))
-                .build()
-                .map_err(built)?;
             transaction.push(
                 CancelAction::Restock(product_id.clone()),
-                TransactWriteItem::builder().update(restock).build(),
+                self.restock(product_id, &lines, now, "cancelling the order")?,
             );
         }
         Ok(transaction)
+    }
+
+    /// The transaction item that puts `lines`' units back into their product, conditioned on the
+    /// product still existing (a failed condition: it was deleted, and its units are not restocked).
+    pub(super) fn restock(
+        &self,
+        product_id: &ProductId,
+        lines: &[&OrderLine],
+        now: Timestamp,
+        context: &str,
+    ) -> Result<TransactWriteItem, StorageError> {
+        let (restock, mut conditions) = self.stock_update(product_id, lines, Direction::Put, now);
+        conditions.push("attribute_exists(pk)".to_owned());
+        let restock = restock
+            .condition_expression(conditions.join(" AND "))
+            .build()
+            .map_err(|e| StorageError::failed(context, e))?;
+        Ok(TransactWriteItem::builder().update(restock).build())
     }
 
     /// The update that takes `lines`' units from their product (or puts them back), and the

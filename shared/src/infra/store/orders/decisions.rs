@@ -11,7 +11,6 @@ use super::super::item::{n, s};
 use super::super::keys::{self, attr, field};
 use super::super::transaction::{Outcome, Transaction};
 use super::after_sales::{position_of, queue_of, restocked};
-use super::checkout::Direction;
 use super::*;
 use crate::domain::after_sales::{AfterSales, AfterSalesStatus};
 
@@ -140,19 +139,9 @@ impl Store {
                 .map(|line| restocked(order, line))
                 .collect();
             for (product_id, lines) in checkout::by_product(&back) {
-                let (restock, mut conditions) =
-                    self.stock_update(product_id, &lines, Direction::Put, after.updated_at);
-                conditions.push("attribute_exists(pk)".to_owned());
                 transaction.push(
                     Decided::Restock(product_id.clone()),
-                    TransactWriteItem::builder()
-                        .update(
-                            restock
-                                .condition_expression(conditions.join(" AND "))
-                                .build()
-                                .map_err(built)?,
-                        )
-                        .build(),
+                    self.restock(product_id, &lines, after.updated_at, CONTEXT)?,
                 );
             }
         }
