@@ -10,7 +10,7 @@ What must hold (the exit status is 1 and every problem is listed otherwise):
   AWS::Serverless::Function resources (exactly one resource each) == the files events/*.json;
 - each function resource is built by rust-cargolambda from the workspace root (CodeUri "."), its
   logical id is the binary in PascalCase + "Function", and the binary is one its crate builds;
-- every function except the S3-triggered ones (on-upload) and the scheduled ones (expire-orders,
+- every function except the S3-triggered ones (on-upload) and the scheduled ones (expire-orders, reconcile-payments,
   refresh-wechat-token) has exactly one event, of type HttpApi, on the template's one
   AWS::Serverless::HttpApi (wechat-push: one per method, on one path); on-upload has exactly one
   event, of type S3; the scheduled ones exactly one, of type ScheduleV2;
@@ -58,7 +58,7 @@ EVENTS_DIR = ROOT / "events"
 # Functions triggered by S3 rather than by an HTTP route.
 S3_FUNCTIONS = {"on-upload"}
 # Functions run by an EventBridge Scheduler schedule (SAM event type ScheduleV2).
-SCHEDULED_FUNCTIONS = {"expire-orders", "refresh-wechat-token"}
+SCHEDULED_FUNCTIONS = {"expire-orders", "refresh-wechat-token", "reconcile-payments"}
 # HTTP functions with one event per method on their one path.
 MULTI_METHOD_FUNCTIONS = {"wechat-push"}
 # Functions that serve files under a prefix: the prefix itself and one file below it

@@ -3,7 +3,7 @@
 //!   authentication, limits, telemetry and metrics, and the response envelope. It knows no area.
 //! - one module per part of the shop, each holding its endpoints, its use cases, its settings and
 //!   how its errors read: [`identity`], [`catalog`], [`orders`], [`payments`], [`fulfilment`],
-//!   [`files`], [`wechat`];
+//!   [`files`], [`wechat`], [`reconciliation`];
 //! - [`domain`]: types and rules, no I/O;
 //! - [`infra`]: the adapters: DynamoDB, S3, WeChat, WeChat Pay, tokens, digests, randomness.
 //!
@@ -20,6 +20,7 @@ pub mod infra;
 pub mod operators;
 pub mod orders;
 pub mod payments;
+pub mod reconciliation;
 pub mod runtime;
 pub mod wechat;
 

@@ -144,3 +144,49 @@ pub async fn dev_order(
     }
     Ok(order.order_id.to_string())
 }
+
+/// A day's reconciliation for a terminal: the figures, then one line per difference.
+pub fn describe_report(report: &shared::domain::reconciliation::report::Report) -> String {
+    use shared::domain::reconciliation::matching::Side;
+    use shared::domain::reconciliation::money::format_fen;
+    let t = &report.totals;
+    let mut out = format!(
+        "{}: {} rows, {} matched, {} discrepancies\n\
+         paid: bill {} / ours {} yuan; refunded: bill {} / ours {} yuan; fees {} yuan\n\
+         fund flow: income {}, expense {} (refunds {}, fees {}) yuan\n",
+        report.date,
+        report.rows,
+        report.matched,
+        report.discrepancies.len(),
+        format_fen(t.bill_paid_fen),
+        format_fen(t.here_paid_fen),
+        format_fen(t.bill_refunded_fen),
+        format_fen(t.here_refunded_fen),
+        t.bill_fees_yuan,
+        format_fen(t.income_fen),
+        format_fen(t.expense_fen),
+        format_fen(t.refunds_fen),
+        format_fen(t.fees_fen),
+    );
+    for d in &report.discrepancies {
+        out.push_str(&format!(
+            "{}\t{}\t{}\tours {}\tbill {}{}{}\n",
+            d.kind,
+            d.out_trade_no,
+            d.out_refund_no.as_deref().unwrap_or("-"),
+            Some(Side::yuan(d.here.as_ref()))
+                .filter(|y| !y.is_empty())
+                .unwrap_or_else(|| "-".into()),
+            Some(Side::yuan(d.there.as_ref()))
+                .filter(|y| !y.is_empty())
+                .unwrap_or_else(|| "-".into()),
+            match d.healed {
+                Some(true) => "\thealed",
+                Some(false) => "\tnot healed",
+                None => "",
+            },
+            d.reason.as_deref().map(|r| format!("\t{r}")).unwrap_or_default(),
+        ));
+    }
+    out
+}

@@ -36,9 +36,13 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use shared::domain::time::Timestamp;
 use shared::infra::crypto::{Secret, random_id};
 use shared::infra::wechatpay::crypto::MerchantKey;
 use tokio::net::TcpListener;
+
+pub use crate::fake_bills::Plant;
+use crate::fake_bills::{Merchant, PaidRecord, RefundRecord, fund_flow_bill, gzip, planted, trade_bill};
 
 /// A generated RSA key pair, as the settings name them.
 pub struct RsaKeys {
@@ -114,6 +118,15 @@ struct State {
     closed: HashMap<String, u32>,
     /// Refunds ended (by a test, in the fake's world): out_refund_no -> status.
     refund_status: HashMap<String, String>,
+    /// When each transaction was paid, and each refund succeeded: the day of its bill.
+    paid_at: HashMap<String, Timestamp>,
+    refunded_at: HashMap<String, Timestamp>,
+    /// Differences planted in the bills by a test.
+    plants: Vec<Plant>,
+    /// The bills applied for, by download token: the gzipped file.
+    downloads: HashMap<String, Vec<u8>>,
+    /// Bill applications answered.
+    bill_applications: u32,
 }
 
 /// A running fake: its address and what it saw.
@@ -224,21 +237,85 @@ impl FakePay {
         }
     }
 
-    /// Makes `out_trade_no` paid, as if the payer had paid and the notification were lost.
+    /// Makes `out_trade_no` paid now, as if the payer had paid and the notification were lost.
     pub fn pay(&self, out_trade_no: &str, transaction_id: &str, total: i64) {
+        let (config, _, _, _) = &*self.shared;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state
             .paid
             .insert(out_trade_no.to_owned(), (transaction_id.to_owned(), total));
+        state.paid_at.insert(out_trade_no.to_owned(), config.clock.now());
+    }
+
+    /// Pays `out_trade_no` now (see [`Self::pay`]) and makes the `TRANSACTION.SUCCESS`
+    /// notification WeChat Pay sends for it.
+    pub fn pay_and_notify(
+        &self,
+        out_trade_no: &str,
+        transaction_id: &str,
+        total: i64,
+        openid: &str,
+    ) -> Notification {
+        let (config, _, _, _) = &*self.shared;
+        self.pay(out_trade_no, transaction_id, total);
+        let now = config.clock.now();
+        let transaction = json!({
+            "mchid": config.mchid, "appid": config.appid, "out_trade_no": out_trade_no,
+            "transaction_id": transaction_id, "trade_type": "JSAPI", "trade_state": "SUCCESS",
+            "trade_state_desc": "支付成功", "bank_type": "OTHERS",
+            "success_time": shared::infra::wechatpay::client::china_time(now),
+            "payer": {"openid": openid},
+            "amount": {"total": total, "payer_total": total, "currency": "CNY", "payer_currency": "CNY"}
+        });
+        self.notification(&transaction, now.epoch_secs())
+    }
+
+    /// Settles the refund `out_refund_no` (asked of the fake before) as succeeded now, and makes
+    /// its `REFUND.SUCCESS` notification.
+    pub fn refund_succeeded(&self, out_refund_no: &str) -> Notification {
+        let (config, _, _, state) = &*self.shared;
+        self.settle_refund(out_refund_no, "SUCCESS");
+        let now = config.clock.now();
+        let (out_trade_no, refund, total, transaction_id) = {
+            let state = state.lock().unwrap_or_else(|p| p.into_inner());
+            let (trade, refund) = state.refunded.get(out_refund_no).cloned().unwrap_or_default();
+            let (transaction, total) = state.paid.get(&trade).cloned().unwrap_or_default();
+            (trade, refund, total, transaction)
+        };
+        let resource = json!({
+            "mchid": config.mchid, "out_trade_no": out_trade_no, "transaction_id": transaction_id,
+            "out_refund_no": out_refund_no, "refund_id": format!("5030{out_refund_no}"),
+            "refund_status": "SUCCESS", "success_time": shared::infra::wechatpay::client::china_time(now),
+            "amount": {"total": total, "refund": refund, "payer_total": total, "payer_refund": refund}
+        });
+        self.notification_of("REFUND.SUCCESS", "refund", &resource, now.epoch_secs())
+    }
+
+    /// Plants `plant` in every bill written from now on.
+    pub fn plant(&self, plant: Plant) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.plants.push(plant);
+    }
+
+    /// How many bill applications the fake answered.
+    pub fn bill_applications(&self) -> u32 {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.bill_applications
     }
 
     /// Ends the refund `out_refund_no` with `status` (`SUCCESS`, `ABNORMAL`, `CLOSED`), as if its
     /// notification were lost.
     pub fn settle_refund(&self, out_refund_no: &str, status: &str) {
+        let (config, _, _, _) = &*self.shared;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state
             .refund_status
             .insert(out_refund_no.to_owned(), status.to_owned());
+        if status == "SUCCESS" {
+            state
+                .refunded_at
+                .insert(out_refund_no.to_owned(), config.clock.now());
+        }
     }
 
     /// Forgets the refund `out_refund_no`, as if its request had never reached WeChat Pay.
@@ -346,6 +423,9 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
             &error("SIGN_ERROR", &why),
         );
     }
+    if method == "GET" && path.starts_with("/v3/bill") {
+        return bills(fake, &path);
+    }
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
     if let Some(rest) = path.strip_prefix("/v3/pay/transactions/out-trade-no/") {
         let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -379,8 +459,16 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
             );
         }
         let transaction = if let Some((transaction_id, total)) = state.paid.get(out_trade_no) {
-            json!({"out_trade_no": out_trade_no, "trade_state": "SUCCESS", "transaction_id": transaction_id,
-                   "success_time": "2026-11-25T18:00:00+08:00", "amount": {"total": total, "currency": "CNY"}})
+            let paid_at = state
+                .paid_at
+                .get(out_trade_no)
+                .copied()
+                .unwrap_or_else(|| config.clock.now());
+            json!({"mchid": config.mchid, "appid": config.appid, "out_trade_no": out_trade_no,
+                   "trade_state": "SUCCESS", "transaction_id": transaction_id, "trade_type": "JSAPI",
+                   "success_time": shared::infra::wechatpay::client::china_time(paid_at),
+                   "payer": {"openid": "o_payer"},
+                   "amount": {"total": total, "payer_total": total, "currency": "CNY"}})
         } else if state.closed.contains_key(out_trade_no) {
             json!({"out_trade_no": out_trade_no, "trade_state": "CLOSED"})
         } else if state.prepays.contains_key(out_trade_no) {
@@ -411,12 +499,11 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
             .refund_status
             .get(out_refund_no)
             .map_or("PROCESSING", String::as_str);
-        return answer(
-            platform,
-            config,
-            StatusCode::OK,
-            &json!({"out_refund_no": out_refund_no, "status": status}),
-        );
+        let mut refund = json!({"out_refund_no": out_refund_no, "status": status});
+        if let Some(at) = state.refunded_at.get(out_refund_no) {
+            refund["success_time"] = json!(shared::infra::wechatpay::client::china_time(*at));
+        }
+        return answer(platform, config, StatusCode::OK, &refund);
     }
     if method == "POST" && path == "/v3/refund/domestic/refunds" {
         let out_refund_no = request["out_refund_no"].as_str().unwrap_or_default().to_owned();
@@ -539,6 +626,113 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
         config,
         StatusCode::OK,
         &json!({ "prepay_id": prepay_id }),
+    )
+}
+
+/// `GET /v3/bill/tradebill`, `GET /v3/bill/fundflowbill` (a day's bill: a signed answer with its
+/// hash and where to download it) and `GET /v3/billdownload/file?token=..` (the gzipped file,
+/// unsigned, as WeChat Pay serves it). A day without payments or refunds has no bill
+/// (`NO_STATEMENT_EXIST`).
+fn bills(fake: &FakePay, path: &str) -> Response<Full<Bytes>> {
+    let (config, platform, _, state) = &*fake.shared;
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let param = |name: &str| params.get(name).map_or("", String::as_str);
+    let refuse = |status, code: &str, message: &str| answer(platform, config, status, &error(code, message));
+    if route == "/v3/billdownload/file" {
+        let state = state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(file) = state.downloads.get(param("token")) else {
+            return refuse(StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "no such download");
+        };
+        let mut response = Response::new(Full::new(Bytes::from(file.clone())));
+        response.headers_mut().insert(
+            "content-type",
+            hyper::header::HeaderValue::from_static("application/octet-stream"),
+        );
+        return response;
+    }
+    let date = param("bill_date");
+    let well_formed = date.len() == 10
+        && param("tar_type") == "GZIP"
+        && match route {
+            "/v3/bill/tradebill" => param("bill_type") == "ALL",
+            "/v3/bill/fundflowbill" => param("account_type") == "BASIC",
+            _ => return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such API in the fake"),
+        };
+    if !well_formed {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "bill_date, bill_type, account_type or tar_type",
+        );
+    }
+    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    let beijing = |at: &Timestamp| {
+        at.inner()
+            .with_timezone(&shared::domain::time::china())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let paid: Vec<PaidRecord> = state
+        .paid
+        .iter()
+        .filter_map(|(no, (transaction, total))| {
+            let at = state.paid_at.get(no).filter(|at| at.china_day() == date)?;
+            Some(PaidRecord {
+                out_trade_no: no.clone(),
+                transaction_id: transaction.clone(),
+                total_fen: *total,
+                at: beijing(at),
+            })
+        })
+        .collect();
+    let refunds: Vec<RefundRecord> = state
+        .refunded
+        .iter()
+        .filter_map(|(no, (trade, amount))| {
+            let at = state.refunded_at.get(no).filter(|at| at.china_day() == date)?;
+            Some(RefundRecord {
+                out_trade_no: trade.clone(),
+                transaction_id: state.paid.get(trade).map(|(t, _)| t.clone()).unwrap_or_default(),
+                out_refund_no: no.clone(),
+                refund_id: format!("5030{no}"),
+                amount_fen: *amount,
+                at: beijing(at),
+            })
+        })
+        .collect();
+    if paid.is_empty() && refunds.is_empty() && state.plants.is_empty() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "NO_STATEMENT_EXIST",
+            "当日无账单 (no bill for that day)",
+        );
+    }
+    let (paid, refunds) = planted(paid, refunds, &state.plants, &format!("{date} 12:00:00"));
+    let merchant = Merchant {
+        appid: &config.appid,
+        mchid: &config.mchid,
+    };
+    let text = if route == "/v3/bill/tradebill" {
+        trade_bill(&merchant, &paid, &refunds)
+    } else {
+        fund_flow_bill(&paid, &refunds)
+    };
+    let hash = if state.plants.contains(&Plant::WrongHash) {
+        shared::infra::wechatpay::bills::sha1_hex(b"another file")
+    } else {
+        shared::infra::wechatpay::bills::sha1_hex(text.as_bytes())
+    };
+    let token = random_id(24);
+    state.downloads.insert(token.clone(), gzip(text.as_bytes()));
+    state.bill_applications += 1;
+    let base = &fake.base_url;
+    answer(
+        platform,
+        config,
+        StatusCode::OK,
+        &json!({"hash_type": "SHA1", "hash_value": hash,
+                "download_url": format!("{base}/v3/billdownload/file?token={token}")}),
     )
 }
 

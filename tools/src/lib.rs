@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod dev_wechatpay;
+pub mod fake_bills;
 pub mod fake_wechat;
 pub mod fake_wechatpay;

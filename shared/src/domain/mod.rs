@@ -11,6 +11,7 @@ pub mod number;
 pub mod operators;
 pub mod orders;
 pub mod paging;
+pub mod reconciliation;
 pub mod text;
 pub mod time;
 pub mod uploads;

@@ -117,7 +117,8 @@ impl Expiry {
                 report.refunds_asked_again += 1;
                 continue;
             };
-            match end_refund(&self.store, &order, &state.status, self.clock.now()).await? {
+            let now = self.clock.now();
+            match end_refund(&self.store, &order, &state.status, now, state.succeeded_at(now)).await? {
                 RefundEnd::Refunded => {
                     tracing::warn!(order = %order.order_id, "a lost refund notification: the order is marked refunded");
                     report.refunded += 1;
@@ -143,6 +144,9 @@ impl Expiry {
                 continue;
             };
             let state = self.pay.refund_state(&entry.refund_number()).await?;
+            let succeeded_at = state
+                .as_ref()
+                .map_or(now, |state| state.succeeded_at(self.clock.now()));
             match state.map(|state| state.status) {
                 None => {
                     tracing::warn!(order = %order.order_id, number = entry.number, "an after-sales refund WeChat Pay never received: asked again");
@@ -153,7 +157,7 @@ impl Expiry {
                 Some(status) => {
                     if self
                         .store
-                        .end_after_sales_refund(&order, &entry, &status, self.clock.now())
+                        .end_after_sales_refund(&order, &entry, &status, self.clock.now(), succeeded_at)
                         .await?
                     {
                         if status == "SUCCESS" {

@@ -7,6 +7,7 @@ use crate::domain::after_sales::{AfterSalesStatus, parse_refund_number};
 use crate::domain::ids::OrderId;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{NoticeVerdict, Order, Payment, PaymentNotice, RefundNotice};
+use crate::domain::reconciliation::ledger::LedgerEntry;
 use crate::domain::time::Clock;
 use crate::infra::store::{PaidOutcome, StorageError, Store};
 use crate::infra::wechatpay::client::{Notification, NotifyError, PayError, WeChatPayClient};
@@ -128,10 +129,21 @@ impl<K: NoticeKind> Notices<K> {
     async fn paid(&self, notification: &Notification) -> Result<NoticeOutcome, NoticeError> {
         let notice: PaymentNotice = serde_json::from_slice(&notification.resource)
             .map_err(|e| NoticeError::Malformed(format!("the transaction: {e}")))?;
+        self.apply_payment(&notice, &notification.id).await
+    }
+
+    /// Applies a payment WeChat Pay reported (`source`: the notification's id, or what found it):
+    /// matched to its order, which is marked paid exactly once, or refunded when no longer
+    /// payable. The one path of every payment, whoever learnt of it.
+    pub async fn apply_payment(
+        &self,
+        notice: &PaymentNotice,
+        source: &str,
+    ) -> Result<NoticeOutcome, NoticeError> {
         let mismatch = |reason: String| {
             tracing::warn!(
                 security_event = "mismatched_payment_notification",
-                notification = %notification.id,
+                notification = %source,
                 out_trade_no = %notice.out_trade_no,
                 reason,
                 "refused"
@@ -147,12 +159,12 @@ impl<K: NoticeKind> Notices<K> {
                 .await?
                 .ok_or_else(|| mismatch("no such order".into()))?;
             let verdict = order
-                .judge(&notice, self.pay.mchid(), self.pay.appid())
+                .judge(notice, self.pay.mchid(), self.pay.appid())
                 .map_err(|e| mismatch(e.to_string()))?;
             match verdict {
                 NoticeVerdict::Ignore => return Ok(NoticeOutcome::Ignored),
                 NoticeVerdict::AlreadyPaid => return Ok(NoticeOutcome::Duplicate),
-                NoticeVerdict::Refund => return self.refund(&order, &notice).await,
+                NoticeVerdict::Refund => return self.refund(&order, notice).await,
                 NoticeVerdict::Pay => {
                     let payment = Payment::reported(
                         notice.transaction_id.clone(),
@@ -190,12 +202,19 @@ impl<K: NoticeKind> Notices<K> {
     async fn refund(&self, order: &Order, notice: &PaymentNotice) -> Result<NoticeOutcome, NoticeError> {
         let out_refund_no: String = format!("RL{}", notice.transaction_id).chars().take(64).collect();
         let reason = "订单已取消或已支付，自动退款 (order no longer payable: refunded)";
+        let paid = Payment::reported(
+            notice.transaction_id.clone(),
+            notice.success_time.as_deref(),
+            self.clock.now(),
+        );
         let new = self
             .store
             .record_refund(
                 &out_refund_no,
                 order,
                 &notice.transaction_id,
+                notice.amount.total,
+                paid.paid_at,
                 "PAID_WHEN_NOT_PAYABLE",
                 self.clock.now(),
             )
@@ -252,13 +271,25 @@ impl<K: NoticeKind> Notices<K> {
         {
             return self.apply_after_sales_refund(order, number, notice).await;
         }
+        let now = self.clock.now();
         if notice.out_refund_no != order.refund_number() {
-            // A refund of a payment that arrived when the order was not payable: recorded apart.
+            // A refund of a payment that arrived when the order was not payable: recorded apart,
+            // and its success filed in the money book (its order does not change).
             tracing::info!(out_refund_no = %notice.out_refund_no, status = %notice.refund_status, "refund of a late payment");
+            if notice.refund_status == "SUCCESS" {
+                let entry = LedgerEntry::refund(
+                    &order.order_id,
+                    &notice.out_refund_no,
+                    notice.amount.refund,
+                    notice.succeeded_at(now),
+                );
+                self.store.record_ledger(&entry).await?;
+            }
             return Ok(NoticeOutcome::Ignored);
         }
+        let succeeded_at = notice.succeeded_at(now);
         Ok(
-            match end_refund(&self.store, &order, &notice.refund_status, self.clock.now()).await? {
+            match end_refund(&self.store, &order, &notice.refund_status, now, succeeded_at).await? {
                 RefundEnd::Refunded => NoticeOutcome::Refunded,
                 RefundEnd::Flagged => NoticeOutcome::NeedsOperator,
                 RefundEnd::AlreadyEnded | RefundEnd::InProgress => NoticeOutcome::Duplicate,
@@ -294,7 +325,13 @@ impl<K: NoticeKind> Notices<K> {
             }
             if self
                 .store
-                .end_after_sales_refund(&order, &entry, &notice.refund_status, self.clock.now())
+                .end_after_sales_refund(
+                    &order,
+                    &entry,
+                    &notice.refund_status,
+                    self.clock.now(),
+                    notice.succeeded_at(self.clock.now()),
+                )
                 .await?
             {
                 return Ok(if notice.refund_status == "SUCCESS" {

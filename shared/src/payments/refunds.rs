@@ -32,15 +32,17 @@ pub(crate) enum RefundEnd {
     AlreadyEnded,
 }
 
-/// Applies WeChat Pay's `status` of an order's refund (from a notification or a query).
+/// Applies WeChat Pay's `status` of an order's refund (from a notification or a query); a
+/// success is filed in the money book under `succeeded_at`.
 pub(crate) async fn end_refund(
     store: &Store,
     order: &Order,
     status: &str,
     now: Timestamp,
+    succeeded_at: Timestamp,
 ) -> Result<RefundEnd, StorageError> {
     match status {
-        "SUCCESS" => match store.complete_refund(order, now).await? {
+        "SUCCESS" => match store.complete_refund(order, now, succeeded_at).await? {
             CancelOutcome::Cancelled => Ok(RefundEnd::Refunded),
             CancelOutcome::AlreadyChanged => Ok(RefundEnd::AlreadyEnded),
             CancelOutcome::Conflict => Err(StorageError::unavailable(

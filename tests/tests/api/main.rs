@@ -14,6 +14,7 @@ mod login;
 mod orders;
 mod payments;
 mod platform;
+mod reconciliation;
 mod return_after_sales;
 mod secrets;
 mod sessions;

@@ -36,7 +36,11 @@ pub(crate) struct Shop {
 
 /// An app with a product, a buyer, and WeChat Pay configured against the fake.
 pub(crate) async fn shop() -> Shop {
-    let mut app = spawn_app().await;
+    shop_of(spawn_app().await).await
+}
+
+/// [`shop`] of `app` (whose clock the fake WeChat Pay shares).
+pub(crate) async fn shop_of(mut app: TestApp) -> Shop {
     app.seed(&[product("tea", 1250, 10, true, "tea", 1)]).await;
     let (merchant, platform, certificate) = (rsa_keys(), rsa_keys(), rsa_keys());
     let pay = fake_wechatpay::spawn(FakePayConfig {

@@ -24,6 +24,11 @@
 //! admin refund-issues             the orders whose refund WeChat Pay ended ABNORMAL or CLOSED,
 //!                                 then the after-sales refunds it ended so (FAILED), oldest
 //!                                 first, to settle in the merchant platform
+//! admin reconcile --date YYYY-MM-DD [--json]
+//!                                 reconcile a Beijing day against WeChat Pay's trade and
+//!                                 fund-flow bills, as the daily reconcile-payments run does
+//!                                 (needs its WECHAT_PAY_* settings and BUCKET_NAME); the report
+//!                                 replaces the day's previous one; --json prints it whole
 //! admin dev-token OPENID          create the user and a session, print an access token for it
 //!                                 (local development and benchmarks; needs JWT_SIGNING_KEY)
 //! admin dev-wechatpay DIR        make the local WeChat Pay identity in DIR (.dev/wechatpay) if
@@ -195,6 +200,20 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             );
             Ok(())
         }
+        ["reconcile", "--date", date, flags @ ..] if flags.iter().all(|f| *f == "--json") => {
+            use shared::runtime::startup::{Build, Startup};
+            let date = shared::domain::reconciliation::date::BillDate::parse(date)
+                .ok_or("--date: YYYY-MM-DD, a Beijing day")?;
+            let startup = Startup::new(env.clone(), aws.clone());
+            let reconciler = shared::reconciliation::reconciler::Reconciler::build(&startup).await?;
+            let report = reconciler.reconcile(&date).await?;
+            if flags.is_empty() {
+                print!("{}", tools::admin::describe_report(&report));
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            Ok(())
+        }
         ["dev-order", openid, product_id, flags @ ..] if flags.iter().all(|f| *f == "--paid") => {
             let startup = shared::runtime::startup::Startup::new(env.clone(), aws.clone());
             println!(
@@ -209,7 +228,7 @@ async fn run(args: &[String]) -> Result<(), shared::BoxError> {
             Ok(())
         }
         _ => Err(
-            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin create-operator EMAIL ROLE | admin reset-operator EMAIL | admin unlock-operator EMAIL | admin refund-issues | admin dev-token OPENID | admin dev-order OPENID PRODUCT_ID [--paid] \
+            "usage: admin init | admin seed-products FILE.json [--overwrite] | admin refund ORDER_ID | admin ship ORDER_ID CARRIER TRACKING_NO | admin create-operator EMAIL ROLE | admin reset-operator EMAIL | admin unlock-operator EMAIL | admin refund-issues | admin reconcile --date YYYY-MM-DD [--json] | admin dev-token OPENID | admin dev-order OPENID PRODUCT_ID [--paid] \
              | admin dev-wechatpay DIR | admin new-signing-key KID"
                 .into(),
         ),

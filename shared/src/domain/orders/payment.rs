@@ -94,6 +94,19 @@ pub struct RefundNotice {
     pub out_refund_no: String,
     pub refund_status: String,
     pub amount: RefundAmount,
+    /// When the refund succeeded (RFC 3339, China time), on a success.
+    #[serde(default)]
+    pub success_time: Option<String>,
+}
+
+impl RefundNotice {
+    /// When the refund succeeded, as WeChat Pay says (`now` when it does not).
+    pub fn succeeded_at(&self, now: Timestamp) -> Timestamp {
+        self.success_time
+            .as_deref()
+            .and_then(Timestamp::parse)
+            .unwrap_or(now)
+    }
 }
 
 /// The amount of a [`RefundNotice`].

@@ -301,6 +301,31 @@ pub mod field {
         pub const OWNER: &str = "owner";
     }
 
+    /// One payment or refund of the money book.
+    pub mod ledger {
+        pub const KIND: &str = "kind";
+        pub const OUT_TRADE_NO: &str = "outTradeNo";
+        pub const OUT_REFUND_NO: &str = "outRefundNo";
+        pub const TRANSACTION_ID: &str = "transactionId";
+        pub const AMOUNT_FEN: &str = "amountFen";
+        pub const AT: &str = "at";
+    }
+
+    /// The summary of a day's reconciliation (the report itself is in the bucket).
+    pub mod reconciliation {
+        pub const DATE: &str = "date";
+        pub const ROWS: &str = "rows";
+        pub const MATCHED: &str = "matched";
+        /// How many discrepancies, and the first of them (JSON) for the console.
+        pub const DISCREPANCIES: &str = "discrepancies";
+        pub const FIRST_DISCREPANCIES: &str = "firstDiscrepancies";
+        /// The totals (JSON).
+        pub const TOTALS: &str = "totals";
+        pub const REPORT_KEY: &str = "reportKey";
+        pub const CSV_KEY: &str = "csvKey";
+        pub const GENERATED_AT: &str = "generatedAt";
+    }
+
     /// An uploaded file.
     pub mod file {
         pub const KEY: &str = "key";
@@ -510,6 +535,25 @@ pub fn audit_target(target: &str) -> String {
     format!("AUDIT#{target}")
 }
 
+/// One payment or refund in the money book, filed under its Beijing day: `PAYMENT#<order id>`
+/// (one per order) or `REFUND#<refund number>`.
+pub fn ledger(day: &str, kind: &str, number: &str) -> Key {
+    Key::new("LEDGER#", day, &format!("{kind}#{number}"))
+}
+
+/// The partition of a day's money book.
+pub fn ledger_day(day: &str) -> String {
+    format!("LEDGER#{day}")
+}
+
+/// The summary of the reconciliation of `day` (`YYYY-MM-DD`).
+pub fn reconciliation(day: &str) -> Key {
+    Key::new("RECONCILIATION#", day, "SUMMARY")
+}
+
+/// GSI1 partition of every reconciliation summary, by day.
+pub const RECONCILIATIONS: &str = "RECONCILIATIONS";
+
 /// A warm-up key that never exists.
 pub fn warm_up() -> Key {
     Key::new("WARMUP", "", "WARMUP")
@@ -537,6 +581,8 @@ pub mod item_type {
     pub const OPERATOR_EMAIL: &str = "OPERATOR_EMAIL";
     pub const CONSOLE_SESSION: &str = "CONSOLE_SESSION";
     pub const AUDIT: &str = "AUDIT";
+    pub const LEDGER: &str = "LEDGER";
+    pub const RECONCILIATION: &str = "RECONCILIATION";
 }
 
 #[cfg(test)]

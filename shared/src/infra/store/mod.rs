@@ -6,6 +6,7 @@ mod catalog;
 mod files;
 mod item;
 pub mod keys;
+mod ledger;
 mod limits;
 mod media;
 mod notices;

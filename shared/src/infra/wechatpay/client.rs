@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::crypto::{MerchantKey, PayCryptoError, PlatformKeys, SignatureHeaders};
+use crate::domain::orders::PaymentNotice;
 use crate::domain::time::{Clock, Timestamp};
 use crate::infra::BoxError;
 use crate::infra::crypto::random_id;
@@ -146,6 +147,19 @@ pub struct TransactionAmount {
 pub struct RefundState {
     /// `SUCCESS`, `PROCESSING`, `ABNORMAL` or `CLOSED`.
     pub status: String,
+    /// When it succeeded (RFC 3339, China time), on a success.
+    #[serde(default)]
+    pub success_time: Option<String>,
+}
+
+impl RefundState {
+    /// When the refund succeeded, as WeChat Pay says (`now` when it does not).
+    pub fn succeeded_at(&self, now: Timestamp) -> Timestamp {
+        self.success_time
+            .as_deref()
+            .and_then(Timestamp::parse)
+            .unwrap_or(now)
+    }
 }
 
 #[derive(Deserialize)]
@@ -239,6 +253,30 @@ impl WeChatPayClient {
             Err(PayError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// The transaction of `out_trade_no` as a payment notification would carry it, when WeChat
+    /// Pay has it paid (`trade_state` SUCCESS); `None` otherwise. One GET.
+    #[tracing::instrument(skip_all)]
+    pub async fn query_payment(&self, out_trade_no: &str) -> Result<Option<PaymentNotice>, PayError> {
+        const CONTEXT: &str = "querying the transaction";
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+            self.config.mchid
+        );
+        let answer = match self.call(CONTEXT, "GET", &path, String::new()).await {
+            Ok(answer) => answer,
+            Err(PayError::Rejected { status: 404, .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let state: TransactionState = serde_json::from_slice(&answer)
+            .map_err(|e| unavailable(CONTEXT, format!("the answer is not a transaction: {e}")))?;
+        if state.trade_state != "SUCCESS" {
+            return Ok(None);
+        }
+        serde_json::from_slice(&answer)
+            .map(Some)
+            .map_err(|e| unavailable(CONTEXT, format!("the answer is not a paid transaction: {e}")))
     }
 
     /// Closes the transaction of `out_trade_no`, so it can no longer be paid. One POST (204).
@@ -353,8 +391,71 @@ impl WeChatPayClient {
         })
     }
 
+    /// The `Authorization` header of a request of `method` to `path` (with its query) with `body`.
+    fn authorization(&self, method: &str, path: &str, body: &str) -> Result<String, PayError> {
+        let config = &self.config;
+        let timestamp = self.clock.now().epoch_secs();
+        let nonce = random_id(24);
+        Ok(config.merchant_key.authorization(
+            &config.mchid,
+            &config.serial_no,
+            method,
+            path,
+            timestamp,
+            &nonce,
+            body,
+        )?)
+    }
+
+    /// A signed GET of `url` whose answer WeChat Pay does not sign (a bill's file: its hash is
+    /// checked instead). `url` must be on WeChat Pay's own host (the configured base), so the
+    /// signed request never goes elsewhere. Answers at most `limit` bytes of a 200's body.
+    pub(super) async fn download(
+        &self,
+        context: &'static str,
+        url: &str,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, PayError> {
+        let path = url
+            .strip_prefix(self.config.api_base.as_str())
+            .filter(|path| path.starts_with('/'))
+            .ok_or_else(|| unavailable(context, "the download URL is not on WeChat Pay's host"))?;
+        let authorization = self.authorization("GET", path, "")?;
+        let sent = self
+            .http
+            .get(url)
+            .timeout(timeout)
+            .header("authorization", authorization)
+            .header("user-agent", "wx-serverless")
+            .send();
+        crate::infra::timing::timed(crate::infra::timing::Dependency::WeChatPay, async {
+            let mut response = sent.await.map_err(|e| unavailable(context, e.without_url()))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(unavailable(context, format!("HTTP {status}")));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| unavailable(context, e.without_url()))?
+            {
+                if body.len() + chunk.len() > limit {
+                    return Err(unavailable(
+                        context,
+                        format!("the file is larger than {limit} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        })
+        .await
+    }
+
     /// One signed call; answers the verified body of a 2xx.
-    async fn call(
+    pub(super) async fn call(
         &self,
         context: &'static str,
         method: &str,
@@ -362,17 +463,7 @@ impl WeChatPayClient {
         body: String,
     ) -> Result<Vec<u8>, PayError> {
         let config = &self.config;
-        let timestamp = self.clock.now().epoch_secs();
-        let nonce = random_id(24);
-        let authorization = config.merchant_key.authorization(
-            &config.mchid,
-            &config.serial_no,
-            method,
-            path,
-            timestamp,
-            &nonce,
-            &body,
-        )?;
+        let authorization = self.authorization(method, path, &body)?;
         let http_method = if method == "GET" {
             reqwest::Method::GET
         } else {

@@ -17,6 +17,7 @@ use crate::domain::after_sales::{
 use crate::domain::catalog::SkuRef;
 use crate::domain::orders::RefundLedger;
 use crate::domain::paging::Position;
+use crate::domain::reconciliation::ledger::LedgerEntry;
 
 /// The actions of the transaction that ends a refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ enum EndAction {
     Request,
     Order,
     Restock(ProductId),
+    /// The refund filed in the money book (unconditional: it never fails).
+    Ledger,
 }
 
 impl Store {
@@ -207,7 +210,9 @@ impl Store {
     /// REFUNDED in one transaction with the order's confirmed money (the order REFUNDED once
     /// everything paid came back) and its units put back when they never left (products deleted
     /// since are skipped); ABNORMAL or CLOSED moves it to FAILED with the status, for an
-    /// operator. False when it had already ended, or the order changed meanwhile (read again).
+    /// operator. A success is filed in the money book, in the same transaction, under
+    /// `succeeded_at` (when WeChat Pay says it succeeded). False when it had already ended, or the
+    /// order changed meanwhile (read again).
     #[tracing::instrument(skip_all)]
     pub async fn end_after_sales_refund(
         &self,
@@ -215,6 +220,7 @@ impl Store {
         entry: &AfterSales,
         status: &str,
         now: Timestamp,
+        succeeded_at: Timestamp,
     ) -> Result<bool, StorageError> {
         if status != "SUCCESS" {
             return self.fail_after_sales_refund(entry, status, now).await;
@@ -244,6 +250,13 @@ impl Store {
                     .update(self.confirm_refund(order, entry, now).build().map_err(built)?)
                     .build(),
             );
+            let money = LedgerEntry::refund(
+                &order.order_id,
+                &entry.refund_number(),
+                entry.amount_fen,
+                succeeded_at,
+            );
+            transaction.push(EndAction::Ledger, self.ledger_put(&money, CONTEXT)?);
             let back: Vec<OrderLine> = entry
                 .lines
                 .iter()
@@ -265,6 +278,7 @@ impl Store {
             for (action, _) in failed {
                 match action {
                     EndAction::Request | EndAction::Order => return Ok(false),
+                    EndAction::Ledger => {}
                     EndAction::Restock(product_id) => {
                         tracing::warn!(product = %product_id, "not restocking a product that no longer exists");
                         progress |= skipped.insert(product_id);

@@ -17,6 +17,7 @@ use crate::domain::orders::{
     HoldingLimits, Holdings, Order, OrderLine, OrderStatus, Prepay, Shortage, ShortageReason,
 };
 use crate::domain::paging::{Cursor, Page, PageSize};
+use crate::domain::reconciliation::ledger::LedgerEntry;
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -280,19 +281,27 @@ impl Store {
     /// still cancelled (one more transaction, without those products).
     #[tracing::instrument(skip_all)]
     pub async fn cancel_order(&self, order: &Order, now: Timestamp) -> Result<CancelOutcome, StorageError> {
-        self.restock_order(order, CANCEL, now).await
+        self.restock_order(order, CANCEL, now, None).await
     }
 
     /// Completes a refund: REFUNDING -> REFUNDED with the stock put back unless the order was
-    /// shipped, in one transaction conditioned on the order still refunding: stock is never
-    /// restored twice.
+    /// shipped, and the refund filed in the money book under `succeeded_at` (when WeChat Pay
+    /// says it succeeded), in one transaction conditioned on the order still refunding: stock is
+    /// never restored twice.
     #[tracing::instrument(skip_all)]
     pub async fn complete_refund(
         &self,
         order: &Order,
         now: Timestamp,
+        succeeded_at: Timestamp,
     ) -> Result<CancelOutcome, StorageError> {
-        self.restock_order(order, REFUND, now).await
+        let entry = LedgerEntry::refund(
+            &order.order_id,
+            &order.refund_number(),
+            order.total_fen,
+            succeeded_at,
+        );
+        self.restock_order(order, REFUND, now, Some(&entry)).await
     }
 
     /// Moves `order` as `how` says and puts its stock back (products deleted since are skipped).
@@ -301,6 +310,7 @@ impl Store {
         order: &Order,
         how: Restocking,
         now: Timestamp,
+        ledger: Option<&LedgerEntry>,
     ) -> Result<CancelOutcome, StorageError> {
         allowed(how.from, how.to)?;
         let mut skip = Skip {
@@ -318,7 +328,13 @@ impl Store {
             })
             .collect();
         loop {
-            let transaction = self.cancel_transaction(order, &unshipped, how, now, &skip)?;
+            let mut transaction = self.cancel_transaction(order, &unshipped, how, now, &skip)?;
+            if let Some(entry) = ledger {
+                transaction.push(
+                    CancelAction::Ledger,
+                    self.ledger_put(entry, "cancelling the order")?,
+                );
+            }
             let failed = match transaction.run(self, "cancelling the order").await? {
                 Outcome::Committed => return Ok(CancelOutcome::Cancelled),
                 Outcome::Conflict => return Ok(CancelOutcome::Conflict),
@@ -333,6 +349,7 @@ impl Store {
                         tracing::warn!(product = %product_id, "not restocking a product that no longer exists");
                         skip.products.insert(product_id);
                     }
+                    CancelAction::Ledger => {}
                 }
             }
             if (skip.products.len(), skip.release) == before {

@@ -74,6 +74,8 @@ enum CancelAction {
     Order,
     Release,
     Restock(ProductId),
+    /// The refund filed in the money book (unconditional: it never fails).
+    Ledger,
 }
 
 /// Refuses a transition the domain's table does not list (a bug, caught before any write).

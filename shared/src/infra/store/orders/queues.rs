@@ -105,3 +105,16 @@ pub struct DayFilter<'a> {
     /// The last four digits of the delivery phone.
     pub phone_last4: Option<&'a str>,
 }
+
+impl Store {
+    /// The orders of `ids` that exist (in no particular order): one BatchGetItem per 100 ids.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>, StorageError> {
+        let keys: Vec<keys::Key> = ids.iter().map(|id| keys::order(id.as_str())).collect();
+        self.batch_get(&keys, None, "loading orders")
+            .await?
+            .iter()
+            .map(order_from)
+            .collect()
+    }
+}

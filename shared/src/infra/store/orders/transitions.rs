@@ -2,13 +2,14 @@
 //! each one conditional write on the order as it was read.
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::super::Store;
 use super::super::item::{n, s};
 use super::super::keys::{self, attr, field, item_type};
 use super::super::transaction::{Outcome, Transaction};
 use crate::domain::orders::{Delivery, Order, OrderStatus, Payment};
+use crate::domain::reconciliation::ledger::LedgerEntry;
 use crate::domain::time::Timestamp;
 use crate::infra::storage::StorageError;
 
@@ -28,11 +29,13 @@ pub enum PaidOutcome {
 enum PayAction {
     Order,
     Release,
+    Ledger,
 }
 
 impl Store {
-    /// Marks `order` paid by `payment`, exactly once (conditioned on it still awaiting payment), and
-    /// takes it out of its user's holdings, in one transaction.
+    /// Marks `order` paid by `payment`, exactly once (conditioned on it still awaiting payment),
+    /// takes it out of its user's holdings and files the payment in the money book, in one
+    /// transaction.
     #[tracing::instrument(skip_all)]
     pub async fn mark_paid(&self, order: &Order, payment: &Payment) -> Result<PaidOutcome, StorageError> {
         use field::order as f;
@@ -67,6 +70,13 @@ impl Store {
                 PayAction::Order,
                 TransactWriteItem::builder().update(update).build(),
             );
+            let entry = LedgerEntry::payment(
+                &order.order_id,
+                &payment.transaction_id,
+                order.total_fen,
+                payment.paid_at,
+            );
+            transaction.push(PayAction::Ledger, self.ledger_put(&entry, CONTEXT)?);
             if release {
                 transaction.push(
                     PayAction::Release,
@@ -273,13 +283,18 @@ impl Store {
         super::super::item::written(result, "flagging the refund")
     }
 
-    /// Records a refund asked of WeChat Pay; false when it was already recorded. One PutItem.
+    /// Records a refund asked of WeChat Pay of a payment that arrived when `order` was no longer
+    /// payable, and files that payment (of `paid`, at `paid_at`) in the money book: one
+    /// transaction of two PutItems. False when the refund was already recorded.
     #[tracing::instrument(skip_all)]
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_refund(
         &self,
         out_refund_no: &str,
         order: &Order,
         transaction_id: &str,
+        paid: i64,
+        paid_at: Timestamp,
         reason: &str,
         now: Timestamp,
     ) -> Result<bool, StorageError> {
@@ -289,18 +304,26 @@ impl Store {
             (attr::TYPE.to_owned(), s(item_type::REFUND)),
             (f::ORDER_ID.to_owned(), s(order.order_id.as_str())),
             (f::TRANSACTION_ID.to_owned(), s(transaction_id)),
-            (f::AMOUNT_FEN.to_owned(), n(order.total_fen)),
+            (f::AMOUNT_FEN.to_owned(), n(paid)),
             (f::REASON.to_owned(), s(reason)),
             (f::CREATED_AT.to_owned(), s(now.to_string())),
         ]);
-        let result = self
-            .client
-            .put_item()
+        const CONTEXT: &str = "recording the refund";
+        let built = |e| StorageError::failed(CONTEXT, e);
+        let put = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        super::super::item::written(result, "recording the refund")
+            .build()
+            .map_err(built)?;
+        let mut transaction = Transaction::new();
+        transaction.push(true, TransactWriteItem::builder().put(put).build());
+        let entry = LedgerEntry::payment(&order.order_id, transaction_id, paid, paid_at);
+        transaction.push(false, self.ledger_put(&entry, CONTEXT)?);
+        match transaction.run(self, CONTEXT).await? {
+            Outcome::Committed => Ok(true),
+            Outcome::Failed(_) => Ok(false),
+            Outcome::Conflict => Err(StorageError::unavailable(CONTEXT, "transaction conflict")),
+        }
     }
 }
