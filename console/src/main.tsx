@@ -11,6 +11,7 @@ import { OrderPage } from "./pages/order";
 import { OrdersPage } from "./pages/orders";
 import { OperatorsPage } from "./pages/operators";
 import { ProductsPage } from "./pages/products";
+import { ReconciliationPage } from "./pages/reconciliation";
 import { RefundIssuesPage } from "./pages/refund_issues";
 import { PasswordPage, SignInPage } from "./pages/sign_in";
 import { ShippingPage } from "./pages/shipping";
@@ -65,6 +66,7 @@ function App() {
     ["#/shipping", "批量发货", can(me, "ship")],
     ["#/after-sales", "售后", can(me, "afterSales")],
     ["#/refund-issues", "退款异常", can(me, "refund")],
+    ["#/reconciliation", "对账", can(me, "records")],
     ["#/audit", "操作日志", can(me, "records")],
     ["#/operators", "操作员", can(me, "operators")],
     ["#/password", "修改密码", true],
@@ -86,6 +88,9 @@ function App() {
       break;
     case "refund-issues":
       page = <RefundIssuesPage />;
+      break;
+    case "reconciliation":
+      page = <ReconciliationPage date={param ? decodeURIComponent(param) : undefined} />;
       break;
     case "audit":
       page = <AuditPage />;

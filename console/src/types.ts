@@ -132,3 +132,57 @@ export const ACTION_NAMES: Record<string, string> = {
   "update-operator": "修改操作员",
   "delete-operator": "删除操作员",
 };
+
+/** A side of a reconciliation difference: ours (`here`) or the bill's (`there`). */
+export interface Side {
+  amountFen: number;
+  transactionId?: string;
+  at?: string;
+  status?: string;
+  line?: number;
+}
+
+export interface Discrepancy {
+  kind: string;
+  outTradeNo: string;
+  outRefundNo?: string;
+  here: Side | null;
+  there: Side | null;
+  healed?: boolean;
+  reason?: string;
+}
+
+export interface ReconciledDay {
+  date: string;
+  rows: number;
+  matched: number;
+  discrepancies: number;
+  totals: {
+    billPaidFen: number;
+    billRefundedFen: number;
+    billFeesYuan: string;
+    herePaidFen: number;
+    hereRefundedFen: number;
+    incomeFen: number;
+    expenseFen: number;
+    refundsFen: number;
+    feesFen: number;
+  };
+  generatedAt: string;
+}
+
+export interface ReconciledDayDetail extends ReconciledDay {
+  firstDiscrepancies: Discrepancy[];
+  reportUrl: string;
+  csvUrl: string;
+}
+
+/** What each kind of difference means (docs/reconciliation.md says what to do). */
+export const DISCREPANCY_NAMES: Record<string, string> = {
+  paid_there_not_here: "微信支付有收款，我方无此已付订单",
+  paid_here_not_there: "我方已收款，账单无此笔",
+  amount_mismatch: "订单金额不一致",
+  refund_there_not_here: "微信支付有退款，我方无此退款",
+  refund_here_not_there: "我方已退款，账单无此笔",
+  refund_amount_mismatch: "退款金额不一致",
+};

@@ -41,6 +41,11 @@ function totp(secret, steps = 0, at = Date.now()) {
   return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
+/** The Beijing day of `at`, YYYY-MM-DD (the shop's day, the bills' day). */
+function chinaDay(at = new Date()) {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
 /** A new operator from the command line, as the README tells the first owner to make one. */
 function createOperator(email, role) {
   const out = execFileSync(ADMIN, ["create-operator", email, role], { encoding: "utf8" });
@@ -250,6 +255,20 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   const text = readFileSync(await download.path(), "utf8");
   assert.ok(text.startsWith("\uFEFF订单号,下单时间,状态,商品"), text.slice(0, 40));
   for (const id of [orderId, ...ids]) assert.ok(text.includes(id), `${id} in the export`);
+
+  // The day reconciled against the fake WeChat Pay's bills (written from what it was paid and
+  // refunded), by hand as the README says; yesterday too, in case the test ran across midnight
+  // (Beijing): each day's bill and book agree on their own.
+  const days = [chinaDay(new Date(Date.now() - 86_400_000)), chinaDay()];
+  const reports = days.map((day) => JSON.parse(execFileSync(ADMIN, ["reconcile", "--date", day, "--json"], { encoding: "utf8" })));
+  for (const report of reports) assert.deepEqual(report.discrepancies, [], `${report.date}: ${JSON.stringify(report.discrepancies)}`);
+  const today = reports[1].rows > 0 ? reports[1] : reports[0];
+  assert.ok(today.rows >= 102, `the day's payments and the refund are in its bill: ${today.rows} rows`);
+  assert.equal(today.matched, today.rows);
+  await page.goto(`${BASE}/console#/reconciliation`);
+  await page.locator(`[data-list="reconciliations"] a`, { hasText: today.date }).click();
+  await page.locator('[data-figures="reconciliation"]', { hasText: `账单 ${today.rows} 笔，已核对 ${today.matched} 笔，差异 0 笔` }).waitFor();
+  await page.getByText("没有差异").waitFor();
 
   assert.deepEqual(problems, [], "no script error on any page");
   finished = true;

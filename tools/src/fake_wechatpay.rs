@@ -12,6 +12,11 @@
 //! answers its status (PROCESSING until a test settles it). [`FakePay::notification`] makes the
 //! signed, encrypted notification WeChat Pay would send.
 //!
+//! `GET /v3/bill/tradebill` and `GET /v3/bill/fundflowbill` answer a day's bills from the fake's
+//! own records (what was paid and refunded that Beijing day), in WeChat Pay's format, gzipped,
+//! with the file's SHA1 in the signed answer and `GET /v3/billdownload/file` serving it; a day
+//! without business is `NO_STATEMENT_EXIST`. [`FakePay::plant`] puts differences in them.
+//!
 //! For `make dev` ([`FakePayConfig::deliver_to`] set), it also delivers: `POST /dev/pay/{out_trade_no}`
 //! (not WeChat Pay's API: what the payer's tap would do) pays a prepaid order and posts the signed,
 //! encrypted `TRANSACTION.SUCCESS` notification to the order's `notify_url`; a refund succeeds a
@@ -289,6 +294,19 @@ impl FakePay {
             "amount": {"total": total, "refund": refund, "payer_total": total, "payer_refund": refund}
         });
         self.notification_of("REFUND.SUCCESS", "refund", &resource, now.epoch_secs())
+    }
+
+    /// Records that `amount` of the payment of `out_trade_no` was refunded under
+    /// `out_refund_no` and succeeded now, as if it had been asked and settled (benchmarks).
+    pub fn record_refund(&self, out_refund_no: &str, out_trade_no: &str, amount: i64) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state
+                .refunded
+                .insert(out_refund_no.to_owned(), (out_trade_no.to_owned(), amount));
+            *state.refunds.entry(out_refund_no.to_owned()).or_default() += 1;
+        }
+        self.settle_refund(out_refund_no, "SUCCESS");
     }
 
     /// Plants `plant` in every bill written from now on.

@@ -74,18 +74,21 @@ impl Reconciler {
     /// PutObjects and one PutItem. A day without business (no bill) is a clean, empty day.
     #[tracing::instrument(skip(self), fields(date = %date))]
     pub async fn reconcile(&self, date: &BillDate) -> Result<Report, ReconcileError> {
-        let (trade, fund_flow) = tokio::join!(
-            self.pay.bill(BillKind::Trade, date.as_str()),
-            self.pay.bill(BillKind::FundFlow, date.as_str())
-        );
-        let bill = match trade? {
-            Some(text) => parse_trade_bill(&text)?,
-            None => TradeBill::default(),
+        // Each file is parsed as soon as it arrives and dropped: only the rows stay in memory.
+        let trade = async {
+            match self.pay.bill(BillKind::Trade, date.as_str()).await? {
+                Some(text) => Ok::<_, ReconcileError>(parse_trade_bill(&text)?),
+                None => Ok(TradeBill::default()),
+            }
         };
-        let fund_flow = match fund_flow? {
-            Some(text) => parse_fund_flow_bill(&text)?,
-            None => Default::default(),
+        let fund_flow = async {
+            match self.pay.bill(BillKind::FundFlow, date.as_str()).await? {
+                Some(text) => Ok::<_, ReconcileError>(parse_fund_flow_bill(&text)?),
+                None => Ok(Default::default()),
+            }
         };
+        let (bill, fund_flow) = tokio::join!(trade, fund_flow);
+        let (bill, fund_flow) = (bill?, fund_flow?);
         let ledger = self.store.ledger_of_day(date.as_str()).await?;
         let merchant = Merchant {
             mchid: self.pay.mchid(),

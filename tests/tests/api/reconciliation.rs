@@ -337,3 +337,74 @@ async fn a_payment_we_hold_as_pending_is_healed_once_however_often_the_day_is_ru
     assert_eq!(order.data()["transactionId"], format!("4200{id}"));
     assert_eq!(shop.app.store().ledger_of_day(DAY).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_back_office_lists_the_days_and_shows_a_days_report_to_the_roles_that_keep_records() {
+    use shared::reconciliation::{GetReconciliation, ListReconciliations};
+    let shop = shop_on_the_day().await;
+    let id = paid(&shop, "tenten", 1010, "recon-console-1").await;
+    shop.pay.plant(Plant::Amount(id.clone(), 1000));
+    reconcile(&shop, DAY).await.unwrap();
+    let app = &shop.app;
+    let finance = app.operator_session("finance").await;
+    let support = app.operator_session("support").await;
+    let day = |date: &str| request(Method::GET, "/admin/reconciliations/x").path_param("date", date);
+
+    let list = app
+        .call::<ListReconciliations>(
+            request(Method::GET, "/admin/reconciliations")
+                .console(&finance)
+                .build(),
+        )
+        .await;
+    let detail = app
+        .call::<GetReconciliation>(day(DAY).console(&finance).build())
+        .await;
+    let refused = app
+        .call::<GetReconciliation>(day(DAY).console(&support).build())
+        .await;
+    let token = app.token_for("o_not_an_operator").await;
+    let user = app
+        .call::<ListReconciliations>(
+            request(Method::GET, "/admin/reconciliations")
+                .bearer(&token)
+                .build(),
+        )
+        .await;
+    let not_a_date = app
+        .call::<GetReconciliation>(day("2026-02-30").console(&finance).build())
+        .await;
+    let not_reconciled = app
+        .call::<GetReconciliation>(day("2026-11-19").console(&finance).build())
+        .await;
+
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    let days = list.data()["items"].as_array().unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(
+        (days[0]["date"].as_str(), days[0]["discrepancies"].as_i64()),
+        (Some(DAY), Some(1))
+    );
+    assert!(
+        days[0].get("firstDiscrepancies").is_none(),
+        "the list stays light"
+    );
+    assert_eq!(detail.status, 200, "{:?}", detail.body);
+    let first = &detail.data()["firstDiscrepancies"][0];
+    assert_eq!(
+        (first["kind"].as_str(), first["outTradeNo"].as_str()),
+        (Some("amount_mismatch"), Some(id.as_str()))
+    );
+    let csv = reqwest::get(detail.data()["csvUrl"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.text().await.unwrap().contains(&id),
+        "the link is the day's CSV"
+    );
+    assert_eq!((refused.status, refused.code()), (403, 40303));
+    assert_eq!((user.status, user.code()), (401, 40109));
+    assert_eq!((not_a_date.status, not_a_date.code()), (400, 40002));
+    assert_eq!((not_reconciled.status, not_reconciled.code()), (404, 40401));
+}

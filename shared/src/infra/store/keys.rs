@@ -316,10 +316,9 @@ pub mod field {
         pub const DATE: &str = "date";
         pub const ROWS: &str = "rows";
         pub const MATCHED: &str = "matched";
-        /// How many discrepancies, and the first of them (JSON) for the console.
+        /// How many discrepancies, the first of them (JSON), the totals (JSON).
         pub const DISCREPANCIES: &str = "discrepancies";
         pub const FIRST_DISCREPANCIES: &str = "firstDiscrepancies";
-        /// The totals (JSON).
         pub const TOTALS: &str = "totals";
         pub const REPORT_KEY: &str = "reportKey";
         pub const CSV_KEY: &str = "csvKey";
@@ -430,16 +429,13 @@ pub fn user_orders(openid: &str) -> String {
     format!("USER#{openid}#ORDERS")
 }
 
-/// GSI2 partition of the orders awaiting payment, by deadline (sparse: an order leaves it when it
-/// is paid or cancelled), for the expiry sweep.
+/// GSI2 partition of the orders awaiting payment, by deadline (sparse), for the expiry sweep.
 pub const UNPAID: &str = "UNPAID";
 
-/// GSI2 partition of the orders whose refund is under way, by when it was asked (an order leaves
-/// it when the refund ends), so the sweep finds a refund whose notification was lost.
+/// GSI2 partition of the orders whose refund is under way, by when it was asked (for the sweep).
 pub const REFUNDING: &str = "REFUNDING";
 
-/// GSI2 partition of the orders whose refund WeChat Pay ended without success (`ABNORMAL`,
-/// `CLOSED`), by when, for an operator (`admin refund-issues`); an order leaves it when refunded.
+/// GSI2 partition of the orders whose refund ended `ABNORMAL` or `CLOSED`, for an operator.
 pub const REFUND_ISSUES: &str = "REFUND_ISSUES";
 
 /// Index sort key of an order in a GSI2 queue: its time there (deadline, refund asked), then its id.
@@ -535,15 +531,31 @@ pub fn audit_target(target: &str) -> String {
     format!("AUDIT#{target}")
 }
 
-/// One payment or refund in the money book, filed under its Beijing day: `PAYMENT#<order id>`
-/// (one per order) or `REFUND#<refund number>`.
+/// Partitions of a day's money book: writes spread over 16 (1,000 a second each), read at once.
+pub const LEDGER_SHARDS: u32 = 16;
+
+/// A payment or refund of the money book: `LEDGER#<day>#<shard>` / `<kind>#<order or refund no>`.
 pub fn ledger(day: &str, kind: &str, number: &str) -> Key {
-    Key::new("LEDGER#", day, &format!("{kind}#{number}"))
+    Key::new(
+        "LEDGER#",
+        &format!("{day}#{}", ledger_shard(number)),
+        &format!("{kind}#{number}"),
+    )
 }
 
-/// The partition of a day's money book.
-pub fn ledger_day(day: &str) -> String {
-    format!("LEDGER#{day}")
+/// The partitions of a day's money book.
+pub fn ledger_day(day: &str) -> Vec<String> {
+    (0..LEDGER_SHARDS)
+        .map(|shard| format!("LEDGER#{day}#{shard}"))
+        .collect()
+}
+
+/// The shard of `number`: FNV-1a of its bytes, so that it never changes between versions.
+fn ledger_shard(number: &str) -> u32 {
+    let hash = number.bytes().fold(0x811c_9dc5_u32, |hash, b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % LEDGER_SHARDS
 }
 
 /// The summary of the reconciliation of `day` (`YYYY-MM-DD`).
@@ -594,6 +606,25 @@ mod tests {
         assert_ne!(user("x").pk, session("x").pk);
         assert_ne!(user("x").pk, user_sessions("x"));
         assert_ne!(user("x"), holdings("x"));
+    }
+
+    #[test]
+    fn a_days_money_book_spreads_over_its_shards_and_a_number_always_falls_in_the_same() {
+        let partitions = ledger_day("2026-11-20");
+        assert_eq!(partitions.len(), LEDGER_SHARDS as usize);
+        let mut used = std::collections::HashSet::new();
+        for i in 0..1000 {
+            let key = ledger("2026-11-20", "PAYMENT", &format!("2026112004000{i:09}"));
+            assert!(partitions.contains(&key.pk), "{}", key.pk);
+            assert_eq!(
+                key,
+                ledger("2026-11-20", "PAYMENT", &format!("2026112004000{i:09}"))
+            );
+            used.insert(key.pk);
+        }
+        assert_eq!(used.len(), LEDGER_SHARDS as usize, "every shard takes some");
+        // FNV-1a's published value of "a" (0xe40c292c): the shard may never move.
+        assert_eq!(ledger_shard("a"), 0xe40c_292c % LEDGER_SHARDS);
     }
 
     #[test]
