@@ -47,7 +47,7 @@ export_assignments "$(./target/release/admin new-signing-key bench)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 export CONSOLE_ORIGINS="http://127.0.0.1:9000"
 # Thousands of requests from one address and one user: the limits would refuse most of them.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
+export RATE_LIMITS="login=1000000/60,login-failure=1000000/60,login-user=1000000/60,refresh=1000000/60,refresh-failure=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export MAX_PENDING_ORDERS=1000 MAX_PENDING_UNITS_PER_PRODUCT=1000
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_BENCH", "data": {"character_string1": "{orderId}"}}}'
 export WECHAT_PUSH_TOKEN=benchPushToken
@@ -103,3 +103,8 @@ python3 scripts/bench_table.py "$RESULTS" | tee target/bench-results.md
 # The latency of a WeChat Pay notification through its whole path (verify, decrypt, read the order,
 # the paying transaction): in-process, debug build, through the test harness's fake WeChat Pay.
 cargo test -q -p integration-tests --test api -- --ignored --exact payments::pay_notify_latency --nocapture 2>&1 | grep '^pay-notify:'
+
+log "reconciliation: a day of 100,000 bill rows (90,000 payments, 10,000 refunds) against the emulator"
+# Prints the run's seconds, the emulator's share of them (its Queries of the day's book) and the
+# peak memory; fails when the run's own work takes 30 s or more or the peak reaches 512 MiB.
+./target/release/bench-reconcile 100000 | tee target/bench-reconcile.json

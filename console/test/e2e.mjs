@@ -265,7 +265,8 @@ test("an operator signs in, creates a product with two SKUs, ships, refunds, rea
   const today = reports[1].rows > 0 ? reports[1] : reports[0];
   assert.ok(today.rows >= 102, `the day's payments and the refund are in its bill: ${today.rows} rows`);
   assert.equal(today.matched, today.rows);
-  await page.goto(`${BASE}/console#/reconciliation`);
+  // Through the menu and the day's link: in-page links stay on the console's own document.
+  await page.getByRole("link", { name: "对账", exact: true }).click();
   await page.locator(`[data-list="reconciliations"] a`, { hasText: today.date }).click();
   await page.locator('[data-figures="reconciliation"]', { hasText: `账单 ${today.rows} 笔，已核对 ${today.matched} 笔，差异 0 笔` }).waitFor();
   await page.getByText("没有差异").waitFor();

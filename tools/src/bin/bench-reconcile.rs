@@ -9,7 +9,8 @@
 //! share: it serialises items in Python, about half a millisecond each, where DynamoDB answers a
 //! 1 MB page in tens of milliseconds) and the difference (the run's own work); its calls; and the
 //! peak resident memory of the process while it ran (`VmHWM`, reset before it starts; the fake's
-//! and the seeding's data still resident count against it). Exits 1 when the day is not clean,
+//! and the seeding's data still resident count against it, so the resident memory before the run
+//! is printed too). Exits 1 when the day is not clean,
 //! or when the run's own work took 30 s or more, or the peak reached 512 MiB (the function's
 //! memory setting).
 
@@ -115,6 +116,7 @@ async fn main() -> Result<(), shared::BoxError> {
     assert_eq!(entries, rows, "the book holds every row");
     // Peak memory from here on: Linux resets VmHWM to the current RSS on "5".
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let resident_mib = status_kib("VmRSS:").map(|kib| kib as f64 / 1024.0);
     let started = Instant::now();
     let (report, spent) =
         shared::infra::timing::measure(reconciler.reconcile(&BillDate::parse(DAY).ok_or("a date")?)).await;
@@ -122,7 +124,7 @@ async fn main() -> Result<(), shared::BoxError> {
     let seconds = started.elapsed().as_secs_f64();
     let own_seconds = (seconds - book_seconds).max(0.0);
     let round = |x: f64| (x * 100.0).round() / 100.0;
-    let peak_mib = peak_rss_kib().map(|kib| kib as f64 / 1024.0);
+    let peak_mib = status_kib("VmHWM:").map(|kib| kib as f64 / 1024.0);
     println!(
         "{}",
         serde_json::json!({
@@ -133,6 +135,7 @@ async fn main() -> Result<(), shared::BoxError> {
             "dynamodbCalls": spent.calls(Dependency::DynamoDb),
             "wechatPayCalls": spent.calls(Dependency::WeChatPay),
             "peakRssMiB": peak_mib.map(|m| (m * 10.0).round() / 10.0),
+            "rssBeforeMiB": resident_mib.map(|m| (m * 10.0).round() / 10.0),
         })
     );
     let clean = report.discrepancies.is_empty() && report.rows == rows && report.matched == rows;
@@ -149,9 +152,10 @@ async fn main() -> Result<(), shared::BoxError> {
     Ok(())
 }
 
-/// The process's peak resident memory since the last reset (`VmHWM`), in KiB; Linux only.
-fn peak_rss_kib() -> Option<u64> {
+/// A memory figure of this process from `/proc/self/status` (`VmHWM:`, the peak resident memory
+/// since the last reset; `VmRSS:`, the resident memory now), in KiB; Linux only.
+fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
