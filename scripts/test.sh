@@ -57,6 +57,9 @@ python3 scripts/check_shell.py
 log "cargo test --workspace"
 cargo test --workspace
 
+log "bench-reconcile: a 3,000-row day reconciled against the emulator (make bench runs 100,000 rows)"
+./target/debug/bench-reconcile 3000
+
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
@@ -67,7 +70,7 @@ export_assignments "$(./target/debug/admin new-signing-key e2e)"
 export CURSOR_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 export CONSOLE_ORIGINS="http://127.0.0.1:$API_PORT,http://127.0.0.1:$PROXY_PORT"
 # schemathesis sends thousands of requests from one address and one user: no rate limit in the way.
-export RATE_LIMITS="login=1000000/60,refresh=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
+export RATE_LIMITS="login=1000000/60,login-failure=1000000/60,login-user=1000000/60,refresh=1000000/60,refresh-failure=1000000/60,refresh-session=1000000/60,order=1000000/60,upload=1000000/60,profile=1000000/60,code=1000000/60,sign-in=1000000/60"
 export SUBSCRIBE_TEMPLATES='{"orderPaid": {"templateId": "TPL_PAID", "page": "pages/order/detail?id={orderId}", "data": {"character_string1": "{orderId}", "amount2": "{total}"}}}'
 # Catalog images uploaded from the console: served by the emulator, path-style.
 export CATALOG_IMAGE_BASE_URL="${CATALOG_IMAGE_BASE_URL:-$AWS_ENDPOINT_URL/$BUCKET_NAME}"

@@ -270,9 +270,9 @@ export type UpdateUserInput = {
    * (Unicode Cf, such as U+202E or U+200B; a zero-width joiner only between two emoji).
    */
   nickname?: string | null;
-  /** An https:// URL of at most 512 bytes, without whitespace or control characters. */
+  /** A WeChat avatar URL (https, on thirdwx.qlogo.cn or wx.qlogo.cn) of at most 512 bytes, without whitespace or control characters; any other image is uploaded and given as `avatarKey`. */
   avatarUrl?: string | null;
-  /** The `key` of an image the caller uploaded with `POST /uploads/token` and that is in the bucket within the limits (anything else, another user's key included, is 40002). */
+  /** The `key` of an image the caller uploaded with `POST /uploads/token` for the purpose `avatar` and that is in the bucket within the limits (anything else, another user's key or an upload of another purpose included, is 40002). */
   avatarKey?: string | null;
 } & ({
   nickname: string;

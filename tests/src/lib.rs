@@ -26,7 +26,7 @@ pub const APPID: &str = "wxtestappid000001";
 pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
 
 /// Rates high enough that no test but the limits' own meets them.
-pub const RELAXED_LIMITS: &str = "login=1000/60,refresh=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60,sign-in=1000/60";
+pub const RELAXED_LIMITS: &str = "login=1000/60,login-failure=1000/60,login-user=1000/60,refresh=1000/60,refresh-failure=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60,sign-in=1000/60";
 
 /// The access-token key pair of this test process: (`kid:base64 PKCS#8`, `kid:base64url public`).
 pub fn signing_keys() -> &'static (String, String) {

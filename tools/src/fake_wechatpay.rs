@@ -132,6 +132,8 @@ struct State {
     downloads: HashMap<String, Vec<u8>>,
     /// Bill applications answered.
     bill_applications: u32,
+    /// Transactions whose query fails (500 SYSTEM_ERROR) until mended, as a test set them.
+    broken: std::collections::HashSet<String>,
 }
 
 /// A running fake: its address and what it saw.
@@ -343,6 +345,17 @@ impl FakePay {
         state.refunded.remove(out_refund_no);
     }
 
+    /// Makes every query of `out_trade_no` fail with a 500 `SYSTEM_ERROR` (`broken`), or work
+    /// again.
+    pub fn break_queries(&self, out_trade_no: &str, broken: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if broken {
+            state.broken.insert(out_trade_no.to_owned());
+        } else {
+            state.broken.remove(out_trade_no);
+        }
+    }
+
     /// How many times `out_trade_no` was closed.
     pub fn closes(&self, out_trade_no: &str) -> u32 {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -468,6 +481,14 @@ async fn handle(request: Request<Incoming>, fake: &FakePay) -> Response<Full<Byt
             return answer_empty(platform, config);
         }
         let (out_trade_no, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if state.broken.contains(out_trade_no) {
+            return answer(
+                platform,
+                config,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &error("SYSTEM_ERROR", "the fake was told to fail this query"),
+            );
+        }
         if query != format!("mchid={}", config.mchid) {
             return answer(
                 platform,

@@ -9,11 +9,18 @@ use super::time::Timestamp;
 closed_set! {
     /// What is counted.
     pub enum Scope {
-        /// Logins, per source IP.
+        /// Logins, per source IP: a ceiling high enough for a large NAT (a campus, an office, a
+        /// carrier), never a ban.
         Login = "login",
-        /// Refreshes, per source IP.
+        /// Logins WeChat refused (a bad or spent code), per source IP.
+        LoginFailure = "login-failure",
+        /// Logins, per user (counted once WeChat has named the user).
+        LoginUser = "login-user",
+        /// Refreshes, per source IP: a ceiling like `login`'s, never a ban.
         Refresh = "refresh",
-        /// Refreshes, per session (the user is known only once the token is spent).
+        /// Refreshes refused for a token of no session or a wrong secret, per source IP.
+        RefreshFailure = "refresh-failure",
+        /// Refreshes, per session (counted once the token is proven the session's).
         RefreshSession = "refresh-session",
         /// Orders, per user.
         Order = "order",
@@ -25,6 +32,14 @@ closed_set! {
         Code = "code",
         /// Operators' sign-ins, per source IP (each account also slows down on its failures).
         SignIn = "sign-in",
+    }
+}
+
+impl Scope {
+    /// Whether repeated refusals in this scope ban the caller. The per-address ceilings do not:
+    /// a busy address is made to wait, never banned, as thousands of real users may share it.
+    pub fn bans(self) -> bool {
+        !matches!(self, Self::Login | Self::Refresh)
     }
 }
 
@@ -85,6 +100,10 @@ impl BanRule {
     }
 }
 
+/// Logins (and refreshes) per minute from one source address by default: 20 a second, what a
+/// campus or a carrier-grade NAT of many thousands of users produces at a busy hour.
+pub const NAT_CEILING: u32 = 1200;
+
 /// Every scope's rate, and the ban rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateRules {
@@ -100,8 +119,11 @@ impl Default for RateRules {
         };
         Self {
             rates: vec![
-                (Scope::Login, rate(20, 60)),
-                (Scope::Refresh, rate(30, 60)),
+                (Scope::Login, rate(NAT_CEILING, 60)),
+                (Scope::LoginFailure, rate(30, 60)),
+                (Scope::LoginUser, rate(10, 60)),
+                (Scope::Refresh, rate(NAT_CEILING, 60)),
+                (Scope::RefreshFailure, rate(30, 60)),
                 (Scope::RefreshSession, rate(6, 60)),
                 (Scope::Order, rate(10, 60)),
                 (Scope::Upload, rate(60, 3600)),
@@ -174,9 +196,21 @@ mod tests {
     fn overrides_replace_one_scope_and_unknown_scopes_are_refused() {
         let rules = RateRules::default().with_overrides("order=3/10").unwrap();
         assert_eq!(rules.rate(Scope::Order).limit, 3);
-        assert_eq!(rules.rate(Scope::Login).limit, 20);
+        assert_eq!(rules.rate(Scope::Login).limit, NAT_CEILING);
         assert!(RateRules::default().with_overrides("orders=3/10").is_err());
         assert!(RateRules::default().with_overrides("order=3").is_err());
+    }
+
+    #[test]
+    fn the_per_address_ceilings_never_ban_and_failures_do() {
+        assert!(!Scope::Login.bans() && !Scope::Refresh.bans());
+        assert!(Scope::LoginFailure.bans() && Scope::RefreshFailure.bans() && Scope::Order.bans());
+        let rules = RateRules::default();
+        assert!(rules.rate(Scope::Login).limit >= 300, "a NAT's lunch hour passes");
+        assert!(
+            rules.rate(Scope::LoginFailure).limit < 100,
+            "a run of bad codes does not"
+        );
     }
 
     #[test]

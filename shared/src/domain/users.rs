@@ -164,7 +164,12 @@ impl Nickname {
     }
 }
 
-/// An avatar URL: `https://`, at most 512 bytes, no whitespace.
+/// The hosts WeChat serves users' avatars from: the only ones an `avatarUrl` may name, so that a
+/// profile cannot make everyone who views it load (and be tracked by) a server of its choosing.
+/// Any other image is uploaded (`avatarKey`), and checked.
+pub const AVATAR_HOSTS: &[&str] = &["thirdwx.qlogo.cn", "wx.qlogo.cn"];
+
+/// An avatar URL: `https://` on one of WeChat's [`AVATAR_HOSTS`], at most 512 bytes, no whitespace.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct AvatarUrl(String);
@@ -179,6 +184,14 @@ impl TryFrom<String> for AvatarUrl {
         let rest = value.strip_prefix("https://").ok_or("must be an https:// URL")?;
         if rest.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must be an https:// URL without spaces".into());
+        }
+        // The authority ends at the first `/`, `?` or `#`; no user info, no port.
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if !AVATAR_HOSTS.contains(&host) {
+            return Err(format!(
+                "must be a WeChat avatar URL (https://{}/...); upload any other image and give its avatarKey",
+                AVATAR_HOSTS[0]
+            ));
         }
         Ok(Self(value))
     }
@@ -256,8 +269,23 @@ mod tests {
     #[test]
     fn avatar_url_must_be_https() {
         assert!(AvatarUrl::try_from("https://thirdwx.qlogo.cn/a/132".to_owned()).is_ok());
+        assert!(AvatarUrl::try_from("https://wx.qlogo.cn/mmopen/x".to_owned()).is_ok());
         assert!(AvatarUrl::try_from("http://example.com/a.png".to_owned()).is_err());
         assert!(AvatarUrl::try_from("javascript:alert(1)".to_owned()).is_err());
         assert!(AvatarUrl::try_from(format!("https://{}", "a".repeat(600))).is_err());
+    }
+
+    #[test]
+    fn an_avatar_url_names_only_wechats_avatar_hosts() {
+        for url in [
+            "https://tracker.example/pixel.png?who=me",
+            "https://thirdwx.qlogo.cn.evil.example/a",
+            "https://evil.example/thirdwx.qlogo.cn/a",
+            "https://user@thirdwx.qlogo.cn/a",
+            "https://thirdwx.qlogo.cn:8443/a",
+            "https://qlogo.cn/a",
+        ] {
+            assert!(AvatarUrl::try_from(url.to_owned()).is_err(), "{url}");
+        }
     }
 }

@@ -17,7 +17,10 @@ impl From<FileError> for ApiError {
     fn from(err: FileError) -> Self {
         match err {
             FileError::Invalid(err) => err.into(),
-            FileError::NotYourImage => Self::validation("avatarKey", "must be an image you uploaded"),
+            FileError::NotYourImage => Self::validation(
+                "avatarKey",
+                "must be an image you uploaded as an avatar (purpose avatar)",
+            ),
             FileError::QuotaExceeded {
                 stored_bytes,
                 size,

@@ -119,13 +119,16 @@ impl Files {
         Ok(profile)
     }
 
-    /// Checks that `key` is an image `owner` uploaded: their own prefix, present in the bucket,
-    /// an allowed image type. One HeadObject.
-    pub async fn owned_image(&self, owner: &Openid, key: &str) -> Result<ObjectKey, FileError> {
+    /// Checks that `key` is an avatar `owner` uploaded: their own prefix, present in the bucket,
+    /// an allowed image type, and uploaded for the purpose `avatar` (pinned by the signed policy),
+    /// so that on-upload sent it to WeChat's image check; an upload of another purpose never was.
+    /// One HeadObject.
+    pub async fn owned_avatar(&self, owner: &Openid, key: &str) -> Result<ObjectKey, FileError> {
         let object = ObjectKey::owned_by(key, owner).ok_or(FileError::NotYourImage)?;
         let head = self.s3.head(key).await?.ok_or(FileError::NotYourImage)?;
         let content_type = head.content_type.as_deref();
-        let image = content_type.is_some_and(|t| t.starts_with("image/"));
+        let image = content_type.is_some_and(|t| t.starts_with("image/"))
+            && head.purpose == Some(crate::domain::uploads::UploadPurpose::Avatar);
         let allowed = self
             .limits
             .check_object(&object, head.size, head.declared_size, content_type);

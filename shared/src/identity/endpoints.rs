@@ -48,8 +48,8 @@ impl From<Session> for LoginOutput {
 endpoint! {
     /// `POST /auth/login`.
     Login: POST "login", Public, login::Login, limit = Limit::PerIp(Scope::Login), metric = "Logins";
-    fn(service, _ctx, input: LoginInput) -> LoginOutput {
-        service.login(&input.code).await.map(LoginOutput::from)
+    fn(service, ctx, input: LoginInput) -> LoginOutput {
+        service.login(&input.code, ctx.source_ip()).await.map(LoginOutput::from)
     }
 }
 
@@ -63,8 +63,8 @@ pub struct RefreshInput {
 endpoint! {
     /// `POST /auth/refresh`: a new access token and a new refresh token; the old one is spent.
     Refresh: POST "refresh", Public, Sessions, limit = Limit::PerIp(Scope::Refresh);
-    fn(sessions, _ctx, input: RefreshInput) -> LoginOutput {
-        sessions.refresh(&input.refresh_token).await.map(LoginOutput::from)
+    fn(sessions, ctx, input: RefreshInput) -> LoginOutput {
+        sessions.refresh(&input.refresh_token, ctx.source_ip()).await.map(LoginOutput::from)
     }
 }
 

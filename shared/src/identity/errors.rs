@@ -17,6 +17,7 @@ impl From<LoginError> for ApiError {
             LoginError::Throttled => Self::RateLimited,
             LoginError::WeChat(err) => err.into(),
             LoginError::Token(err) => err.into(),
+            LoginError::Limited(err) => err.into(),
             LoginError::Files(err) => err.into(),
             LoginError::Storage(err) => err.into(),
         }
@@ -64,7 +65,10 @@ impl From<ProfileError> for ApiError {
         match err {
             ProfileError::NotFound => Self::NotFound("user"),
             ProfileError::Invalid { field, reason } => Self::validation(field, reason),
-            ProfileError::AvatarNotOwned => Self::validation("avatarKey", "must be an image you uploaded"),
+            ProfileError::AvatarNotOwned => Self::validation(
+                "avatarKey",
+                "must be an image you uploaded as an avatar (purpose avatar)",
+            ),
             ProfileError::NicknameRefused => Self::ContentRefused { field: "nickname" },
             err @ ProfileError::NicknameUnchecked(_) => Self::WeChatUnavailable {
                 context: "checking the nickname".into(),

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use crate::domain::ids::Openid;
+use crate::domain::limits::Scope;
 use crate::domain::users::{LoginCode, UserProfile};
 use crate::files::objects::{FileError, Files};
 use crate::infra::store::{NewSession, StorageError, Store};
 use crate::infra::tokens::{AccessToken, RefreshToken, TokenError, TokenSigner};
 use crate::infra::wechat::{WeChatClient, WeChatError};
 use crate::runtime::config::ConfigError;
+use crate::runtime::limits::{LimitError, Limiter};
 use crate::runtime::startup::{Build, Startup};
 
 /// Why a login failed.
@@ -27,6 +29,8 @@ pub enum LoginError {
     WeChat(WeChatError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error(transparent)]
+    Limited(#[from] LimitError),
     #[error(transparent)]
     Files(#[from] FileError),
     #[error(transparent)]
@@ -84,25 +88,53 @@ pub struct Login {
     store: Store,
     tokens: Arc<TokenSigner>,
     files: Files,
+    limiter: Limiter,
 }
 
 impl Login {
-    pub fn new(wechat: WeChatClient, store: Store, tokens: Arc<TokenSigner>, files: Files) -> Self {
+    pub fn new(
+        wechat: WeChatClient,
+        store: Store,
+        tokens: Arc<TokenSigner>,
+        files: Files,
+        limiter: Limiter,
+    ) -> Self {
         Self {
             wechat,
             store,
             tokens,
             files,
+            limiter,
         }
     }
 
-    /// jscode2session, then the user upsert and the new session written concurrently
-    /// (one round trip of latency, two writes).
+    /// Logs in the holder of `code`, calling from `source_ip`. The address is refused once its
+    /// codes failed too often (a read, before WeChat is asked); a code WeChat refuses counts as one
+    /// failure of the address; a success counts toward the user's own limit, never the address's
+    /// (thousands of real users share a NAT's address). The user's count, the user upsert and the
+    /// new session go concurrently (one round trip of latency).
     #[tracing::instrument(skip_all)]
-    pub async fn login(&self, code: &LoginCode) -> Result<Session, LoginError> {
-        let wechat = self.wechat.code_to_session(code).await?;
+    pub async fn login(&self, code: &LoginCode, source_ip: &str) -> Result<Session, LoginError> {
+        self.limiter.check(Scope::LoginFailure, source_ip).await?;
+        let wechat = match self.wechat.code_to_session(code).await.map_err(LoginError::from) {
+            Ok(wechat) => wechat,
+            Err(err @ (LoginError::CodeRejected | LoginError::CodeUsed)) => {
+                if let Err(count) = self.limiter.count(Scope::LoginFailure, source_ip).await {
+                    tracing::warn!(error = %count, "could not count a failed login");
+                }
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        };
         let now = self.tokens.clock().now();
-        let (record, (access, refresh)) = tokio::try_join!(
+        // The user's count beside the writes (a refusal leaves an unused session item to expire).
+        let ((), record, (access, refresh)) = tokio::try_join!(
+            async {
+                self.limiter
+                    .admit(Scope::LoginUser, wechat.openid.as_str())
+                    .await
+                    .map_err(LoginError::from)
+            },
             async {
                 Ok(self
                     .store
@@ -127,6 +159,7 @@ impl Build for Login {
             startup.store(),
             startup.token_signer().await?,
             Files::build(startup).await?,
+            Limiter::build(startup).await?,
         ))
     }
 }

@@ -22,8 +22,8 @@ pub enum ProfileError {
         field: &'static str,
         reason: &'static str,
     },
-    /// `avatarKey` is not an image the caller uploaded.
-    #[error("avatarKey: must be an image you uploaded")]
+    /// `avatarKey` is not an image the caller uploaded as an avatar.
+    #[error("avatarKey: must be an image you uploaded as an avatar (purpose avatar)")]
     AvatarNotOwned,
     /// WeChat's content check refused the nickname (`review` or `risky`).
     #[error("the nickname did not pass WeChat's content check")]
@@ -85,7 +85,7 @@ impl Profiles {
                 });
             }
             (Some(url), None) => Some(Avatar::Url(url)),
-            (None, Some(key)) => Some(Avatar::Upload(self.files.owned_image(openid, &key).await?)),
+            (None, Some(key)) => Some(Avatar::Upload(self.files.owned_avatar(openid, &key).await?)),
             (None, None) => None,
         };
         let patch = ProfilePatch {

@@ -60,6 +60,15 @@ pub struct Sessions {
 }
 
 impl Sessions {
+    /// A refresh token of no session, or with a wrong secret: counted against the address, and
+    /// refused as invalid (a failure to count it is logged, not answered).
+    async fn failure(&self, source_ip: &str) -> SessionError {
+        if let Err(err) = self.limiter.count(Scope::RefreshFailure, source_ip).await {
+            tracing::warn!(error = %err, "could not count a failed refresh");
+        }
+        SessionError::RefreshInvalid
+    }
+
     pub fn new(store: Store, signer: Arc<TokenSigner>, files: Files, limiter: Limiter) -> Self {
         Self {
             store,
@@ -69,16 +78,22 @@ impl Sessions {
         }
     }
 
-    /// Spends `refresh_token` for a new access token and a new refresh token: one conditional
-    /// UpdateItem (the rotation) and one GetItem (the profile). Presenting a spent token ends the
-    /// whole session. Of two concurrent refreshes with the same token, one rotates and the other
-    /// counts as reuse (see docs/data-model.md for why there is no grace period).
+    /// Spends `refresh_token`, presented from `source_ip`, for a new access token and a new refresh
+    /// token: one conditional UpdateItem (the rotation) and one GetItem (the profile), after two
+    /// reads of the limits. Only the token the current one replaced is reuse, and ends the whole
+    /// session; any other secret is a plain refusal that changes nothing and counts as a failure
+    /// of the address (a session id is readable in every access token, so it is no secret). Of
+    /// two concurrent refreshes with the same token, one rotates and the other counts as reuse
+    /// (see docs/data-model.md for why there is no grace period).
     #[tracing::instrument(skip_all)]
-    pub async fn refresh(&self, refresh_token: &str) -> Result<Session, SessionError> {
-        let presented = parse_refresh(refresh_token).ok_or(SessionError::RefreshInvalid)?;
+    pub async fn refresh(&self, refresh_token: &str, source_ip: &str) -> Result<Session, SessionError> {
+        self.limiter.check(Scope::RefreshFailure, source_ip).await?;
+        let Some(presented) = parse_refresh(refresh_token) else {
+            return Err(self.failure(source_ip).await);
+        };
         let session_id = presented.session_id;
         self.limiter
-            .admit(Scope::RefreshSession, session_id.as_str())
+            .check(Scope::RefreshSession, session_id.as_str())
             .await?;
         let now = self.signer.clock().now();
         let refresh = self.signer.issue_refresh(&session_id);
@@ -94,7 +109,13 @@ impl Sessions {
             .await?;
         let openid = match rotation {
             Rotation::Rotated { openid } => openid,
-            Rotation::Refused(None) => return Err(SessionError::RefreshInvalid),
+            Rotation::Refused(Some(session))
+                if session.refresh_hash != presented.hash
+                    && session.previous_refresh_hash.as_deref() != Some(presented.hash.as_str()) =>
+            {
+                return Err(self.failure(source_ip).await);
+            }
+            Rotation::Refused(None) => return Err(self.failure(source_ip).await),
             Rotation::Refused(Some(session)) if session.status == SessionStatus::Revoked => {
                 return Err(SessionError::Revoked);
             }
@@ -106,7 +127,7 @@ impl Sessions {
                     security_event = "refresh_token_reuse",
                     session = %session_id,
                     openid = %session.openid,
-                    "a spent refresh token was presented; ending the session"
+                    "the refresh token this session's current one replaced was presented; ending the session"
                 );
                 self.store
                     .revoke_session(&session_id, RevokeReason::RefreshReuse, now)
@@ -114,6 +135,9 @@ impl Sessions {
                 return Err(SessionError::RefreshReused);
             }
         };
+        self.limiter
+            .count(Scope::RefreshSession, session_id.as_str())
+            .await?;
         let access = self.signer.issue_access(&openid, &session_id)?;
         let user = self
             .store

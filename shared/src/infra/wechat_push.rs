@@ -35,6 +35,37 @@ pub enum PushError {
     /// Signed, but not a push we can read.
     #[error("the push is malformed: {0}")]
     Malformed(&'static str),
+    /// Signed, but its timestamp is more than [`PUSH_WINDOW`] away from our clock.
+    #[error("the push's timestamp is too far from now")]
+    Stale,
+    /// Signed, but its nonce was already seen within the window: a replay.
+    #[error("the push's nonce was already used")]
+    Replayed,
+}
+
+/// How far a push's timestamp may be from our clock (either way).
+pub const PUSH_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The longest nonce we record (WeChat's are a few digits).
+pub const MAX_NONCE_CHARS: usize = 64;
+
+/// The timestamp and nonce of a signed push, checked: the timestamp within [`PUSH_WINDOW`] of
+/// `now`, the nonce of 1 to [`MAX_NONCE_CHARS`] letters or digits.
+pub fn fresh<'a>(query: &PushQuery<'a>, now: crate::domain::time::Timestamp) -> Result<&'a str, PushError> {
+    let timestamp: i64 = query
+        .timestamp
+        .and_then(|t| t.parse().ok())
+        .ok_or(PushError::Malformed("the timestamp is not a number"))?;
+    if now.epoch_secs().abs_diff(timestamp) > PUSH_WINDOW.as_secs() {
+        return Err(PushError::Stale);
+    }
+    let nonce = query.nonce.unwrap_or_default();
+    let valid =
+        (1..=MAX_NONCE_CHARS).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !valid {
+        return Err(PushError::Malformed("the nonce"));
+    }
+    Ok(nonce)
 }
 
 /// Our end of the message push: the token and, in safe mode, the key. Built once per process.
@@ -241,6 +272,48 @@ mod tests {
         assert!(PushKeys::new(Secret::new("token123"), Some(&Secret::new(KEY)), "a".into()).is_ok());
         assert!(PushKeys::new(Secret::new("token123"), Some(&Secret::new("short")), "a".into()).is_err());
         assert!(PushKeys::new(Secret::new("t!"), None, "a".into()).is_err());
+    }
+
+    #[test]
+    fn a_push_more_than_five_minutes_away_or_with_an_odd_nonce_is_refused() {
+        let now = crate::domain::time::Timestamp::from_epoch_secs(1_800_000_000).unwrap();
+        let at = |timestamp: &'static str, nonce: &'static str| PushQuery {
+            timestamp: Some(timestamp),
+            nonce: Some(nonce),
+            ..Default::default()
+        };
+        assert_eq!(fresh(&at("1800000000", "123"), now), Ok("123"));
+        assert_eq!(
+            fresh(&at("1799999700", "123"), now),
+            Ok("123"),
+            "five minutes late"
+        );
+        assert_eq!(
+            fresh(&at("1800000300", "123"), now),
+            Ok("123"),
+            "five minutes early"
+        );
+        assert_eq!(fresh(&at("1799999699", "123"), now), Err(PushError::Stale));
+        assert_eq!(fresh(&at("1800000301", "123"), now), Err(PushError::Stale));
+        assert!(matches!(
+            fresh(&at("soon", "123"), now),
+            Err(PushError::Malformed(_))
+        ));
+        assert!(matches!(
+            fresh(&at("1800000000", ""), now),
+            Err(PushError::Malformed(_))
+        ));
+        assert!(matches!(
+            fresh(&at("1800000000", "a#b"), now),
+            Err(PushError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_token_shorter_than_wechats_minimum_is_refused() {
+        assert!(PushKeys::new(Secret::new("ab"), None, "a".into()).is_err());
+        assert!(PushKeys::new(Secret::new("abc"), None, "a".into()).is_ok());
+        assert!(PushKeys::new(Secret::new("a".repeat(33).as_str()), None, "a".into()).is_err());
     }
 
     #[test]

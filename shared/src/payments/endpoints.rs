@@ -167,6 +167,7 @@ impl EventHandler for ExpireOrders {
             ("PaymentsSucceeded", report.paid as f64),
             ("Refunds", report.refunded as f64),
             ("RefundsFailed", report.refunds_flagged as f64),
+            ("SweepFailures", report.failed as f64),
         ]
     }
 }

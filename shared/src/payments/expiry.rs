@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::after_sales::requests::request_refund;
+use crate::domain::after_sales::AfterSales;
 use crate::domain::notices::NoticeEvent;
 use crate::domain::orders::{Order, Payment};
 use crate::domain::time::{Clock, Timestamp};
@@ -37,6 +38,9 @@ pub struct SweepReport {
     pub refunds_flagged: usize,
     /// Unknown to WeChat Pay (the request never reached it): asked again, under the same number.
     pub refunds_asked_again: usize,
+    /// Orders and refunds that could not be handled this time (WeChat Pay or the table failed):
+    /// logged, counted in the `SweepFailures` metric, and taken again by the next sweep.
+    pub failed: usize,
 }
 
 /// How long a refund may run before the sweep asks WeChat Pay about it (its notification usually
@@ -99,10 +103,11 @@ impl Expiry {
                 continue;
             }
             report.examined += 1;
-            match self.expire(&order).await? {
-                Expired::Cancelled => report.cancelled += 1,
-                Expired::Paid => report.paid += 1,
-                Expired::Skipped => report.skipped += 1,
+            match self.expire(&order).await {
+                Ok(Expired::Cancelled) => report.cancelled += 1,
+                Ok(Expired::Paid) => report.paid += 1,
+                Ok(Expired::Skipped) => report.skipped += 1,
+                Err(err) => failed(&mut report, &order, "expiring an order", &err),
             }
         }
         let stalled = self
@@ -111,24 +116,33 @@ impl Expiry {
             .await?;
         for order in stalled {
             report.refunds_examined += 1;
-            let Some(state) = self.pay.refund_state(&order.refund_number()).await? else {
-                tracing::warn!(order = %order.order_id, "a refund WeChat Pay never received: asked again");
-                refund_in_full(&self.pay, &order).await?;
-                report.refunds_asked_again += 1;
-                continue;
-            };
-            let now = self.clock.now();
-            match end_refund(&self.store, &order, &state.status, now, state.succeeded_at(now)).await? {
-                RefundEnd::Refunded => {
-                    tracing::warn!(order = %order.order_id, "a lost refund notification: the order is marked refunded");
-                    report.refunded += 1;
-                }
-                RefundEnd::Flagged => report.refunds_flagged += 1,
-                RefundEnd::InProgress | RefundEnd::AlreadyEnded => {}
+            if let Err(err) = self.settle_refund(&order, &mut report).await {
+                failed(&mut report, &order, "asking about a refund", &err);
             }
         }
         self.sweep_after_sales(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// A whole-order refund asked over [`REFUND_GRACE`] ago: ended as WeChat Pay says, or asked
+    /// again when WeChat Pay never got it.
+    async fn settle_refund(&self, order: &Order, report: &mut SweepReport) -> Result<(), PaymentError> {
+        let Some(state) = self.pay.refund_state(&order.refund_number()).await? else {
+            tracing::warn!(order = %order.order_id, "a refund WeChat Pay never received: asked again");
+            refund_in_full(&self.pay, order).await?;
+            report.refunds_asked_again += 1;
+            return Ok(());
+        };
+        let now = self.clock.now();
+        match end_refund(&self.store, order, &state.status, now, state.succeeded_at(now)).await? {
+            RefundEnd::Refunded => {
+                tracing::warn!(order = %order.order_id, "a lost refund notification: the order is marked refunded");
+                report.refunded += 1;
+            }
+            RefundEnd::Flagged => report.refunds_flagged += 1,
+            RefundEnd::InProgress | RefundEnd::AlreadyEnded => {}
+        }
+        Ok(())
     }
 
     /// After-sales refunds whose notification never came: asked about, ended, or asked again
@@ -140,32 +154,45 @@ impl Expiry {
             .await?;
         for entry in stalled {
             report.refunds_examined += 1;
-            let Some(order) = self.store.get_order(&entry.order_id).await? else {
-                continue;
-            };
-            let state = self.pay.refund_state(&entry.refund_number()).await?;
-            let succeeded_at = state
-                .as_ref()
-                .map_or(now, |state| state.succeeded_at(self.clock.now()));
-            match state.map(|state| state.status) {
-                None => {
-                    tracing::warn!(order = %order.order_id, number = entry.number, "an after-sales refund WeChat Pay never received: asked again");
-                    request_refund(&self.pay, &order, &entry).await?;
-                    report.refunds_asked_again += 1;
-                }
-                Some(status) if status == "PROCESSING" => {}
-                Some(status) => {
-                    if self
-                        .store
-                        .end_after_sales_refund(&order, &entry, &status, self.clock.now(), succeeded_at)
-                        .await?
-                    {
-                        if status == "SUCCESS" {
-                            tracing::warn!(order = %order.order_id, number = entry.number, "a lost refund notification: the request is marked refunded");
-                            report.refunded += 1;
-                        } else {
-                            report.refunds_flagged += 1;
-                        }
+            if let Err(err) = self.settle_after_sales(&entry, now, report).await {
+                tracing::error!(order = %entry.order_id, number = entry.number, error = %err, "the sweep could not handle an after-sales refund; the next sweep takes it again");
+                report.failed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn settle_after_sales(
+        &self,
+        entry: &AfterSales,
+        now: Timestamp,
+        report: &mut SweepReport,
+    ) -> Result<(), PaymentError> {
+        let Some(order) = self.store.get_order(&entry.order_id).await? else {
+            return Ok(());
+        };
+        let state = self.pay.refund_state(&entry.refund_number()).await?;
+        let succeeded_at = state
+            .as_ref()
+            .map_or(now, |state| state.succeeded_at(self.clock.now()));
+        match state.map(|state| state.status) {
+            None => {
+                tracing::warn!(order = %order.order_id, number = entry.number, "an after-sales refund WeChat Pay never received: asked again");
+                request_refund(&self.pay, &order, entry).await?;
+                report.refunds_asked_again += 1;
+            }
+            Some(status) if status == "PROCESSING" => {}
+            Some(status) => {
+                if self
+                    .store
+                    .end_after_sales_refund(&order, entry, &status, self.clock.now(), succeeded_at)
+                    .await?
+                {
+                    if status == "SUCCESS" {
+                        tracing::warn!(order = %order.order_id, number = entry.number, "a lost refund notification: the request is marked refunded");
+                        report.refunded += 1;
+                    } else {
+                        report.refunds_flagged += 1;
                     }
                 }
             }
@@ -205,6 +232,12 @@ impl Expiry {
             _ => Expired::Skipped,
         })
     }
+}
+
+/// One order the sweep could not handle: logged with its id, counted, left for the next sweep.
+fn failed(report: &mut SweepReport, order: &Order, doing: &str, err: &PaymentError) {
+    tracing::error!(order = %order.order_id, error = %err, "the sweep failed {doing}; the next sweep takes it again");
+    report.failed += 1;
 }
 
 enum Expired {

@@ -188,6 +188,22 @@ impl Env {
         Ok(url.trim_end_matches('/').to_owned())
     }
 
+    /// The base URL of an outside API (WeChat, WeChat Pay): https, or plain http on a loopback
+    /// address only (the local fakes of development and tests).
+    pub fn api_url_or(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
+        let url = self.http_url_or(name, default)?;
+        if url.starts_with("https://") || crate::infra::is_loopback_http(&url) {
+            Ok(url)
+        } else {
+            Err(ConfigError::Invalid {
+                name,
+                reason:
+                    "must be an https URL (plain http only on 127.0.0.1, ::1 or localhost, for a local fake)"
+                        .into(),
+            })
+        }
+    }
+
     /// Parses a whole number of seconds bounded by `max`.
     pub fn seconds_or(&self, name: &'static str, default: u64, max: u64) -> Result<Duration, ConfigError> {
         let secs: u64 = self.parse_or(name, default)?;
@@ -296,7 +312,7 @@ pub fn pay_config(
             .map_err(|e| invalid(vars::WECHAT_PAY_PLATFORM_KEYS, e.to_string()))?,
         notify_url: notify_url.to_owned(),
         refund_notify_url,
-        api_base: env.http_url_or(vars::WECHAT_PAY_API_BASE, defaults::WECHAT_PAY_API_BASE)?,
+        api_base: env.api_url_or(vars::WECHAT_PAY_API_BASE, defaults::WECHAT_PAY_API_BASE)?,
         api_v3_key: match api_v3_key {
             Some(key) if key.expose().len() != 32 => {
                 return Err(invalid(vars::WECHAT_PAY_API_V3_KEY, "must be 32 bytes".into()));
@@ -311,7 +327,7 @@ pub fn wechat_config(env: &Env, secret: Option<Secret>) -> Result<WeChatConfig, 
     Ok(WeChatConfig {
         appid: env.required(vars::WECHAT_APPID)?.to_owned(),
         secret,
-        api_base: env.http_url_or(vars::WECHAT_API_BASE, defaults::WECHAT_API_BASE)?,
+        api_base: env.api_url_or(vars::WECHAT_API_BASE, defaults::WECHAT_API_BASE)?,
     })
 }
 
@@ -389,6 +405,36 @@ pub fn cdn_signer(env: &Env, private_key: &Secret) -> Result<CdnSigner, ConfigEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outside_apis_are_reached_over_https_or_at_a_local_fake_only() {
+        let base = |url: &str| {
+            Env::default()
+                .with(vars::WECHAT_API_BASE, url)
+                .api_url_or(vars::WECHAT_API_BASE, "")
+        };
+        assert_eq!(
+            base("https://api.weixin.qq.com/").unwrap(),
+            "https://api.weixin.qq.com"
+        );
+        for local in [
+            "http://127.0.0.1:9100",
+            "http://localhost:9100/",
+            "http://[::1]:9100",
+        ] {
+            assert!(base(local).is_ok(), "{local}");
+        }
+        for refused in [
+            "http://api.weixin.qq.com",
+            "http://127.0.0.1.evil.example",
+            "http://localhost@evil.example",
+            "http://10.0.0.8:9100",
+            "ftp://127.0.0.1",
+        ] {
+            let err = base(refused).unwrap_err();
+            assert!(err.to_string().contains("WECHAT_API_BASE"), "{refused}: {err}");
+        }
+    }
 
     #[test]
     fn a_bad_public_key_list_stops_the_start_naming_the_variable() {

@@ -438,7 +438,8 @@ impl<E: Endpoint> Adapter<E> {
             headers: request.headers().clone(),
             source_ip: source_ip(&request),
         };
-        // The session check and the rate count are independent: one round trip of latency for both.
+        // The session is checked before the request is counted: a revoked or logged-out token
+        // spends nobody's budget (a round trip more, on the per-user limited routes only).
         let admit = async {
             match (&self.limiter, &subject) {
                 (Some(limiter), Some((scope, subject))) => Ok(limiter.admit(*scope, subject).await?),
@@ -446,8 +447,8 @@ impl<E: Endpoint> Adapter<E> {
             }
         };
         let confirm = async {
-            let (confirmed, admitted) = tokio::join!(ctx.caller.confirm(&self.verifier), admit);
-            confirmed.and(admitted)
+            ctx.caller.confirm(&self.verifier).await?;
+            admit.await
         };
         let handle = E::handle(&self.service, &ctx, input);
         // A GET changes nothing, so the session check runs beside the handler's own reads (one

@@ -49,17 +49,56 @@ impl Limiter {
     #[tracing::instrument(skip_all, fields(scope = %scope))]
     pub async fn admit(&self, scope: Scope, subject: &str) -> Result<(), LimitError> {
         let now = self.clock.now();
+        let counted = self.counted(scope, subject, now);
+        let admission = self.store.admit(counted, now).await?;
+        self.judge(scope, subject, counted.window_end, admission).await
+    }
+
+    /// Whether `subject` may make one more request in `scope`, without counting it: one
+    /// consistent GetItem. For what is counted only when it fails ([`Limiter::count`]): a refusal
+    /// here is a refusal like [`Limiter::admit`]'s, and repeated ones ban.
+    #[tracing::instrument(skip_all, fields(scope = %scope))]
+    pub async fn check(&self, scope: Scope, subject: &str) -> Result<(), LimitError> {
+        let now = self.clock.now();
+        let counted = self.counted(scope, subject, now);
+        let admission = self.store.rate_state(counted, now).await?;
+        self.judge(scope, subject, counted.window_end, admission).await
+    }
+
+    /// Counts one request of `subject` in `scope` that already happened (a failure): one
+    /// UpdateItem, never refused.
+    #[tracing::instrument(skip_all, fields(scope = %scope))]
+    pub async fn count(&self, scope: Scope, subject: &str) -> Result<(), LimitError> {
+        let now = self.clock.now();
+        let counted = self.counted(scope, subject, now);
+        self.store.count_request(counted).await?;
+        Ok(())
+    }
+
+    fn counted<'a>(&self, scope: Scope, subject: &'a str, now: Timestamp) -> Counted<'a> {
         let rate = self.rules.rate(scope);
         let (window, window_end) = rate.window_of(now);
-        let counted = Counted {
+        Counted {
             scope: scope.as_str(),
             subject,
             window,
             limit: rate.limit,
             window_end,
-        };
+        }
+    }
+
+    /// Turns the store's answer into a pass or a refusal; a refusal in a scope that bans counts
+    /// toward the ban.
+    async fn judge(
+        &self,
+        scope: Scope,
+        subject: &str,
+        window_end: Timestamp,
+        admission: Admission,
+    ) -> Result<(), LimitError> {
+        let now = self.clock.now();
         let ban = self.rules.ban;
-        match self.store.admit(counted, now).await? {
+        match admission {
             Admission::Admitted => Ok(()),
             Admission::Banned { until: banned_until } => {
                 let banned_until = if banned_until > now {
@@ -72,6 +111,10 @@ impl Limiter {
                     retry_after: until(now, banned_until),
                 })
             }
+            Admission::Limited if !scope.bans() => Err(LimitError::Limited {
+                scope,
+                retry_after: until(now, window_end),
+            }),
             Admission::Limited => {
                 let ban_rate = crate::domain::limits::Rate {
                     limit: ban.violations,

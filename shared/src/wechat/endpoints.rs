@@ -79,7 +79,9 @@ impl Webhook for WechatPush {
             }
             Err(err) => {
                 let status = match &err {
-                    PushRefusal::Push(PushError::Forged) => StatusCode::UNAUTHORIZED,
+                    PushRefusal::Push(PushError::Forged | PushError::Stale | PushError::Replayed) => {
+                        StatusCode::UNAUTHORIZED
+                    }
                     PushRefusal::Push(PushError::Malformed(_)) => StatusCode::BAD_REQUEST,
                     PushRefusal::Event(MediaEventError::Malformed(_)) => StatusCode::BAD_REQUEST,
                     PushRefusal::Event(_) | PushRefusal::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -234,3 +234,128 @@ async fn refreshes_are_counted_per_session() {
 
     assert_eq!(statuses, [(200, 0), (200, 0), (429, 42902)]);
 }
+
+/// The app with every limit at its default.
+async fn app_with_defaults() -> TestApp {
+    let mut app = spawn_app().await;
+    app.env = app.env.clone().without("RATE_LIMITS").without("RATE_BAN");
+    app.freeze_clock();
+    app
+}
+
+#[tokio::test]
+async fn three_hundred_users_behind_one_address_all_log_in_within_a_minute_with_the_defaults() {
+    use futures::StreamExt as _;
+    let app = app_with_defaults().await;
+    let login = Adapter::<Login>::build(&app.startup()).await.unwrap();
+    let name = app.new_user_name("nat");
+
+    let statuses: Vec<u16> = futures::stream::iter(0..300)
+        .map(|i| {
+            let login = &login;
+            let code = format!("{name}x{i}.1");
+            async move {
+                login
+                    .handle(login_from("100.64.0.1", &code))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let after = login
+        .handle(login_from("100.64.0.1", &format!("{name}x300.1")))
+        .await;
+
+    assert_eq!(statuses.len(), 300);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(after.status(), 200, "successes never ban the address");
+}
+
+#[tokio::test]
+async fn a_hundred_bad_codes_from_one_address_are_limited_and_its_good_users_keep_their_own_count() {
+    let app = app_with_defaults().await;
+    let login = Adapter::<Login>::build(&app.startup()).await.unwrap();
+    let name = app.new_user_name("bad");
+    let mut codes = Vec::new();
+    for i in 0..100 {
+        let response = login
+            .handle(login_from("198.51.100.66", &format!("{name}.{i}")))
+            .await;
+        codes.push((response.status().as_u16(), code_of(&response)));
+    }
+    let rejected = codes.iter().filter(|(status, _)| *status != 429).count();
+    let limited = codes.iter().filter(|(status, _)| *status == 429).count();
+    let elsewhere = login
+        .handle(login_from(
+            "198.51.100.67",
+            &format!("{}.1", app.new_user_name("good")),
+        ))
+        .await;
+
+    assert_eq!(codes[0].1, 40010, "WeChat refused the first ones: {:?}", codes[0]);
+    assert!(
+        rejected <= 30,
+        "at most the failure limit reached WeChat: {rejected}"
+    );
+    assert_eq!(rejected + limited, 100);
+    assert_eq!(codes[99], (429, 42903), "the refusals went on: banned");
+    assert_eq!(elsewhere.status(), 200, "another address is not affected");
+}
+
+#[tokio::test]
+async fn one_user_logging_in_again_and_again_is_limited_as_a_user_not_as_an_address() {
+    let app = app_with("login-user=2/60", "100/600/900").await;
+    let login = Adapter::<Login>::build(&app.startup()).await.unwrap();
+    let (same, other) = (app.new_user_name("again"), app.new_user_name("next"));
+
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        statuses.push(
+            login
+                .handle(login_from("203.0.113.50", &format!("{same}.{i}")))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    let neighbour = login
+        .handle(login_from("203.0.113.50", &format!("{other}.1")))
+        .await;
+
+    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(neighbour.status(), 200, "the address is not limited");
+}
+
+#[tokio::test]
+async fn a_revoked_token_spends_nothing_of_its_users_budget() {
+    let app = app_with("profile=2/60", "100/600/900").await;
+    let name = app.new_user_name("gone");
+    let old = app.login(&name).await;
+    let old = old["accessToken"].as_str().unwrap().to_owned();
+    let fresh = app.login(&name).await;
+    let fresh = fresh["accessToken"].as_str().unwrap().to_owned();
+    let logout = request(Method::POST, "/auth/logout")
+        .bearer(&old)
+        .json(&json!({}));
+    assert_eq!(app.call::<shared::identity::Logout>(logout).await.status, 200);
+    let patch = |token: &str| {
+        request(Method::PATCH, "/users/me")
+            .bearer(token)
+            .json(&json!({"nickname": "小明"}))
+    };
+
+    let mut revoked = Vec::new();
+    for _ in 0..5 {
+        revoked.push(app.call::<UpdateUserInfo>(patch(&old)).await.code());
+    }
+    let live = [
+        app.call::<UpdateUserInfo>(patch(&fresh)).await.status,
+        app.call::<UpdateUserInfo>(patch(&fresh)).await.status,
+    ];
+
+    assert_eq!(revoked, [40105; 5], "the ended session is refused, not counted");
+    assert_eq!(live, [200, 200], "the user's budget is whole");
+}

@@ -65,7 +65,7 @@ async fn a_new_user_logs_in_and_gets_tokens_a_profile_and_a_session() {
 }
 
 #[tokio::test]
-async fn login_costs_three_dynamodb_round_trips_the_rate_count_included() {
+async fn login_costs_five_dynamodb_calls_in_three_round_trips_the_rate_counts_included() {
     let app = spawn_app().await;
     let function = app.function::<Login>().await;
     app.take_round_trips();
@@ -79,8 +79,9 @@ async fn login_costs_three_dynamodb_round_trips_the_rate_count_included() {
     assert_eq!(reply.status, 200);
     assert_eq!(
         app.take_round_trips(),
-        3,
-        "the per-IP count, then the user upsert and the session put together"
+        5,
+        "the per-IP count, the address's failures read, then the user's count, the user upsert \
+         and the session put together"
     );
 }
 

@@ -451,6 +451,55 @@ async fn overdue_orders_are_closed_and_restocked_exactly_once_even_by_two_sweeps
 }
 
 #[tokio::test]
+async fn one_order_that_fails_in_the_sweep_is_counted_and_left_for_the_next_while_the_others_expire() {
+    let shop = shop().await;
+    let broken = place(&shop, "expire-key-11").await;
+    let healthy = place(&shop, "expire-key-12").await;
+    shop.pay.break_queries(&broken, true);
+    shop.app.clock.advance(Duration::from_secs(30 * 60 + 1));
+
+    let first = sweep(&shop).await;
+
+    assert_eq!(
+        (
+            first["examined"].as_u64(),
+            first["cancelled"].as_u64(),
+            first["failed"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{first}"
+    );
+    assert_eq!(order_status(&shop, &healthy).await["status"], "CANCELLED");
+    assert_eq!(
+        order_status(&shop, &broken).await["status"],
+        "PENDING_PAYMENT",
+        "left as it was"
+    );
+    assert!(
+        integration_tests::captured_metrics()
+            .iter()
+            .any(|m| m["function"] == "expire-orders" && m["SweepFailures"] == 1.0),
+        "the failure is a metric"
+    );
+    let logs = integration_tests::captured_logs();
+    assert!(logs.contains(&broken) && logs.contains("the next sweep takes it again"));
+
+    shop.pay.break_queries(&broken, false);
+    let next = sweep(&shop).await;
+    assert_eq!(
+        (next["cancelled"].as_u64(), next["failed"].as_u64()),
+        (Some(1), Some(0)),
+        "{next}"
+    );
+    assert_eq!(order_status(&shop, &broken).await["status"], "CANCELLED");
+    assert_eq!(
+        shop.app.stock("tea").await,
+        10,
+        "both orders' units came back, once"
+    );
+}
+
+#[tokio::test]
 async fn a_payment_whose_notification_was_lost_is_found_by_the_sweep() {
     let shop = shop().await;
     let id = place(&shop, "expire-key-03").await;
@@ -1449,7 +1498,14 @@ pub(crate) async fn settlement_push(
         "pay_time": received_at - 86_400, "shipped_time": received_at - 3_600,
         "confirm_receive_method": 2, "confirm_receive_time": received_at, "settlement_time": 0
     });
-    let (timestamp, nonce) = (received_at.to_string(), "5151");
+    // Signed now (a push is refused five minutes away from the clock), under a nonce of its own
+    // (a nonce seen in that window is a replay).
+    static NONCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(5151);
+    let nonce = NONCES
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string();
+    let timestamp = shop.app.clock.now().epoch_secs().to_string();
+    let nonce = nonce.as_str();
     let signature = tools::fake_wechat::push_signature(SETTLEMENT_PUSH_TOKEN, &timestamp, nonce, None);
     let handler = WebhookAdapter::<WechatPush>::build(&shop.app.startup())
         .await

@@ -131,8 +131,9 @@ async fn a_risky_avatar_pushed_by_the_fake_disappears_from_the_profile_and_the_b
     assert_eq!(after["avatarUrl"], "");
     assert!(!object_exists(&app, &key).await, "the image is deleted");
 
-    // WeChat pushes again when unsure we got it: harmless.
-    assert_eq!(deliver_push(&app, &pushes[0]).await, (200, "success".to_owned()));
+    // The same push again (its nonce seen within five minutes) is a replay: refused, and the
+    // verdict was applied once anyway.
+    assert_eq!(deliver_push(&app, &pushes[0]).await.0, 401);
     let logs = integration_tests::captured_logs();
     assert!(logs.contains("image_refused"));
     assert!(
@@ -172,8 +173,8 @@ async fn a_clean_avatar_stays_and_plaintext_pushes_are_verified_too() {
     );
 
     // WeChat's URL verification (GET): echostr back only with the right signature.
-    let signature = tools::fake_wechat::push_signature(PUSH_TOKEN, "1732500000", "4242", None);
-    let good = format!("signature={signature}&timestamp=1732500000&nonce=4242&echostr=hello-wechat");
+    let now = app.clock.now().epoch_secs();
+    let good = format!("{}&echostr=hello-wechat", signed_push_query(now, "4242"));
     assert_eq!(
         deliver(&app, Method::GET, &good, "").await,
         (200, "hello-wechat".to_owned())
@@ -235,4 +236,55 @@ async fn a_products_share_code_is_generated_once_and_served_from_the_bucket() {
         .await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(wechat.wxacode_calls(), 1);
+}
+
+/// A plaintext push of an event nothing acts on, signed with the test's token at `timestamp`.
+fn signed_push_query(timestamp: i64, nonce: &str) -> String {
+    let timestamp = timestamp.to_string();
+    let signature = tools::fake_wechat::push_signature(PUSH_TOKEN, &timestamp, nonce, None);
+    format!("signature={signature}&timestamp={timestamp}&nonce={nonce}&openid=o_push")
+}
+
+#[tokio::test]
+async fn a_signed_push_out_of_its_five_minutes_or_with_a_nonce_seen_in_them_is_refused() {
+    let (mut app, _wechat) = pushing_app(None).await;
+    app.freeze_clock();
+    let now = app.clock.now().epoch_secs();
+    let body =
+        json!({"ToUserName": "gh_0", "MsgType": "event", "Event": "user_enter_tempsession"}).to_string();
+    let push = |timestamp: i64, nonce: &'static str| {
+        let app = &app;
+        let body = body.clone();
+        async move {
+            deliver(app, Method::POST, &signed_push_query(timestamp, nonce), &body)
+                .await
+                .0
+        }
+    };
+
+    let fresh = push(now, "1001").await;
+    let replayed = push(now, "1001").await;
+    let replayed_later = push(now + 60, "1001").await;
+    let stale = push(now - 301, "1002").await;
+    let early = push(now + 301, "1003").await;
+    let just_in_time = push(now - 299, "1004").await;
+    let verification = deliver(
+        &app,
+        Method::GET,
+        &format!("{}&echostr=hello", signed_push_query(now - 600, "1005")),
+        "",
+    )
+    .await;
+
+    assert_eq!(fresh, 200);
+    assert_eq!((replayed, replayed_later), (401, 401), "a nonce is used once");
+    assert_eq!((stale, early), (401, 401), "five minutes either way, no more");
+    assert_eq!(just_in_time, 200);
+    assert_eq!(verification.0, 401, "the URL verification is timed too");
+    app.clock.advance(Duration::from_secs(20 * 60));
+    assert_eq!(
+        push(now + 20 * 60, "1001").await,
+        200,
+        "a nonce is remembered for the window, not for ever"
+    );
 }

@@ -165,6 +165,41 @@ async fn a_spent_refresh_token_presented_again_ends_the_whole_session() {
 }
 
 #[tokio::test]
+async fn a_session_id_with_a_wrong_secret_is_refused_and_ends_nothing() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("probe")).await;
+    let spent = refresh_token(&login);
+    let rotated = app.call::<Refresh>(refresh_request(&spent)).await;
+    assert_eq!(rotated.status, 200);
+    // The session id is no secret: it is in every access token and before the refresh token's dot.
+    let session_id = spent.split_once('.').unwrap().0;
+    let guessed = format!("{session_id}.{}", "A".repeat(43));
+
+    let probes = [
+        app.call::<Refresh>(refresh_request(&guessed)).await,
+        app.call::<Refresh>(refresh_request(&guessed)).await,
+    ];
+
+    for probe in &probes {
+        assert_eq!((probe.status, probe.code()), (401, 40106), "{:?}", probe.body);
+    }
+    assert_eq!(
+        me(&app, &access(rotated.data())).await,
+        (200, 0),
+        "the session is open"
+    );
+    let next = app
+        .call::<Refresh>(refresh_request(&refresh_token(rotated.data())))
+        .await;
+    assert_eq!(next.status, 200, "and its refresh token still works");
+    // The token the current one replaced is still reuse, and still ends the session.
+    let replay = app
+        .call::<Refresh>(refresh_request(&refresh_token(rotated.data())))
+        .await;
+    assert_eq!((replay.status, replay.code()), (401, 40107));
+}
+
+#[tokio::test]
 async fn of_two_concurrent_refreshes_with_one_token_exactly_one_wins_and_the_session_ends() {
     let app = spawn_app().await;
     let login = app.login(&app.new_user_name("race")).await;

@@ -340,9 +340,23 @@ async fn an_uploaded_avatar_becomes_a_usable_url_and_someone_elses_key_is_refuse
     .clone();
     assert_eq!(post_upload(&grant, PNG, "image/png").await.status().as_u16(), 201);
     let key = grant["key"].as_str().unwrap();
+    // An image uploaded for another purpose was never sent to WeChat's image check.
+    let general = token_for_upload(
+        &app,
+        alice_token,
+        json!({"contentType": "image/png", "size": PNG.len(), "purpose": "general"}),
+    )
+    .await
+    .data()
+    .clone();
+    assert_eq!(
+        post_upload(&general, PNG, "image/png").await.status().as_u16(),
+        201
+    );
     let before = app.table_snapshot().await;
 
     for (token, avatar_key) in [
+        (alice_token, general["key"].as_str().unwrap()),
         (bob_token, key),
         (alice_token, "uploads/o_nobody/2026/11/x.png"),
         (alice_token, &key.replace(".png", "-missing.png")),
@@ -532,6 +546,75 @@ async fn stored_bytes_are_capped_per_user_and_deleted_or_expired_files_give_them
     );
 }
 
+/// The bytes `openid`'s usage item holds (zero without one).
+async fn stored_bytes(app: &TestApp, openid: &str) -> i64 {
+    use shared::infra::store::keys::{self, field::usage};
+    app.item(&keys::usage(openid))
+        .await
+        .and_then(|item| item.get(usage::STORED_BYTES).and_then(|v| v.as_n().ok()).cloned())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_policy_used_twice_at_its_key_counts_what_is_stored_and_a_removal_never_goes_below_zero() {
+    let app = spawn_app().await;
+    let login = app.login(&app.new_user_name("twice")).await;
+    let token = login["accessToken"].as_str().unwrap().to_owned();
+    let openid = login["user"]["openid"].as_str().unwrap().to_owned();
+    let big: Vec<u8> = [PNG, &[b'x'; 2000][..]].concat();
+    let grant = token_for_upload(
+        &app,
+        &token,
+        json!({"contentType": "image/png", "size": big.len()}),
+    )
+    .await;
+    assert_eq!(grant.status, 200, "{:?}", grant.body);
+    let key = grant.data()["key"].as_str().unwrap().to_owned();
+
+    // A small file first, then the whole grant at the same key with the same policy.
+    assert_eq!(
+        post_upload(grant.data(), PNG, "image/png")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E5").await;
+    assert_eq!(
+        post_upload(grant.data(), &big, "image/png")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E6").await;
+    // The first event delivered again, late: it changes nothing.
+    on_upload(&app, &app.bucket, &key, "0055AED6DCD90281E5").await;
+
+    assert_eq!(
+        stored_bytes(&app, &openid).await,
+        big.len() as i64,
+        "the usage is what the bucket holds"
+    );
+    assert_eq!(file_item(&app, &key).await.unwrap()["size"], big.len());
+
+    let handler = EventAdapter::<OnUpload>::build(&app.startup()).await.unwrap();
+    for _ in 0..2 {
+        handler
+            .handle(
+                "removed",
+                s3_event_named(&app.bucket, &key, "ObjectRemoved:Delete"),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        stored_bytes(&app, &openid).await,
+        0,
+        "given back once, never below zero"
+    );
+}
+
 #[tokio::test]
 async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule() {
     let app = spawn_app().await;
@@ -540,7 +623,7 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
     let grant = token_for_upload(
         &app,
         &token,
-        json!({"contentType": "image/png", "size": PNG.len()}),
+        json!({"contentType": "image/png", "size": PNG.len(), "purpose": "avatar"}),
     )
     .await;
     assert_eq!(

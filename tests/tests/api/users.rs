@@ -78,6 +78,11 @@ async fn bad_profile_updates_are_rejected_naming_the_field_and_write_nothing() {
         (json!({"nickname": "a\u{200B}b"}), "nickname"),
         (json!({"nickname": "\u{2066}x"}), "nickname"),
         (json!({"avatarUrl": "http://insecure.example/a.png"}), "avatarUrl"),
+        // Any https URL would let a profile track whoever views it: WeChat's avatar hosts only.
+        (
+            json!({"avatarUrl": "https://tracker.example/pixel.png"}),
+            "avatarUrl",
+        ),
         (json!({"avatarUrl": ["https://a"]}), "avatarUrl"),
         (json!({}), "body"),
     ];

@@ -1,6 +1,6 @@
 //! Uploaded files, as recorded by `onUpload`, and what each user stores.
 
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 use super::item::{Attributes, Item, key_attributes, n, s};
 use super::keys::{self, attr, field::file as field, field::usage, item_type};
@@ -40,47 +40,85 @@ enum RecordAction {
 impl Store {
     /// Records a file and adds it to its owner's usage, in one transaction. Idempotent: a repeated
     /// event changes nothing; a newer write of the same key (the same policy used twice) replaces
-    /// the record and keeps the usage as it was counted the first time. Returns whether this call
-    /// wrote the record.
+    /// the record and adds the difference of the sizes to the usage, in one transaction
+    /// conditioned on the record it replaces, so the usage is always what is stored. Returns
+    /// whether this call wrote the record.
     #[tracing::instrument(skip_all)]
     pub async fn record_file(&self, file: &FileRecord) -> Result<bool, StorageError> {
         const CONTEXT: &str = "recording the file";
+        const ATTEMPTS: usize = 4;
         let built = |e| StorageError::failed(CONTEXT, e);
-        let first = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(file_item(file)))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(built)?;
-        let mut transaction = Transaction::new();
-        transaction.push(
-            RecordAction::File,
-            TransactWriteItem::builder().put(first).build(),
-        );
-        transaction.push(
-            RecordAction::Usage,
-            TransactWriteItem::builder()
-                .update(self.usage_update(file.key.owner(), file.size, 1).map_err(built)?)
-                .build(),
-        );
-        match transaction.run(self, CONTEXT).await? {
-            Outcome::Committed => return Ok(true),
-            Outcome::Conflict => return Err(StorageError::unavailable(CONTEXT, "transaction conflict")),
-            Outcome::Failed(_) => {}
+        for _ in 0..ATTEMPTS {
+            let first = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(file_item(file)))
+                .condition_expression("attribute_not_exists(pk)")
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .map_err(built)?;
+            let mut transaction = Transaction::new();
+            transaction.push(
+                RecordAction::File,
+                TransactWriteItem::builder().put(first).build(),
+            );
+            transaction.push(
+                RecordAction::Usage,
+                TransactWriteItem::builder()
+                    .update(self.usage_update(file.key.owner(), file.size, 1).map_err(built)?)
+                    .build(),
+            );
+            let recorded = match transaction.run(self, CONTEXT).await? {
+                Outcome::Committed => return Ok(true),
+                Outcome::Conflict => continue,
+                Outcome::Failed(failed) => failed
+                    .into_iter()
+                    .find_map(|(action, old)| (action == RecordAction::File).then_some(old).flatten()),
+            };
+            let recorded = match recorded {
+                Some(item) => Some(item),
+                None => {
+                    self.get(&keys::file(file.key.as_str()), Read::Consistent, CONTEXT)
+                        .await?
+                }
+            };
+            // Deleted in between: record it as new.
+            let Some(recorded) = recorded else { continue };
+            let recorded = Item(&recorded);
+            let (old_size, old_sequencer): (i64, String) =
+                (recorded.n(field::SIZE)?, recorded.s(field::SEQUENCER)?);
+            if old_sequencer >= file.sequencer {
+                return Ok(false);
+            }
+            let replace = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(file_item(file)))
+                .condition_expression("#seq = :old")
+                .expression_attribute_names("#seq", field::SEQUENCER)
+                .expression_attribute_values(":old", s(&old_sequencer))
+                .build()
+                .map_err(built)?;
+            let mut transaction = Transaction::new();
+            transaction.push(
+                RecordAction::File,
+                TransactWriteItem::builder().put(replace).build(),
+            );
+            transaction.push(
+                RecordAction::Usage,
+                TransactWriteItem::builder()
+                    .update(
+                        self.usage_update(file.key.owner(), file.size - old_size, 0)
+                            .map_err(built)?,
+                    )
+                    .build(),
+            );
+            if let Outcome::Committed = transaction.run(self, CONTEXT).await? {
+                return Ok(true);
+            }
         }
-        // Already recorded: replace it only with a newer write of the key.
-        let result = self
-            .client
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(file_item(file)))
-            .condition_expression("#seq < :seq")
-            .expression_attribute_names("#seq", field::SEQUENCER)
-            .expression_attribute_values(":seq", s(&file.sequencer))
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        super::item::written(result, CONTEXT)
+        Err(StorageError::unavailable(
+            CONTEXT,
+            "the file's record kept changing",
+        ))
     }
 
     /// Forgets the file at `key` (deleted or expired in the bucket) and takes it out of its
@@ -114,6 +152,49 @@ impl Store {
         match transaction.run(self, CONTEXT).await? {
             Outcome::Committed => Ok(true),
             Outcome::Conflict => Err(StorageError::unavailable(CONTEXT, "transaction conflict")),
+            Outcome::Failed(failed) if failed.iter().all(|(action, _)| *action == RecordAction::Usage) => {
+                // The usage holds less than this file (counted before replacements were): the
+                // file goes, and the usage stops at zero rather than below it.
+                self.forget_file_at_zero(&file_key, key.owner()).await
+            }
+            Outcome::Failed(_) => Ok(false),
+        }
+    }
+
+    /// Forgets a file whose size is more than its owner's usage: the record deleted and the
+    /// usage set to zero bytes, in one transaction.
+    async fn forget_file_at_zero(&self, file_key: &keys::Key, owner: &str) -> Result<bool, StorageError> {
+        const CONTEXT: &str = "forgetting the file";
+        let built = |e| StorageError::failed(CONTEXT, e);
+        let delete = Delete::builder()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(file_key)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(built)?;
+        let zero = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key_attributes(&keys::usage(owner))))
+            .update_expression("SET #bytes = :zero ADD #files :minus")
+            .condition_expression("#files > :zero")
+            .expression_attribute_names("#bytes", usage::STORED_BYTES)
+            .expression_attribute_names("#files", usage::FILES)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .map_err(built)?;
+        let mut transaction = Transaction::new();
+        transaction.push(
+            RecordAction::File,
+            TransactWriteItem::builder().delete(delete).build(),
+        );
+        transaction.push(
+            RecordAction::Usage,
+            TransactWriteItem::builder().update(zero).build(),
+        );
+        match transaction.run(self, CONTEXT).await? {
+            Outcome::Committed => Ok(true),
+            Outcome::Conflict => Err(StorageError::unavailable(CONTEXT, "transaction conflict")),
             Outcome::Failed(_) => Ok(false),
         }
     }
@@ -141,13 +222,14 @@ impl Store {
         Ok(purposes)
     }
 
-    /// What `openid` stores (zero when nothing was ever recorded). One GetItem.
+    /// What `openid` stores (zero when nothing was ever recorded): one consistent GetItem, so a
+    /// grant sees the upload recorded just before it.
     #[tracing::instrument(skip_all)]
     pub async fn usage(&self, openid: &Openid) -> Result<Usage, StorageError> {
         let item = self
             .get(
                 &keys::usage(openid.as_str()),
-                Read::Eventual,
+                Read::Consistent,
                 "reading the storage usage",
             )
             .await?;
@@ -161,13 +243,15 @@ impl Store {
         })
     }
 
+    /// Adds `bytes` and `files` to `owner`'s usage; a change that takes bytes away is
+    /// conditioned on the usage holding them (it never falls below zero).
     fn usage_update(
         &self,
         owner: &str,
         bytes: i64,
         files: i64,
     ) -> Result<Update, aws_sdk_dynamodb::error::BuildError> {
-        Update::builder()
+        let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(key_attributes(&keys::usage(owner))))
             .update_expression("ADD #bytes :bytes, #files :files SET #type = :type")
@@ -176,8 +260,15 @@ impl Store {
             .expression_attribute_names("#type", attr::TYPE)
             .expression_attribute_values(":bytes", n(bytes))
             .expression_attribute_values(":files", n(files))
-            .expression_attribute_values(":type", s(item_type::USAGE))
-            .build()
+            .expression_attribute_values(":type", s(item_type::USAGE));
+        if bytes < 0 {
+            update
+                .condition_expression("#bytes >= :held")
+                .expression_attribute_values(":held", n(-bytes))
+                .build()
+        } else {
+            update.build()
+        }
     }
 }
 

@@ -90,6 +90,50 @@ impl Store {
         Ok(banned_until.map_or(Admission::Limited, |until| Admission::Banned { until }))
     }
 
+    /// Where `counted.subject` stands in its window, without counting: one consistent GetItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn rate_state(&self, counted: Counted<'_>, now: Timestamp) -> Result<Admission, StorageError> {
+        let key = keys::rate(counted.scope, counted.subject);
+        let item = self
+            .get(&key, Read::Consistent, "reading a caller's count")
+            .await?
+            .unwrap_or_default();
+        let item = Item(&item);
+        let banned_until = item
+            .opt_n::<i64>(field::BANNED_UNTIL)?
+            .and_then(Timestamp::from_epoch_secs)
+            .filter(|until| *until > now);
+        if let Some(until) = banned_until {
+            return Ok(Admission::Banned { until });
+        }
+        let count: u32 = item.opt_n(&field::count(counted.window))?.unwrap_or(0);
+        Ok(if count < counted.limit {
+            Admission::Admitted
+        } else {
+            Admission::Limited
+        })
+    }
+
+    /// Counts one request of `counted.subject` whatever the count (a failure that happened): one
+    /// UpdateItem.
+    #[tracing::instrument(skip_all)]
+    pub async fn count_request(&self, counted: Counted<'_>) -> Result<(), StorageError> {
+        self.update(&keys::rate(counted.scope, counted.subject))
+            .update_expression("ADD #count :one SET #type = :type, #ttl = :end REMOVE #previous, #before")
+            .expression_attribute_names("#count", field::count(counted.window))
+            .expression_attribute_names("#previous", field::count(counted.window.wrapping_sub(1)))
+            .expression_attribute_names("#before", field::count(counted.window.wrapping_sub(2)))
+            .expression_attribute_names("#type", attr::TYPE)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":type", s(item_type::RATE))
+            .expression_attribute_values(":end", n(counted.window_end.epoch_secs()))
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("counting a failed request", e))?;
+        Ok(())
+    }
+
     /// Records one refused request (one UpdateItem); when that makes `refused.violations` within
     /// the ban window, bans the subject until `refused.ban_until` (one more). Returns whether it is
     /// now banned.

@@ -3,6 +3,7 @@
 
 mod batch;
 mod catalog;
+pub mod fields;
 mod files;
 mod item;
 pub mod keys;

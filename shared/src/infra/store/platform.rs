@@ -92,4 +92,49 @@ impl Store {
             .map_err(|e| StorageError::from_sdk("saving the jump path", e))?;
         Ok(())
     }
+
+    /// Records a message push's `nonce` until `expires` (one conditional PutItem); false when it
+    /// is already recorded (a replay).
+    #[tracing::instrument(skip_all)]
+    pub async fn claim_push_nonce(
+        &self,
+        nonce: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<bool, StorageError> {
+        let mut item = super::item::key_attributes(&keys::push_nonce(nonce));
+        item.insert(attr::TYPE.to_owned(), s(item_type::PUSH_NONCE));
+        item.insert(attr::TTL.to_owned(), super::item::n(expires.epoch_secs()));
+        // An expired record the table has not deleted yet counts as absent.
+        let result = self
+            .client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":now", super::item::n(now.epoch_secs()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if super::item::condition_failed(&err) => Ok(false),
+            Err(err) => Err(StorageError::from_sdk("recording a push's nonce", err)),
+        }
+    }
+
+    /// Forgets a push's `nonce` (one DeleteItem), so that WeChat's next try of a push we could not
+    /// apply is taken.
+    #[tracing::instrument(skip_all)]
+    pub async fn release_push_nonce(&self, nonce: &str) -> Result<(), StorageError> {
+        let key = super::item::key_attributes(&keys::push_nonce(nonce));
+        self.client
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk("forgetting a push's nonce", e))?;
+        Ok(())
+    }
 }

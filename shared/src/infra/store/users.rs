@@ -36,6 +36,8 @@ pub struct SessionState {
     pub status: SessionStatus,
     pub expires_at: Timestamp,
     pub refresh_hash: String,
+    /// The hash of the refresh token `refresh_hash` replaced (none before the first rotation).
+    pub previous_refresh_hash: Option<String>,
 }
 
 impl SessionState {
@@ -159,11 +161,12 @@ impl Store {
             .table_name(self.table())
             .set_key(Some(key_attributes(&keys::session(id.as_str()))))
             .consistent_read(true)
-            .projection_expression("#openid, #status, #ttl, #hash")
+            .projection_expression("#openid, #status, #ttl, #hash, #previous")
             .expression_attribute_names("#openid", session::OPENID)
             .expression_attribute_names("#status", session::STATUS)
             .expression_attribute_names("#ttl", attr::TTL)
             .expression_attribute_names("#hash", session::REFRESH_HASH)
+            .expression_attribute_names("#previous", session::PREVIOUS_HASH)
             .send()
             .await
             .map_err(|e| StorageError::from_sdk("checking the session", e))?;
@@ -185,9 +188,12 @@ impl Store {
     ) -> Result<Rotation, StorageError> {
         let result = self
             .update(&keys::session(id.as_str()))
-            .update_expression("SET #hash = :new, #rotated = :now_text, #ttl = :expires ADD #generation :one")
+            .update_expression(
+                "SET #hash = :new, #previous = :old, #rotated = :now_text, #ttl = :expires ADD #generation :one",
+            )
             .condition_expression("#hash = :old AND #status = :active AND #ttl > :now")
             .expression_attribute_names("#hash", session::REFRESH_HASH)
+            .expression_attribute_names("#previous", session::PREVIOUS_HASH)
             .expression_attribute_names("#rotated", session::ROTATED_AT)
             .expression_attribute_names("#ttl", attr::TTL)
             .expression_attribute_names("#generation", session::GENERATION)
@@ -407,6 +413,7 @@ fn session_from(attributes: &Attributes) -> Result<SessionState, StorageError> {
         expires_at: Timestamp::from_epoch_secs(item.n(attr::TTL)?)
             .ok_or_else(|| super::item::corrupt(attr::TTL))?,
         refresh_hash: item.s(session::REFRESH_HASH)?,
+        previous_refresh_hash: item.opt_s(session::PREVIOUS_HASH),
     })
 }
 

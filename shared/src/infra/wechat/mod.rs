@@ -128,7 +128,7 @@ const JSCODE2SESSION: &str = "jscode2session";
 
 impl WeChatClient {
     pub fn new(config: WeChatConfig) -> Result<Self, reqwest::Error> {
-        let http = crate::infra::http_client(CONNECT_TIMEOUT, TOTAL_TIMEOUT)?;
+        let http = crate::infra::http_client(&config.api_base, CONNECT_TIMEOUT, TOTAL_TIMEOUT)?;
         Ok(Self {
             http,
             config: Arc::new(config),

@@ -204,7 +204,7 @@ pub fn china_time(at: Timestamp) -> String {
 
 impl WeChatPayClient {
     pub fn new(config: PayConfig, clock: Clock) -> Result<Self, reqwest::Error> {
-        let http = crate::infra::http_client(CONNECT_TIMEOUT, TOTAL_TIMEOUT)?;
+        let http = crate::infra::http_client(&config.api_base, CONNECT_TIMEOUT, TOTAL_TIMEOUT)?;
         Ok(Self {
             http,
             config: Arc::new(config),
