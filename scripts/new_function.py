@@ -227,6 +227,9 @@ pub use {snake}::*;
 ''', "staff": '''      Environment:
         Variables:
           CONSOLE_ORIGINS: !Ref ConsoleOrigins
+''', "operator": '''      Environment:
+        Variables:
+          OPERATOR_ROLE_ARN: !Ref OperatorRoleArn
 '''}.get(auth, "")
     gateway_auth = '''            Auth:
               Authorizer: AWS_IAM
@@ -401,7 +404,7 @@ pub use {snake}::*;
     if auth == "operator":
         headers["authorization"] = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261124/us-east-1/execute-api/aws4_request"
         context["authorizer"] = {"iam": {"accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
-                                         "principalOrgId": None, "userArn": "arn:aws:iam::123456789012:user/operator",
+                                         "principalOrgId": None, "userArn": "arn:aws:sts::123456789012:assumed-role/shop-shippers/operator",
                                          "userId": "AIDAEXAMPLE", "cognitoIdentity": None}}
     event = {"version": "2.0", "routeKey": f"{method} {route}", "rawPath": sample_path, "rawQueryString": "",
              "headers": headers, "requestContext": context, "isBase64Encoded": False}

@@ -28,6 +28,9 @@ pub const WECHAT_SECRET: &str = "test-wechat-app-secret-0f1e2d3c";
 /// Rates high enough that no test but the limits' own meets them.
 pub const RELAXED_LIMITS: &str = "login=1000/60,login-failure=1000/60,login-user=1000/60,refresh=1000/60,refresh-failure=1000/60,refresh-session=1000/60,order=1000/60,upload=1000/60,profile=1000/60,code=1000/60,sign-in=1000/60";
 
+/// The role whose sessions may call the operators' IAM route in tests.
+pub const OPERATOR_ROLE: &str = "arn:aws:iam::123456789012:role/shop-shippers";
+
 /// The access-token key pair of this test process: (`kid:base64 PKCS#8`, `kid:base64url public`).
 pub fn signing_keys() -> &'static (String, String) {
     static KEYS: OnceLock<(String, String)> = OnceLock::new();
@@ -225,6 +228,7 @@ pub async fn spawn_app() -> TestApp {
         (vars::CURSOR_KEY, random_id(32)),
         // Tests make many requests as one caller; the limits have tests of their own.
         (vars::RATE_LIMITS, RELAXED_LIMITS.to_owned()),
+        (vars::OPERATOR_ROLE_ARN, OPERATOR_ROLE.to_owned()),
         (vars::CONSOLE_ORIGINS, console::CONSOLE_ORIGIN.to_owned()),
     ]);
     round_trips.store(0, Ordering::SeqCst);

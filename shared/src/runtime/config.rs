@@ -18,6 +18,8 @@ use crate::infra::wechatpay::crypto::{MerchantKey, PlatformKeys};
 
 /// Names of every environment variable the functions read. Documented in the README's table.
 pub mod vars {
+    /// The IAM role whose sessions may call the operators' IAM route (`ship-order`); unset: nobody.
+    pub const OPERATOR_ROLE_ARN: &str = "OPERATOR_ROLE_ARN";
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const BUCKET_NAME: &str = "BUCKET_NAME";
     pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
@@ -277,6 +279,24 @@ pub fn rate_rules(env: &Env) -> Result<RateRules, ConfigError> {
         })?;
     }
     Ok(rules)
+}
+
+/// The role allowed the operators' IAM route (`OPERATOR_ROLE_ARN`): `None` when unset or empty
+/// (then no IAM principal passes), an error when it is not a role ARN.
+pub fn operator_role(env: &Env) -> Result<Option<super::iam::OperatorRole>, ConfigError> {
+    match env
+        .get(vars::OPERATOR_ROLE_ARN)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(arn) => super::iam::OperatorRole::parse(arn)
+            .map(Some)
+            .ok_or(ConfigError::Invalid {
+                name: vars::OPERATOR_ROLE_ARN,
+                reason: "must be an IAM role ARN, arn:aws:iam::<account>:role/<name>".into(),
+            }),
+    }
 }
 
 /// Settings of the WeChat Pay client; the merchant key is loaded by `Startup::secret`.

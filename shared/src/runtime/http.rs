@@ -21,6 +21,8 @@ use tracing::Instrument as _;
 use super::auth::Guard;
 use super::config::{ConfigError, HttpConfig};
 use super::error::{ApiError, Envelope};
+use super::iam::OperatorRole;
+pub use super::iam::iam_principal;
 use super::input::{merge_input, parse_input};
 use super::serve::{ColdStart, HttpFunction};
 use super::startup::{Build, Startup};
@@ -133,8 +135,10 @@ impl Authenticate for Caller {
 
 /// An operator: the request was signed with AWS IAM credentials (SigV4) and API Gateway verified
 /// the signature and the caller's `execute-api:Invoke` permission before the function ran (the
-/// route's authorizer is `AWS_IAM`). The function checks that the gateway did: a request without
-/// the gateway's IAM identity is refused, whatever token it carries. User tokens never pass.
+/// route's authorizer is `AWS_IAM`). The function checks that the gateway did, and that the
+/// principal is a session of the role named by `OPERATOR_ROLE_ARN` (none named: nobody): a
+/// request without the gateway's IAM identity, or from any other principal of the account, is
+/// refused, whatever token it carries. User tokens never pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
     /// The IAM principal, for the audit log.
@@ -142,38 +146,32 @@ pub struct Operator {
 }
 
 impl Authenticate for Operator {
-    type Verifier = ();
+    type Verifier = Option<OperatorRole>;
     const PRIVATE: bool = true;
 
-    async fn verifier(_startup: &Startup) -> Result<(), ConfigError> {
-        Ok(())
+    async fn verifier(startup: &Startup) -> Result<Option<OperatorRole>, ConfigError> {
+        super::config::operator_role(&startup.env)
     }
 
-    fn authenticate(_verifier: &(), request: &Request) -> Result<Self, ApiError> {
+    fn authenticate(role: &Option<OperatorRole>, request: &Request) -> Result<Self, ApiError> {
         if !request.headers().contains_key(AUTHORIZATION) {
             return Err(ApiError::MissingOperatorCredentials);
         }
         let arn = iam_principal(request).ok_or(ApiError::OperatorOnly)?;
+        if !role.as_ref().is_some_and(|role| role.permits(&arn)) {
+            tracing::warn!(security_event = "operator_refused", principal = %arn, "an IAM principal outside the operators' role");
+            return Err(ApiError::OperatorOnly);
+        }
         Ok(Operator { arn })
     }
 
-    async fn confirm(&self, _verifier: &()) -> Result<(), ApiError> {
+    async fn confirm(&self, _role: &Option<OperatorRole>) -> Result<(), ApiError> {
         Ok(())
     }
 
     fn user(&self) -> Option<&str> {
         None
     }
-}
-
-/// The IAM principal API Gateway verified, on a route whose authorizer is AWS IAM.
-pub fn iam_principal(request: &Request) -> Option<String> {
-    let iam = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.iam.as_ref()),
-        _ => None,
-    };
-    iam.and_then(|iam| iam.user_arn.clone().or_else(|| iam.caller_id.clone()))
-        .filter(|arn| !arn.is_empty())
 }
 
 /// What a handler knows about the request besides its input.

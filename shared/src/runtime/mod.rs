@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod iam;
 pub mod input;
 pub mod limits;
 pub mod metrics;

@@ -862,7 +862,53 @@ fn ship_request(id: &str, tracking_no: &str) -> RequestBuilder {
         .raw_body(json!({"carrier": "SF", "trackingNo": tracking_no}).to_string())
 }
 
-pub(crate) const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
+/// A session of the operators' role ([`integration_tests::OPERATOR_ROLE`]).
+pub(crate) const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/shop-shippers/alice";
+
+#[tokio::test]
+async fn only_sessions_of_the_named_operators_role_may_ship_not_any_principal_of_the_account() {
+    let mut shop = shop().await;
+    let _wechat = shop.app.own_wechat().await;
+    let id = paid_order(&shop, "ship-key-09", "4200002026112500000029").await;
+
+    let mut refused = Vec::new();
+    for principal in [
+        "arn:aws:iam::123456789012:user/intern",
+        "arn:aws:sts::123456789012:assumed-role/developers/bob",
+        "arn:aws:sts::999999999999:assumed-role/shop-shippers/mallory",
+    ] {
+        let reply = shop
+            .app
+            .call::<ShipOrder>(ship_request(&id, "SF9009").iam(principal).build())
+            .await;
+        refused.push((reply.status, reply.code()));
+    }
+    assert_eq!(refused, [(403, 40302); 3]);
+    assert_eq!(
+        order_status(&shop, &id).await["status"],
+        "PAID",
+        "nothing shipped"
+    );
+    assert!(integration_tests::captured_logs().contains("operator_refused"));
+
+    // Without a role named, nobody may.
+    shop.app.env = shop.app.env.clone().without("OPERATOR_ROLE_ARN");
+    let unnamed = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF9009").iam(OPERATOR).build())
+        .await;
+    assert_eq!((unnamed.status, unnamed.code()), (403, 40302));
+    shop.app.env = shop
+        .app
+        .env
+        .clone()
+        .with("OPERATOR_ROLE_ARN", integration_tests::OPERATOR_ROLE);
+    let shipped = shop
+        .app
+        .call::<ShipOrder>(ship_request(&id, "SF9009").iam(OPERATOR).build())
+        .await;
+    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+}
 
 #[tokio::test]
 async fn an_operator_ships_a_paid_order_once_wechat_is_told_and_its_owner_can_no_longer_refund_it() {
