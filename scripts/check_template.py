@@ -43,6 +43,7 @@ plain YAML, read with PyYAML (a dependency of cfn-lint).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import sys
@@ -183,6 +184,49 @@ def check_statements(template: dict, report: Report) -> None:
                     report.fail(
                         f"{at}: dynamodb:LeadingKeys must be matched with a ForAllValues: operator "
                         f"(e.g. ForAllValues:StringLike), not {operator}"
+                    )
+
+
+# The shared WeChat access token: the only item of the table one function alone may write.
+ACCESS_TOKEN_KEY = "WECHAT#ACCESS_TOKEN"
+ACCESS_TOKEN_WRITER = "RefreshWechatTokenFunction"
+TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:*", "*"}
+
+
+def check_access_token_writers(template: dict, report: Report) -> None:
+    """Only the refresher may write WECHAT#ACCESS_TOKEN: every other function's table writes are
+    conditioned on dynamodb:LeadingKeys that cannot match it (they report a refusal elsewhere)."""
+    for logical_id, resource in template.get("Resources", {}).items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        if logical_id == ACCESS_TOKEN_WRITER:
+            continue
+        for path, node in walk(resource.get("Properties", {}).get("Policies", []), ("Resources", logical_id, "Policies")):
+            if not (isinstance(node, dict) and "Statement" in node):
+                continue
+            for index, statement in enumerate(as_list(node["Statement"])):
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = {a for a in as_list(statement.get("Action", [])) if isinstance(a, str)}
+                if not actions & TABLE_WRITES:
+                    continue
+                conditions = statement.get("Condition") if isinstance(statement.get("Condition"), dict) else {}
+                keys = [
+                    key
+                    for operator, values in conditions.items()
+                    if str(operator).startswith("ForAllValues:StringLike") or str(operator).startswith("ForAllValues:StringEquals")
+                    for key in as_list((values or {}).get("dynamodb:LeadingKeys", []))
+                    if isinstance(values, dict)
+                ]
+                resources = " ".join(str(r) for r in as_list(statement.get("Resource", [])))
+                on_table = "Table" in resources or resources == "*"
+                if not on_table:
+                    continue
+                if not keys or any(fnmatch.fnmatchcase(ACCESS_TOKEN_KEY, str(key)) for key in keys):
+                    report.fail(
+                        f"{where(path)}/Statement/{index}: {logical_id} may write {ACCESS_TOKEN_KEY}; only "
+                        f"{ACCESS_TOKEN_WRITER} may (the others GetItem it and report a refusal on "
+                        f"{ACCESS_TOKEN_KEY}_REFUSED)"
                     )
 
 
@@ -577,6 +621,7 @@ def main() -> int:
     # --- partition and wildcards -----------------------------------------------------------------
     check_arns(template, report)
     check_statements(template, report)
+    check_access_token_writers(template, report)
 
     # --- asynchronous triggers keep their failed events ------------------------------------------
     check_failure_destinations(resources, globals_fn, report)

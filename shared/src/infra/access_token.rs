@@ -112,7 +112,10 @@ impl AccessTokens {
     /// is due.
     pub async fn refresh_if_due(&self) -> Result<RefreshReport, AccessTokenError> {
         let now = self.clock.now();
-        let state = self.store.access_token().await?;
+        let mut state = self.store.access_token().await?;
+        if state.rejected_at.is_none() {
+            state.rejected_at = self.store.token_reported_refused(&state).await?;
+        }
         let idle = RefreshReport {
             refreshed: false,
             forced: false,
@@ -123,10 +126,14 @@ impl AccessTokens {
             return Ok(idle);
         }
         let due = force || state.token.as_ref().is_none_or(|cached| cached.refresh_at <= now);
+        // A reported token is due whatever its refresh time: the lease names it.
+        let reported = force
+            .then(|| state.token.as_ref().map(|cached| &cached.token))
+            .flatten();
         if !due
             || !self
                 .store
-                .take_token_lease(&self.holder, now, now.plus(LEASE), None)
+                .take_token_lease(&self.holder, now, now.plus(LEASE), reported)
                 .await?
         {
             return Ok(idle);
@@ -197,15 +204,19 @@ impl AccessTokens {
         }
         let now = self.clock.now();
         let state = self.store.access_token().await?;
-        if let Some(cached) = state.token
-            && usable(&cached, now)
+        if let Some(cached) = &state.token
+            && usable(cached, now)
         {
             self.keep(cached.clone());
-            return Ok(cached.token);
+            return Ok(cached.token.clone());
         }
         if let Some(rejected) = rejected
-            && self.store.report_rejected_token(rejected, now).await?
+            && state
+                .token
+                .as_ref()
+                .is_some_and(|cached| cached.token.expose() == rejected.expose())
         {
+            self.store.report_rejected_token(rejected, now).await?;
             tracing::warn!("reported the refused WeChat access token to the refresher");
         }
         Err(AccessTokenError::NotReady)

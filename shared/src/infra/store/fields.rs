@@ -267,8 +267,10 @@ pub mod access_token {
     /// When it was last force-refreshed (epoch milliseconds): WeChat allows it 30 s apart.
     pub const FORCED_AT: &str = "forcedAt";
     /// When a function that cannot refresh it saw WeChat refuse it (epoch milliseconds): the
-    /// refresher replaces it with a forced refresh.
+    /// refresher replaces it with a forced refresh. On the report item, with the refused token's
+    /// SHA-256 ([`REJECTED_HASH`]).
     pub const REJECTED_AT: &str = "rejectedAt";
+    pub const REJECTED_HASH: &str = "rejectedTokenHash";
 }
 
 /// An image WeChat is checking.

@@ -181,9 +181,16 @@ pub fn media_check(trace_id: &str) -> Key {
     Key::new("MEDIACHECK#", trace_id, "MEDIACHECK")
 }
 
-/// The WeChat access token of the app, shared by every instance of every function.
+/// The WeChat access token of the app, shared by every instance of every function. Only the
+/// refresher may write it (IAM: `dynamodb:LeadingKeys`); the others read it.
 pub fn access_token() -> Key {
     Key::new("WECHAT#", "ACCESS_TOKEN", "ACCESS_TOKEN")
+}
+
+/// The report of a function that saw WeChat refuse the shared token (it cannot write the token
+/// itself): the refused token's hash, for the refresher.
+pub fn access_token_refused() -> Key {
+    Key::new("WECHAT#", "ACCESS_TOKEN_REFUSED", "ACCESS_TOKEN_REFUSED")
 }
 
 /// WeChat's list of delivery companies (`get_delivery_list`), cached for every function.
@@ -289,6 +296,7 @@ pub mod item_type {
     pub const LEDGER: &str = "LEDGER";
     pub const RECONCILIATION: &str = "RECONCILIATION";
     pub const PUSH_NONCE: &str = "PUSH_NONCE";
+    pub const ACCESS_TOKEN_REFUSED: &str = "ACCESS_TOKEN_REFUSED";
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! The WeChat access token shared by every function instance: one item holding the token, when to
-//! refresh it, and a lease so that one instance at a time asks WeChat for a new one.
+//! refresh it, and a lease so that one instance at a time asks WeChat for a new one. Only the
+//! refresher writes it; a function that sees WeChat refuse it writes a report on an item of its
+//! own, which the refresher reads.
 
 use super::Read;
 use super::item::{Item, n, s, written};
 use super::keys::{self, attr, field, item_type};
 use super::{StorageError, Store};
 use crate::domain::time::Timestamp;
-use crate::infra::crypto::Secret;
+use crate::infra::crypto::{Secret, sha256_hex};
 
 /// The token as the table holds it. Never logged: `token` is a [`Secret`].
 #[derive(Debug, Clone)]
@@ -121,27 +123,57 @@ impl Store {
         Ok(())
     }
 
-    /// Records that WeChat refused `rejected`, if it is still the shared token: one conditional
-    /// UpdateItem making it due for refresh now, by force. False when another token replaced it.
+    /// Records that WeChat refused `rejected`, for the refresher: one UpdateItem of the report item
+    /// (its SHA-256 and the time; never the token itself). The refresher acts on it only while
+    /// `rejected` is still the shared token.
     #[tracing::instrument(skip_all)]
-    pub async fn report_rejected_token(
-        &self,
-        rejected: &Secret,
-        now: Timestamp,
-    ) -> Result<bool, StorageError> {
+    pub async fn report_rejected_token(&self, rejected: &Secret, now: Timestamp) -> Result<(), StorageError> {
         use field::access_token as f;
-        let result = self
-            .update(&keys::access_token())
-            .update_expression("SET #refresh = :now, #rejected = :now")
-            .condition_expression("#token = :rejected")
-            .expression_attribute_names("#refresh", f::REFRESH_AT)
+        self.update(&keys::access_token_refused())
+            .update_expression("SET #type = :type, #hash = :hash, #rejected = :now")
+            .expression_attribute_names("#type", attr::TYPE)
+            .expression_attribute_names("#hash", f::REJECTED_HASH)
             .expression_attribute_names("#rejected", f::REJECTED_AT)
-            .expression_attribute_names("#token", f::TOKEN)
+            .expression_attribute_values(":type", s(item_type::ACCESS_TOKEN_REFUSED))
+            .expression_attribute_values(":hash", s(sha256_hex(rejected.expose().as_bytes())))
             .expression_attribute_values(":now", n(now.epoch_millis()))
-            .expression_attribute_values(":rejected", s(rejected.expose()))
             .send()
-            .await;
-        written(result, "reporting a refused access token")
+            .await
+            .map_err(|e| StorageError::from_sdk("reporting a refused access token", e))?;
+        Ok(())
+    }
+
+    /// When the shared token `state` holds was reported refused, if it was (one consistent
+    /// GetItem of the report item).
+    #[tracing::instrument(skip_all)]
+    pub async fn token_reported_refused(
+        &self,
+        state: &TokenState,
+    ) -> Result<Option<Timestamp>, StorageError> {
+        use field::access_token as f;
+        let Some(cached) = &state.token else {
+            return Ok(None);
+        };
+        let Some(report) = self
+            .get(
+                &keys::access_token_refused(),
+                Read::Consistent,
+                "reading the refused access token report",
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let report = Item(&report);
+        if report.opt_s(f::REJECTED_HASH).as_deref()
+            != Some(sha256_hex(cached.token.expose().as_bytes()).as_str())
+        {
+            return Ok(None);
+        }
+        report
+            .opt_n::<i64>(f::REJECTED_AT)?
+            .map(|ms| Timestamp::from_epoch_millis(ms).ok_or_else(|| super::item::corrupt(f::REJECTED_AT)))
+            .transpose()
     }
 
     /// Gives the lease back without a new token (WeChat failed), so another instance may try.
