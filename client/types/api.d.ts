@@ -542,7 +542,7 @@ export interface UploadGrant {
     "x-amz-security-token"?: string;
     [name: string]: string | undefined;
   };
-  /** The object key the server chose (`uploads/<openid>/<yyyy>/<mm>/<name>.<ext>`); use it as `avatarKey` or with `GET /files/url`. */
+  /** The object key the server chose (`uploads/u/<owner id>/<yyyy>/<mm>/<name>.<ext>`, where the owner id is opaque and never the openid; keys of older uploads, `uploads/<openid>/...`, keep working); use it as `avatarKey` or with `GET /files/url`. */
   key: string;
   expiresAt: Timestamp;
   maxBytes: number;

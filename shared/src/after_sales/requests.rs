@@ -151,12 +151,11 @@ impl AfterSalesRequests {
     /// Each photo must be an upload of the caller's for a review (`review` purpose).
     async fn check_photos(&self, openid: &Openid, photos: &[String]) -> Result<(), AfterSalesError> {
         let mut keys = Vec::with_capacity(photos.len());
+        let uploader = crate::files::objects::uploader(openid);
         for (i, photo) in photos.iter().enumerate() {
-            let key = ObjectKey::parse(photo)
-                .filter(|key| key.owner() == openid.as_str())
-                .ok_or_else(|| {
-                    AfterSalesRefusal::invalid(format!("photos[{i}]"), "is not an upload of yours")
-                })?;
+            let key = ObjectKey::owned_by(photo, &uploader).ok_or_else(|| {
+                AfterSalesRefusal::invalid(format!("photos[{i}]"), "is not an upload of yours")
+            })?;
             keys.push(key);
         }
         if keys.is_empty() {

@@ -155,20 +155,47 @@ impl UploadLimits {
     }
 }
 
-/// An object key in the upload layout: `uploads/<owner>/<yyyy>/<mm>/<name>.<ext>`.
+/// Who uploads: the openid, and the opaque id new keys carry in its place (32 lowercase hex
+/// digits, derived one-way from the openid by the files area), so that a key or a download URL
+/// never tells whose file it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploader {
+    pub openid: Openid,
+    pub id: String,
+}
+
+impl Uploader {
+    /// Whether `key` is one of this uploader's: under their opaque id, or (keys made before
+    /// opaque ids) under their openid.
+    pub fn owns(&self, key: &ObjectKey) -> bool {
+        match key.legacy_openid() {
+            Some(openid) => openid == self.openid.as_str(),
+            None => key.owner() == self.id,
+        }
+    }
+}
+
+/// The folder under [`UPLOAD_PREFIX`] of the keys named by an opaque owner id.
+const OPAQUE_FOLDER: &str = "u/";
+
+/// An object key in the upload layout: `uploads/u/<owner id>/<yyyy>/<mm>/<name>.<ext>`, or, for
+/// keys made before opaque owner ids (still served), `uploads/<openid>/<yyyy>/<mm>/<name>.<ext>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectKey {
     key: String,
+    owner_start: usize,
     owner_end: usize,
+    opaque: bool,
 }
 
 impl ObjectKey {
-    /// A new key for `owner`, chosen by the server. `name` is a random slug (from the caller's
-    /// random source); an owner is a slug by construction, so the key always follows the layout.
-    pub fn generate(owner: &Openid, extension: &str, now: Timestamp, name: &str) -> Option<Self> {
+    /// A new key for `uploader`, chosen by the server. `name` is a random slug (from the caller's
+    /// random source); the owner id is hex by construction, so the key always follows the layout.
+    pub fn generate(uploader: &Uploader, extension: &str, now: Timestamp, name: &str) -> Option<Self> {
         let (year, month) = now.year_month();
         Self::parse(&format!(
-            "{UPLOAD_PREFIX}{owner}/{year:04}/{month:02}/{name}.{extension}"
+            "{UPLOAD_PREFIX}{OPAQUE_FOLDER}{}/{year:04}/{month:02}/{name}.{extension}",
+            uploader.id
         ))
     }
 
@@ -178,30 +205,49 @@ impl ObjectKey {
             return None;
         }
         let rest = key.strip_prefix(UPLOAD_PREFIX)?;
+        let (opaque, rest) = match rest.strip_prefix(OPAQUE_FOLDER) {
+            Some(after) if after.split('/').count() == 4 => (true, after),
+            _ => (false, rest),
+        };
         let parts: Vec<&str> = rest.split('/').collect();
         let [owner, year, month, file] = parts.as_slice() else {
             return None;
         };
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
         let (name, ext) = file.rsplit_once('.')?;
-        let valid = Openid::parse(owner).is_some()
+        let owner_ok = if opaque {
+            is_owner_id(owner)
+        } else {
+            Openid::parse(owner).is_some()
+        };
+        let valid = owner_ok
             && digits(year, 4)
             && digits(month, 2)
             && is_slug(name, MAX_KEY_BYTES)
             && is_slug(ext, 16);
+        let owner_start = key.len() - rest.len();
         valid.then(|| Self {
             key: key.to_owned(),
-            owner_end: UPLOAD_PREFIX.len() + owner.len(),
+            owner_start,
+            owner_end: owner_start + owner.len(),
+            opaque,
         })
     }
 
-    /// Parses a key and checks that it belongs to `owner`.
-    pub fn owned_by(key: &str, owner: &Openid) -> Option<Self> {
-        Self::parse(key).filter(|k| k.owner() == owner.as_str())
+    /// Parses a key and checks that it belongs to `uploader`.
+    pub fn owned_by(key: &str, uploader: &Uploader) -> Option<Self> {
+        Self::parse(key).filter(|k| uploader.owns(k))
     }
 
+    /// Whose it is, as the key names them: the opaque id, or the openid of an older key. The
+    /// owner's usage and file list are counted under it.
     pub fn owner(&self) -> &str {
-        &self.key[UPLOAD_PREFIX.len()..self.owner_end]
+        &self.key[self.owner_start..self.owner_end]
+    }
+
+    /// The openid an older key names; `None` for a key named by an opaque id.
+    pub fn legacy_openid(&self) -> Option<&str> {
+        (!self.opaque).then(|| self.owner())
     }
 
     pub fn extension(&self) -> &str {
@@ -211,6 +257,14 @@ impl ObjectKey {
     pub fn as_str(&self) -> &str {
         &self.key
     }
+}
+
+/// An opaque owner id: 32 lowercase hex digits.
+fn is_owner_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The start of the half-`ttl` window holding `now`: the signing time of download URLs, so
@@ -287,12 +341,33 @@ mod tests {
         }
     }
 
+    fn uploader(openid: &str, id: &str) -> Uploader {
+        Uploader {
+            openid: Openid::parse(openid).unwrap(),
+            id: id.to_owned(),
+        }
+    }
+
+    const ALICE_ID: &str = "0123456789abcdef0123456789abcdef";
+
     #[test]
     fn keys_must_follow_the_layout_and_belong_to_the_owner() {
-        let alice = Openid::parse("o_alice").unwrap();
-        let key = "uploads/o_alice/2026/11/abc_DEF-1.png";
-        assert_eq!(ObjectKey::owned_by(key, &alice).unwrap().owner(), "o_alice");
-        assert!(ObjectKey::owned_by(key, &Openid::parse("o_bob").unwrap()).is_none());
+        let alice = uploader("o_alice", ALICE_ID);
+        let bob = uploader("o_bob", "fedcba9876543210fedcba9876543210");
+        let older = "uploads/o_alice/2026/11/abc_DEF-1.png";
+        let newer = format!("uploads/u/{ALICE_ID}/2026/11/abc_DEF-1.png");
+        assert_eq!(ObjectKey::owned_by(older, &alice).unwrap().owner(), "o_alice");
+        assert_eq!(ObjectKey::owned_by(&newer, &alice).unwrap().owner(), ALICE_ID);
+        assert!(ObjectKey::owned_by(older, &bob).is_none());
+        assert!(ObjectKey::owned_by(&newer, &bob).is_none());
+        assert_eq!(ObjectKey::parse(older).unwrap().legacy_openid(), Some("o_alice"));
+        assert_eq!(ObjectKey::parse(&newer).unwrap().legacy_openid(), None);
+        // Bob's opaque id as if it were an openid in an older key is still Bob's own id, not Alice's.
+        let spoof = format!("uploads/{}/2026/11/x.png", bob.id);
+        assert!(
+            ObjectKey::owned_by(&spoof, &bob).is_none(),
+            "an older key names an openid"
+        );
         for bad in [
             "uploads/o_alice/2026/11/../../o_bob/x.png",
             "uploads/o_alice/2026/11/x",
@@ -300,19 +375,27 @@ mod tests {
             "uploads/o_alice/26/11/x.png",
             "uploads/o_alice/2026/11/sub/x.png",
             "uploads/o.alice/2026/11/x.png",
+            "uploads/u/0123456789ABCDEF0123456789ABCDEF/2026/11/x.png",
+            "uploads/u/0123/2026/11/x.png",
+            "uploads/u/o_alice/2026/11/x.png",
         ] {
             assert!(ObjectKey::parse(bad).is_none(), "{bad}");
         }
     }
 
     #[test]
-    fn a_generated_key_follows_the_layout_for_any_valid_owner() {
+    fn a_generated_key_names_the_opaque_id_never_the_openid() {
         let now = Timestamp::from_epoch_secs(1_700_000_000).unwrap();
-        for owner in ["o", "oAbC-123_xyz", &"o".repeat(64)] {
-            let owner = Openid::parse(owner).unwrap();
-            let key = ObjectKey::generate(&owner, "png", now, "n4me_-1").unwrap();
-            assert_eq!(key.owner(), owner.as_str());
-            assert!(key.as_str().starts_with(&format!("uploads/{owner}/2023/11/")));
+        for openid in ["o", "oAbC-123_xyz", &"o".repeat(64)] {
+            let who = uploader(openid, ALICE_ID);
+            let key = ObjectKey::generate(&who, "png", now, "n4me_-1").unwrap();
+            assert_eq!(key.owner(), ALICE_ID);
+            assert!(
+                key.as_str()
+                    .starts_with(&format!("uploads/u/{ALICE_ID}/2023/11/"))
+            );
+            assert!(!key.as_str().contains(&format!("/{openid}/")));
+            assert!(who.owns(&key));
         }
     }
 

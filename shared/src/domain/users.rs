@@ -218,11 +218,16 @@ pub struct ProfilePatch {
 }
 
 impl UserProfile {
-    /// The uploaded avatar, when the profile has one that belongs to the user.
+    /// The uploaded avatar, when the profile has one that belongs to the user (checked against
+    /// the uploader when it was set; an older key must still name the user's openid).
     pub fn uploaded_avatar(&self) -> Option<ObjectKey> {
         self.avatar_key
             .as_deref()
-            .and_then(|key| ObjectKey::owned_by(key, &self.openid))
+            .and_then(ObjectKey::parse)
+            .filter(|key| {
+                key.legacy_openid()
+                    .is_none_or(|openid| openid == self.openid.as_str())
+            })
     }
 }
 

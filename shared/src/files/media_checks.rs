@@ -62,7 +62,14 @@ impl MediaChecks {
         if !file.purpose.is_shown_to_others() {
             return Ok(MediaSubmission::Private);
         }
-        let Some(owner) = Openid::parse(file.key.owner()) else {
+        // WeChat checks on behalf of a user: an older key names them, a newer one keeps them in
+        // its uploader tag (one GetObjectTagging).
+        let owner = match file.key.legacy_openid() {
+            Some(openid) => Openid::parse(openid),
+            None => self.files.s3.uploader(&file.key).await?,
+        };
+        let Some(owner) = owner else {
+            tracing::warn!(unchecked = true, "no uploader for WeChat's image check");
             return Ok(MediaSubmission::Unchecked);
         };
         let url = match self.files.download_url(&file.key).await {

@@ -9,13 +9,27 @@ use serde::Serialize;
 
 use crate::domain::ids::Openid;
 use crate::domain::time::{Clock, Timestamp};
-use crate::domain::uploads::{FileStatus, ObjectKey, UploadError, UploadLimits, signing_window_start};
+use crate::domain::uploads::{
+    FileStatus, ObjectKey, UploadError, UploadLimits, Uploader, signing_window_start,
+};
 use crate::domain::users::UserProfile;
 use crate::infra::cdn::CdnSigner;
+use crate::infra::crypto::sha256_hex;
 use crate::infra::s3::{Reference, S3Gateway};
 use crate::infra::store::StorageError;
 use crate::runtime::config::ConfigError;
 use crate::runtime::startup::{Build, Startup};
+
+/// The uploader `openid` as object keys name them: an opaque id, one-way from the openid (SHA-256
+/// under this project's label, 128 bits), so a key or a download URL never carries the openid.
+/// The same openid always gives the same id: no table read to find it.
+pub fn uploader(openid: &Openid) -> Uploader {
+    let digest = sha256_hex(format!("wx-serverless/uploader/v1\n{openid}").as_bytes());
+    Uploader {
+        openid: openid.clone(),
+        id: digest[..32].to_owned(),
+    }
+}
 
 /// Why a file request failed.
 #[derive(Debug, thiserror::Error)]
@@ -106,9 +120,10 @@ impl Files {
         Ok(self.s3.delete(key.as_str()).await?)
     }
 
-    /// Marks the upload `key` as referenced, so the lifecycle rule keeps it. One PutObjectTagging.
-    pub async fn keep(&self, key: &ObjectKey) -> Result<(), FileError> {
-        Ok(self.s3.tag(key, Reference::Referenced).await?)
+    /// Marks the upload `key` of `owner` as referenced, so the lifecycle rule keeps it (its
+    /// uploader tag kept). One PutObjectTagging.
+    pub async fn keep(&self, key: &ObjectKey, owner: &Openid) -> Result<(), FileError> {
+        Ok(self.s3.tag(key, Reference::Referenced, owner).await?)
     }
 
     /// Fills `profile.avatar_url` with a download URL when the avatar is an upload.
@@ -124,7 +139,7 @@ impl Files {
     /// so that on-upload sent it to WeChat's image check; an upload of another purpose never was.
     /// One HeadObject.
     pub async fn owned_avatar(&self, owner: &Openid, key: &str) -> Result<ObjectKey, FileError> {
-        let object = ObjectKey::owned_by(key, owner).ok_or(FileError::NotYourImage)?;
+        let object = ObjectKey::owned_by(key, &uploader(owner)).ok_or(FileError::NotYourImage)?;
         let head = self.s3.head(key).await?.ok_or(FileError::NotYourImage)?;
         let content_type = head.content_type.as_deref();
         let image = content_type.is_some_and(|t| t.starts_with("image/"))
@@ -142,8 +157,9 @@ impl Files {
     /// Download URLs for `keys`; keys outside `owner`'s files are answered NOT_FOUND.
     pub async fn download_urls(&self, owner: &Openid, keys: &[String]) -> Result<Vec<FileUrl>, FileError> {
         let mut answers = Vec::with_capacity(keys.len());
+        let owner = uploader(owner);
         for key in keys {
-            let answer = match ObjectKey::owned_by(key, owner) {
+            let answer = match ObjectKey::owned_by(key, &owner) {
                 Some(object) => {
                     let (url, expires_at) = self.download_url(&object).await?;
                     FileUrl {
@@ -187,4 +203,26 @@ pub(crate) fn upload_files(startup: &Startup) -> Result<Files, ConfigError> {
         crate::files::settings::file_url_ttl(&startup.env)?,
         startup.clock(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uploaders_id_is_fixed_per_openid_opaque_and_never_another_users() {
+        let alice = Openid::parse("oAbCdEf123_alice-0").unwrap();
+        let bob = Openid::parse("oAbCdEf123_bob-0000").unwrap();
+
+        let id = uploader(&alice).id;
+
+        assert_eq!(id, uploader(&alice).id, "the same openid, the same id");
+        assert_ne!(id, uploader(&bob).id);
+        assert_eq!(id.len(), 32);
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert!(!id.contains("alice") && !id.contains(alice.as_str()));
+    }
 }

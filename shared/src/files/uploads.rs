@@ -31,8 +31,10 @@ impl UploadGrants {
         }
     }
 
-    /// A presigned POST for a new object of `owner`, at a key the server chooses, if it keeps the
-    /// limits and the quota: one GetItem of the owner's usage; the policy is signed locally.
+    /// A presigned POST for a new object of `owner`, at a key the server chooses (named by their
+    /// opaque uploader id, never the openid), if it keeps the limits and the quota: the owner's
+    /// usage under both names (keys made before opaque ids count under the openid), two
+    /// consistent GetItems at once; the policy is signed locally.
     pub async fn grant(
         &self,
         owner: &Openid,
@@ -41,16 +43,19 @@ impl UploadGrants {
         purpose: UploadPurpose,
     ) -> Result<PresignedPost, FileError> {
         let extension = self.files.limits.check_request(content_type, size)?;
-        let usage = self.store.usage(owner).await?;
-        if usage.stored_bytes.saturating_add(size) > self.quota_bytes {
+        let uploader = crate::files::objects::uploader(owner);
+        let (usage, older) =
+            tokio::try_join!(self.store.usage(&uploader.id), self.store.usage(owner.as_str()))?;
+        let stored_bytes = usage.stored_bytes.saturating_add(older.stored_bytes);
+        if stored_bytes.saturating_add(size) > self.quota_bytes {
             return Err(FileError::QuotaExceeded {
-                stored_bytes: usage.stored_bytes,
+                stored_bytes,
                 size,
                 quota_bytes: self.quota_bytes,
             });
         }
         let now = Timestamp::now();
-        let key = ObjectKey::generate(owner, extension, now, &random_id(18)).ok_or_else(|| {
+        let key = ObjectKey::generate(&uploader, extension, now, &random_id(18)).ok_or_else(|| {
             FileError::KeyLayout {
                 owner: owner.clone(),
                 extension,
@@ -59,7 +64,7 @@ impl UploadGrants {
         Ok(self
             .files
             .s3
-            .upload_policy(&key, content_type, purpose, size, now)
+            .upload_policy(&key, owner, content_type, purpose, size, now)
             .await?)
     }
 }

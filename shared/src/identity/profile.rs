@@ -105,7 +105,7 @@ impl Profiles {
             .ok_or(ProfileError::NotFound)?;
         if let Some(Avatar::Upload(key)) = &patch.avatar {
             // Referenced now: the lifecycle rule that expires unreferenced uploads keeps it.
-            self.files.keep(key).await?;
+            self.files.keep(key, openid).await?;
         }
         Ok(self.files.resolve_avatar(profile).await?)
     }

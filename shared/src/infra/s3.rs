@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::storage::StorageError;
+use crate::domain::ids::Openid;
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::{ObjectKey, UploadPurpose};
 
@@ -25,6 +26,9 @@ const SIZE_METADATA: &str = "declared-size";
 /// The object tag the bucket's lifecycle rule reads: uploads start `unreferenced` and expire
 /// unless something (a profile's avatar) marks them `referenced`.
 const STATE_TAG: &str = "state";
+/// The tag naming a user upload's uploader (an openid): not part of the key, never returned by a
+/// GET; read by on-upload for WeChat's image check.
+const UPLOADER_TAG: &str = "uploader";
 
 /// Whether anything refers to an uploaded object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +154,27 @@ impl S3Gateway {
         }
     }
 
+    /// The openid the upload `key` was granted to (its uploader tag, which a GET never returns,
+    /// unlike user metadata): one GetObjectTagging. `None` when the object or the tag is gone.
+    pub async fn uploader(&self, key: &ObjectKey) -> Result<Option<Openid>, StorageError> {
+        let result = self
+            .client
+            .get_object_tagging()
+            .bucket(self.bucket())
+            .key(key.as_str())
+            .send()
+            .await;
+        match result {
+            Ok(tags) => Ok(tags
+                .tag_set()
+                .iter()
+                .find(|tag| tag.key() == UPLOADER_TAG)
+                .and_then(|tag| Openid::parse(tag.value()))),
+            Err(err) if err.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(err) => Err(StorageError::from_sdk("reading the object's uploader", err)),
+        }
+    }
+
     /// Stores `bytes` at `key` (a generated asset, not an upload). One PutObject.
     pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
         self.client
@@ -176,16 +201,25 @@ impl S3Gateway {
         Ok(())
     }
 
-    /// Tags the object `key` with `state`, which decides whether the lifecycle rule expires it.
-    /// One PutObjectTagging.
-    pub async fn tag(&self, key: &ObjectKey, state: Reference) -> Result<(), StorageError> {
-        let tag = aws_sdk_s3::types::Tag::builder()
-            .key(STATE_TAG)
-            .value(state.as_str())
-            .build()
-            .map_err(|e| StorageError::failed("tagging the object", e))?;
+    /// Tags the object `key` of `uploader` with `state`, which decides whether the lifecycle rule
+    /// expires it (the tag set is replaced as a whole: the uploader tag is written again). One
+    /// PutObjectTagging.
+    pub async fn tag(
+        &self,
+        key: &ObjectKey,
+        state: Reference,
+        uploader: &Openid,
+    ) -> Result<(), StorageError> {
+        let tag = |name: &str, value: &str| {
+            aws_sdk_s3::types::Tag::builder()
+                .key(name)
+                .value(value)
+                .build()
+                .map_err(|e| StorageError::failed("tagging the object", e))
+        };
         let tagging = aws_sdk_s3::types::Tagging::builder()
-            .tag_set(tag)
+            .tag_set(tag(STATE_TAG, state.as_str())?)
+            .tag_set(tag(UPLOADER_TAG, uploader.as_str())?)
             .build()
             .map_err(|e| StorageError::failed("tagging the object", e))?;
         self.client
@@ -226,6 +260,7 @@ impl S3Gateway {
     pub async fn upload_policy(
         &self,
         key: &ObjectKey,
+        uploader: &Openid,
         content_type: &str,
         purpose: UploadPurpose,
         size: u64,
@@ -239,7 +274,7 @@ impl S3Gateway {
         let upload = Upload {
             key: key.as_str(),
             content_type,
-            purpose: Some(purpose),
+            purpose: Some((purpose, uploader.as_str())),
             size,
         };
         Ok(presign_post(&self.config, &credentials, &upload, now))
@@ -273,8 +308,9 @@ impl S3Gateway {
 struct Upload<'a> {
     key: &'a str,
     content_type: &'a str,
-    /// A user's upload: its purpose, and the `unreferenced` tag its lifecycle rule expires.
-    purpose: Option<UploadPurpose>,
+    /// A user's upload: its purpose and uploader (an openid), tagged `unreferenced` for its
+    /// lifecycle rule and with the uploader, whom on-upload names to WeChat's image check.
+    purpose: Option<(UploadPurpose, &'a str)>,
     /// The size declared when the upload was asked for: the most the policy accepts.
     size: u64,
 }
@@ -298,7 +334,7 @@ fn presign_post(
     fields.insert("key".into(), json!(upload.key));
     fields.insert("Content-Type".into(), json!(upload.content_type));
     fields.insert("success_action_status".into(), json!("201"));
-    if let Some(purpose) = upload.purpose {
+    if let Some((purpose, uploader)) = upload.purpose {
         fields.insert(format!("x-amz-meta-{PURPOSE_METADATA}"), json!(purpose.as_str()));
         fields.insert(
             format!("x-amz-meta-{SIZE_METADATA}"),
@@ -307,7 +343,8 @@ fn presign_post(
         fields.insert(
             "tagging".into(),
             json!(format!(
-                "<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>{}</Value></Tag></TagSet></Tagging>",
+                "<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>{}</Value></Tag>\
+                 <Tag><Key>{UPLOADER_TAG}</Key><Value>{uploader}</Value></Tag></TagSet></Tagging>",
                 Reference::Unreferenced.as_str()
             )),
         );
@@ -363,14 +400,18 @@ mod tests {
     }
 
     fn key(owner: &str, ext: &str, now: Timestamp) -> ObjectKey {
-        ObjectKey::generate(&Openid::parse(owner).unwrap(), ext, now, "n4me").unwrap()
+        let uploader = crate::domain::uploads::Uploader {
+            openid: Openid::parse(owner).unwrap(),
+            id: "0123456789abcdef0123456789abcdef".into(),
+        };
+        ObjectKey::generate(&uploader, ext, now, "n4me").unwrap()
     }
 
     fn upload<'a>(key: &'a ObjectKey, content_type: &'static str) -> Upload<'a> {
         Upload {
             key: key.as_str(),
             content_type,
-            purpose: Some(UploadPurpose::Avatar),
+            purpose: Some((UploadPurpose::Avatar, "o_alice")),
             size: 4096,
         }
     }
@@ -420,7 +461,11 @@ mod tests {
         assert!(conditions.contains(&json!({"Content-Type": "image/png"})));
         assert!(conditions.contains(&json!(["content-length-range", 1, 4096])));
         assert!(conditions.contains(&json!({"x-amz-meta-declared-size": "4096"})));
-        assert!(conditions.contains(&json!({"tagging": "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag></TagSet></Tagging>"})));
+        assert!(conditions.contains(&json!({"tagging": "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag><Tag><Key>uploader</Key><Value>o_alice</Value></Tag></TagSet></Tagging>"})));
+        assert!(
+            !key.as_str().contains("o_alice"),
+            "the key never names the openid"
+        );
         assert!(conditions.contains(&json!({"success_action_status": "201"})));
         assert!(conditions.contains(&json!({"x-amz-meta-purpose": "avatar"})));
         assert!(
@@ -430,7 +475,11 @@ mod tests {
         assert!(conditions.contains(&json!({"x-amz-date": "20231114T221320Z"})));
         assert!(conditions.contains(&json!({"x-amz-algorithm": "AWS4-HMAC-SHA256"})));
         assert!(!post.fields.contains_key("x-amz-security-token"));
-        assert!(key.as_str().starts_with("uploads/o_alice/2023/11/") && key.as_str().ends_with(".png"));
+        assert!(
+            key.as_str()
+                .starts_with("uploads/u/0123456789abcdef0123456789abcdef/2023/11/")
+                && key.as_str().ends_with(".png")
+        );
         for (name, value) in &post.fields {
             if name == "policy" || name == "x-amz-signature" {
                 continue;

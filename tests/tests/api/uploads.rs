@@ -96,15 +96,18 @@ async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(
         (app.take_round_trips(), app.take_s3_calls()),
-        (3, 0),
-        "the session read and the per-user count, then the usage read: signing needs no AWS call"
+        (4, 0),
+        "the session read and the per-user count, then the usage reads under the uploader's \
+         opaque id and its openid (older keys) together: signing needs no AWS call"
     );
     let grant = reply.data().clone();
     let key = grant["key"].as_str().unwrap().to_owned();
+    let uploader = uploader_id(openid);
     assert!(
-        key.starts_with(&format!("uploads/{openid}/")) && key.ends_with(".png"),
+        key.starts_with(&format!("uploads/u/{uploader}/")) && key.ends_with(".png"),
         "{key}"
     );
+    assert!(!key.contains(openid), "a key never names the openid: {key}");
     assert_eq!(
         grant["maxBytes"],
         PNG.len(),
@@ -148,7 +151,7 @@ async fn an_upload_token_is_signed_locally_and_a_real_multipart_post_stores_the_
     let recorded = file_item(&app, &key).await.expect("the file is recorded");
     assert_eq!(
         recorded,
-        json!({"owner": openid, "size": PNG.len(), "contentType": "image/png", "purpose": "avatar"})
+        json!({"owner": uploader, "size": PNG.len(), "contentType": "image/png", "purpose": "avatar"})
     );
 
     // S3 delivers at least once: the same event again changes nothing.
@@ -546,10 +549,15 @@ async fn stored_bytes_are_capped_per_user_and_deleted_or_expired_files_give_them
     );
 }
 
+/// The opaque id the keys of `openid`'s uploads are named by.
+pub(crate) fn uploader_id(openid: &str) -> String {
+    shared::files::objects::uploader(&shared::domain::ids::Openid::parse(openid).unwrap()).id
+}
+
 /// The bytes `openid`'s usage item holds (zero without one).
 async fn stored_bytes(app: &TestApp, openid: &str) -> i64 {
     use shared::infra::store::keys::{self, field::usage};
-    app.item(&keys::usage(openid))
+    app.item(&keys::usage(&uploader_id(openid)))
         .await
         .and_then(|item| item.get(usage::STORED_BYTES).and_then(|v| v.as_n().ok()).cloned())
         .map_or(0, |n| n.parse().unwrap())
@@ -626,10 +634,14 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         json!({"contentType": "image/png", "size": PNG.len(), "purpose": "avatar"}),
     )
     .await;
+    let openid = login["user"]["openid"].as_str().unwrap().to_owned();
     assert_eq!(
         grant.data()["fields"]["tagging"],
-        "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag></TagSet></Tagging>",
-        "S3 tags the object as it stores it"
+        format!(
+            "<Tagging><TagSet><Tag><Key>state</Key><Value>unreferenced</Value></Tag>\
+             <Tag><Key>uploader</Key><Value>{openid}</Value></Tag></TagSet></Tagging>"
+        ),
+        "S3 tags the object as it stores it: unreferenced, and whose it is (not in its key)"
     );
     assert_eq!(
         post_upload(grant.data(), PNG, "image/png")
@@ -639,6 +651,17 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         201
     );
     let key = grant.data()["key"].as_str().unwrap().to_owned();
+    let uploaded = app
+        .s3
+        .get_object_tagging()
+        .bucket(&app.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let mut tagged: Vec<(&str, &str)> = uploaded.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    tagged.sort();
+    assert_eq!(tagged, [("state", "unreferenced"), ("uploader", openid.as_str())]);
 
     let reply = app
         .call::<UpdateUserInfo>(
@@ -657,8 +680,9 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         .send()
         .await
         .unwrap();
-    let state: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
-    assert_eq!(state, [("state", "referenced")]);
+    let mut state: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    state.sort();
+    assert_eq!(state, [("state", "referenced"), ("uploader", openid.as_str())]);
 }
 
 /// The test key pair of the CDN (shared/tests/vectors): the private key PEM and the public key

@@ -6,7 +6,6 @@ use super::item::{Attributes, Item, key_attributes, n, s};
 use super::keys::{self, attr, field::file as field, field::usage, item_type};
 use super::transaction::{Outcome, Transaction};
 use super::{Read, Store};
-use crate::domain::ids::Openid;
 use crate::domain::time::Timestamp;
 use crate::domain::uploads::{ObjectKey, UploadPurpose};
 use crate::infra::storage::StorageError;
@@ -222,16 +221,12 @@ impl Store {
         Ok(purposes)
     }
 
-    /// What `openid` stores (zero when nothing was ever recorded): one consistent GetItem, so a
+    /// What `owner` (as object keys name them) stores (zero when nothing was ever recorded): one consistent GetItem, so a
     /// grant sees the upload recorded just before it.
     #[tracing::instrument(skip_all)]
-    pub async fn usage(&self, openid: &Openid) -> Result<Usage, StorageError> {
+    pub async fn usage(&self, owner: &str) -> Result<Usage, StorageError> {
         let item = self
-            .get(
-                &keys::usage(openid.as_str()),
-                Read::Consistent,
-                "reading the storage usage",
-            )
+            .get(&keys::usage(owner), Read::Consistent, "reading the storage usage")
             .await?;
         let Some(item) = item else {
             return Ok(Usage::default());
