@@ -28,7 +28,8 @@ test('an avatar uploads to the bucket, becomes the profile avatar and downloads 
   const updated = await cloud.callFunction({ name: 'updateUserInfo', data: { avatarKey: key } });
   const me = await cloud.callFunction({ name: 'getUserInfo' });
 
-  assert.match(key, /^uploads\/[A-Za-z0-9_-]+\/\d{4}\/\d{2}\/[A-Za-z0-9_-]+\.png$/);
+  // The key names an opaque per-user id, never the openid.
+  assert.match(key, /^uploads\/u\/[0-9a-f]{32}\/\d{4}\/\d{2}\/[A-Za-z0-9_-]+\.png$/);
   assert.equal(updated.result.avatarKey, key);
   assert.equal(me.result.avatarKey, key);
   const download = await fetch(me.result.avatarUrl);
