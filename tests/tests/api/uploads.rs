@@ -651,17 +651,13 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         201
     );
     let key = grant.data()["key"].as_str().unwrap().to_owned();
-    let uploaded = app
-        .s3
-        .get_object_tagging()
-        .bucket(&app.bucket)
-        .key(&key)
-        .send()
-        .await
-        .unwrap();
-    let mut tagged: Vec<(&str, &str)> = uploaded.tag_set().iter().map(|t| (t.key(), t.value())).collect();
-    tagged.sort();
-    assert_eq!(tagged, [("state", "unreferenced"), ("uploader", openid.as_str())]);
+    assert_eq!(
+        tags_of(&app, &key).await,
+        [
+            ("state".into(), "unreferenced".into()),
+            ("uploader".into(), openid.clone())
+        ]
+    );
 
     let reply = app
         .call::<UpdateUserInfo>(
@@ -672,17 +668,29 @@ async fn uploads_start_unreferenced_and_an_avatar_is_kept_by_the_lifecycle_rule(
         .await;
 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        tags_of(&app, &key).await,
+        [("state".into(), "referenced".into()), ("uploader".into(), openid)]
+    );
+}
+
+/// The tags of the object at `key`, sorted by name.
+async fn tags_of(app: &TestApp, key: &str) -> Vec<(String, String)> {
     let tags = app
         .s3
         .get_object_tagging()
         .bucket(&app.bucket)
-        .key(&key)
+        .key(key)
         .send()
         .await
         .unwrap();
-    let mut state: Vec<(&str, &str)> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
-    state.sort();
-    assert_eq!(state, [("state", "referenced"), ("uploader", openid.as_str())]);
+    let mut tags: Vec<(String, String)> = tags
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
+    tags.sort();
+    tags
 }
 
 /// The test key pair of the CDN (shared/tests/vectors): the private key PEM and the public key
