@@ -55,17 +55,9 @@ impl Store {
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
                 .map_err(built)?;
-            let mut transaction = Transaction::new();
-            transaction.push(
-                RecordAction::File,
-                TransactWriteItem::builder().put(first).build(),
-            );
-            transaction.push(
-                RecordAction::Usage,
-                TransactWriteItem::builder()
-                    .update(self.usage_update(file.key.owner(), file.size, 1).map_err(built)?)
-                    .build(),
-            );
+            let transaction = self
+                .put_with_usage(first, file.key.owner(), file.size, 1)
+                .map_err(built)?;
             let recorded = match transaction.run(self, CONTEXT).await? {
                 Outcome::Committed => return Ok(true),
                 Outcome::Conflict => continue,
@@ -96,20 +88,9 @@ impl Store {
                 .expression_attribute_values(":old", s(&old_sequencer))
                 .build()
                 .map_err(built)?;
-            let mut transaction = Transaction::new();
-            transaction.push(
-                RecordAction::File,
-                TransactWriteItem::builder().put(replace).build(),
-            );
-            transaction.push(
-                RecordAction::Usage,
-                TransactWriteItem::builder()
-                    .update(
-                        self.usage_update(file.key.owner(), file.size - old_size, 0)
-                            .map_err(built)?,
-                    )
-                    .build(),
-            );
+            let transaction = self
+                .put_with_usage(replace, file.key.owner(), file.size - old_size, 0)
+                .map_err(built)?;
             if let Outcome::Committed = transaction.run(self, CONTEXT).await? {
                 return Ok(true);
             }
@@ -236,6 +217,26 @@ impl Store {
             stored_bytes: item.opt_n::<i64>(usage::STORED_BYTES)?.unwrap_or(0).max(0) as u64,
             files: item.opt_n::<i64>(usage::FILES)?.unwrap_or(0).max(0) as u64,
         })
+    }
+
+    /// A file's record written by `put`, and `bytes` and `files` added to `owner`'s usage, in
+    /// one transaction.
+    fn put_with_usage(
+        &self,
+        put: Put,
+        owner: &str,
+        bytes: i64,
+        files: i64,
+    ) -> Result<Transaction<RecordAction>, aws_sdk_dynamodb::error::BuildError> {
+        let mut transaction = Transaction::new();
+        transaction.push(RecordAction::File, TransactWriteItem::builder().put(put).build());
+        transaction.push(
+            RecordAction::Usage,
+            TransactWriteItem::builder()
+                .update(self.usage_update(owner, bytes, files)?)
+                .build(),
+        );
+        Ok(transaction)
     }
 
     /// Adds `bytes` and `files` to `owner`'s usage; a change that takes bytes away is
